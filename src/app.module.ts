@@ -1,0 +1,48 @@
+import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { MongooseModule } from '@nestjs/mongoose';
+import { LoggerModule } from 'nestjs-pino';
+import { AppCacheModule } from './common/cache/cache.module';
+import { requestIdFor } from './common/http/request-id';
+import { RedisModule } from './common/redis/redis.module';
+import type { ResolvedEnvironment } from './config/environment';
+import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
+import { SystemModule } from './system/system.module';
+
+/** Log paths whose values never reach a log line. */
+const REDACTED = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.token',
+];
+
+@Module({})
+export class AppModule {
+  /** The whole application for one run mode, configured by an already validated environment. */
+  static forEnvironment(env: ResolvedEnvironment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, skipProcessEnv: true, load: [() => env] }),
+        LoggerModule.forRoot({
+          forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+          pinoHttp: {
+            level: env.LOG_LEVEL,
+            genReqId: requestIdFor,
+            redact: { paths: REDACTED, censor: '[redacted]' },
+            autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
+          },
+        }),
+        MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
+        RedisModule,
+        AppCacheModule,
+        JobsModule,
+        SystemModule.forMode(env.MALTED_MODE),
+        HealthModule,
+      ],
+    };
+  }
+}

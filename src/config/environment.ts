@@ -1,0 +1,133 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEnum,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+} from 'class-validator';
+import { RunMode } from './run-mode';
+
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no'].includes(text)) return false;
+  return value; // left as a string so IsBoolean reports it
+};
+
+const toInteger = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  return /^-?\d+$/.test(String(value)) ? Number(value) : value;
+};
+
+/**
+ * Every environment variable Malted reads, with its local default. Validated once at start-up;
+ * nothing else in the code reads process.env.
+ */
+export class Environment {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsEnum(RunMode)
+  MALTED_MODE: RunMode = RunMode.All;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Unset outside production: a local MongoDB-compatible server is started (see README). */
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/.+/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
+  MONGODB_URI?: string;
+
+  /** Unset outside production: redis://127.0.0.1:6379, started from PATH if nothing answers there. */
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Namespaces every Redis key (Bull queues, cache, rate limits) so several deployments can share a Redis. */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ . -' })
+  REDIS_KEY_PREFIX = 'malted';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @Transform(toBoolean)
+  @IsBoolean()
+  SWAGGER_ENABLED = true;
+
+  /** Largest JSON or form body accepted (uploads are streamed and limited separately). */
+  @Matches(/^\d+(b|kb|mb)$/, { message: 'JSON_BODY_LIMIT must look like 100kb or 1mb' })
+  JSON_BODY_LIMIT = '100kb';
+
+  /** After SIGTERM, how long readiness reports 503 before the server stops taking connections. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(60000)
+  SHUTDOWN_DRAIN_MS = 0;
+
+  /** After SIGTERM, the most time in-flight requests and jobs get before the process exits anyway. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(300000)
+  SHUTDOWN_TIMEOUT_MS = 25000;
+
+  /** Timeout of each readiness check (database, Redis). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(30000)
+  HEALTH_CHECK_TIMEOUT_MS = 1500;
+
+  /** Where local development keeps the data of the servers it starts by itself. */
+  @IsString()
+  DATA_DIR = './data';
+}
+
+/** Variables that have no default in production: each names a secret or a server. */
+const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'REDIS_URL'];
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidEnvironmentError';
+  }
+}
+
+/** Validates raw variables (process.env by default) into a typed Environment or throws naming each bad variable. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const known = Object.keys(new Environment()).concat(REQUIRED_IN_PRODUCTION);
+  const picked = Object.fromEntries(
+    Object.entries(raw).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
+  const problems = validateSync(env, { whitelist: true }).flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((text) =>
+      text.startsWith(error.property) ? text : `${error.property}: ${text} (got ${JSON.stringify(error.value)})`,
+    ),
+  );
+  if (env.NODE_ENV === 'production') {
+    for (const key of REQUIRED_IN_PRODUCTION) {
+      if (env[key] === undefined) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+  }
+  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
+  return env;
+}
+
+/** The configuration after local services were resolved: the servers are always known. */
+export type ResolvedEnvironment = Environment & { MONGODB_URI: string; REDIS_URL: string };

@@ -1,0 +1,134 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Environment, ResolvedEnvironment } from '../config/environment';
+import { buildMongoTestServer, goIsAvailable, startMongoTestServer } from './mongo-test-server';
+
+type Log = (message: string) => void;
+
+const LOCAL_REDIS = { host: '127.0.0.1', port: 6379 };
+const LOCAL_MONGOD_PORT = 27017;
+
+/**
+ * Development convenience: when MONGODB_URI or REDIS_URL is unset (never in production, where the
+ * configuration requires both), find or start a local server so that `npm start` needs no set-up.
+ * Returns the environment with both URLs filled in and a function that stops what was started.
+ */
+export async function resolveLocalServices(
+  env: Environment,
+  log: Log,
+): Promise<{ env: ResolvedEnvironment; stop: () => Promise<void> }> {
+  const started: ChildProcess[] = [];
+  const dataDir = resolve(env.DATA_DIR);
+  const stop = async () => {
+    await Promise.all(started.map((child) => stopChild(child)));
+  };
+  try {
+    const REDIS_URL = env.REDIS_URL ?? (await localRedis(dataDir, started, log));
+    const MONGODB_URI = env.MONGODB_URI ?? (await localMongo(dataDir, started, log));
+    return { env: { ...env, REDIS_URL, MONGODB_URI }, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function localRedis(dataDir: string, started: ChildProcess[], log: Log): Promise<string> {
+  const url = `redis://${LOCAL_REDIS.host}:${LOCAL_REDIS.port}`;
+  if (await redisAnswers(LOCAL_REDIS.host, LOCAL_REDIS.port)) return url;
+  if (!onPath('redis-server')) {
+    throw new Error(
+      'REDIS_URL is not set, no Redis answers on 127.0.0.1:6379 and there is no redis-server on PATH. ' +
+        'Install Redis (e.g. `apt-get install redis-server` or `brew install redis`) or set REDIS_URL.',
+    );
+  }
+  const dir = join(dataDir, 'redis');
+  mkdirSync(dir, { recursive: true });
+  log(`starting redis-server on ${LOCAL_REDIS.host}:${LOCAL_REDIS.port} (data in ${dir})`);
+  const child = spawn(
+    'redis-server',
+    ['--bind', LOCAL_REDIS.host, '--port', String(LOCAL_REDIS.port), '--dir', dir, '--save', '60 1'],
+    { stdio: 'ignore' },
+  );
+  started.push(child);
+  await waitFor(() => redisAnswers(LOCAL_REDIS.host, LOCAL_REDIS.port), 10_000, 'redis-server');
+  return url;
+}
+
+async function localMongo(dataDir: string, started: ChildProcess[], log: Log): Promise<string> {
+  if (onPath('mongod')) {
+    const dbPath = join(dataDir, 'mongodb');
+    mkdirSync(dbPath, { recursive: true });
+    if (!(await tcpAnswers('127.0.0.1', LOCAL_MONGOD_PORT))) {
+      log(`starting mongod on 127.0.0.1:${LOCAL_MONGOD_PORT} (data in ${dbPath})`);
+      started.push(
+        spawn('mongod', ['--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(LOCAL_MONGOD_PORT)], {
+          stdio: 'ignore',
+        }),
+      );
+      await waitFor(() => tcpAnswers('127.0.0.1', LOCAL_MONGOD_PORT), 30_000, 'mongod');
+    }
+    return `mongodb://127.0.0.1:${LOCAL_MONGOD_PORT}/malted`;
+  }
+  if (goIsAvailable()) {
+    const sqliteDir = join(dataDir, 'ferretdb');
+    log('no mongod on PATH: building and starting the embedded FerretDB server (tools/mongo-test-server)');
+    const server = await startMongoTestServer(buildMongoTestServer(), { sqliteDir });
+    started.push(server.process);
+    log(`FerretDB listening at ${server.uri} (data in ${sqliteDir})`);
+    return `${server.uri.replace(/\/$/, '')}/malted`;
+  }
+  throw new Error(
+    'MONGODB_URI is not set and no local MongoDB-compatible server can be started: install MongoDB (mongod on PATH) ' +
+      'or Go (to build the embedded FerretDB in tools/mongo-test-server), or set MONGODB_URI.',
+  );
+}
+
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.once('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+export function tcpAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** True when a Redis server answers PING on host:port. */
+export function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port });
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,37 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { REDIS_CLIENT } from '../common/redis/redis.constants';
+
+/** Redis is healthy when a write, a read of it and a delete all succeed within the timeout. */
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check(key: string, timeoutMs: number) {
+    const indicator = this.health.check(key);
+    const probeKey = `health:${randomUUID()}`;
+    const roundTrip = async () => {
+      await this.redis.set(probeKey, '1', 'PX', 10_000);
+      const value = await this.redis.get(probeKey);
+      await this.redis.del(probeKey);
+      if (value !== '1') throw new Error('read back a different value');
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([roundTrip(), timeout]);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: (error as Error).message });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { JobOptions } from 'bull';
+
+/**
+ * Every queue, its job names and their default options, in one place. Processors live beside the feature
+ * that owns the work; at start-up the worker checks that every job named here has one.
+ */
+export const QUEUES = {
+  system: {
+    name: 'system',
+    jobs: { heartbeat: 'heartbeat' },
+  },
+} as const;
+
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
+
+/** Retried with exponential backoff; completed jobs are trimmed, failed ones kept for inspection. */
+export const DEFAULT_JOB_OPTIONS: JobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: 1000,
+  removeOnFail: false,
+};
+
+export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);
+
+export const jobNamesOf = (queue: QueueName): string[] =>
+  Object.values(Object.values(QUEUES).find((q) => q.name === queue)!.jobs);

@@ -1,0 +1,47 @@
+import pino from 'pino';
+import { createApp } from './app.factory';
+import { type Environment, InvalidEnvironmentError, validateEnvironment } from './config/environment';
+import { resolveLocalServices } from './dev/local-services';
+import { ShutdownState } from './system/shutdown-state';
+
+const log = pino({ name: 'malted' });
+
+async function main(): Promise<void> {
+  let env: Environment;
+  try {
+    env = validateEnvironment(process.env);
+  } catch (error) {
+    if (!(error instanceof InvalidEnvironmentError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+
+  // Production requires MONGODB_URI and REDIS_URL (validated above), so nothing is ever started there.
+  const local = await resolveLocalServices(env, (message) => log.info(message));
+  const app = await createApp(local.env);
+  await app.listen(env.PORT, env.HOST);
+  log.info({ mode: env.MALTED_MODE, port: env.PORT }, 'Malted is listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: draining, then closing the server, queues and connections');
+    setTimeout(() => {
+      log.error('shutdown timed out, exiting');
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS).unref();
+    app.get(ShutdownState).draining = true;
+    await new Promise((r) => setTimeout(r, env.SHUTDOWN_DRAIN_MS));
+    await app.close(); // stops accepting, waits for in-flight requests, runs every shutdown hook
+    await local.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'Malted failed to start');
+  process.exit(1);
+});

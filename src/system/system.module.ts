@@ -1,0 +1,23 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { runsJobs, type RunMode } from '../config/run-mode';
+import { JobHandlersCheck } from '../jobs/job-handlers.check';
+import { INSTANCE_ID, newInstanceId } from './instance-id';
+import { ShutdownState } from './shutdown-state';
+import { SystemProcessor } from './system.processor';
+
+/** Process-wide facts (instance id, shutdown state) and, where this process runs jobs, the system jobs and the handler check. */
+@Global()
+@Module({})
+export class SystemModule {
+  static forMode(mode: RunMode): DynamicModule {
+    return {
+      module: SystemModule,
+      providers: [
+        { provide: INSTANCE_ID, useFactory: newInstanceId },
+        ShutdownState,
+        ...(runsJobs(mode) ? [SystemProcessor, JobHandlersCheck] : []),
+      ],
+      exports: [INSTANCE_ID, ShutdownState],
+    };
+  }
+}
