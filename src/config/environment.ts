@@ -58,7 +58,7 @@ export class Environment {
   REDIS_URL?: string;
 
   /** Namespaces every Redis key (Bull queues, cache, rate limits) so several deployments can share a Redis. */
-  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ . -' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ . : -' })
   REDIS_KEY_PREFIX = 'malted';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -108,11 +108,15 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/** The name of every variable Malted reads. */
+export const ENVIRONMENT_VARIABLES: string[] = [...new Set([...Object.keys(new Environment()), ...REQUIRED_IN_PRODUCTION])];
+
 /** Validates raw variables (process.env by default) into a typed Environment or throws naming each bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const known = Object.keys(new Environment()).concat(REQUIRED_IN_PRODUCTION);
   const picked = Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+    Object.entries(raw).filter(
+      ([key, value]) => ENVIRONMENT_VARIABLES.includes(key) && value !== undefined && value !== '',
+    ),
   );
   const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
   const problems = validateSync(env, { whitelist: true }).flatMap((error) =>

@@ -40,7 +40,8 @@ export function buildMongoTestServer(): string {
 export interface RunningMongoTestServer {
   uri: string;
   process: ChildProcess;
-  stop(): Promise<void>;
+  /** SIGTERM (then SIGKILL after 5s); pass SIGKILL to simulate a crash. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface MongoTestServerOptions {
@@ -62,11 +63,15 @@ export function startMongoTestServer(binary: string, options: MongoTestServerOpt
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
-  const stop = () =>
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
     new Promise<void>((resolveStop) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
-      child.once('exit', () => resolveStop());
-      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.once('exit', () => {
+        clearTimeout(force);
+        resolveStop();
+      });
+      child.kill(signal);
     });
 
   return new Promise((resolveStart, rejectStart) => {

@@ -1,9 +1,10 @@
 import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, type HealthCheckResult, HealthCheckService, MongooseHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import type { ResolvedEnvironment } from '../config/environment';
 import { ShutdownState } from '../system/shutdown-state';
+import { MongoHealthIndicator } from './mongo.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
@@ -13,7 +14,7 @@ export class HealthController {
 
   constructor(
     private readonly health: HealthCheckService,
-    private readonly mongoose: MongooseHealthIndicator,
+    private readonly mongo: MongoHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly shutdown: ShutdownState,
     config: ConfigService<ResolvedEnvironment, true>,
@@ -36,7 +37,7 @@ export class HealthController {
     }
     try {
       return await this.health.check([
-        () => this.mongoose.pingCheck('mongodb', { timeout: this.timeoutMs }),
+        () => this.mongo.check('mongodb', this.timeoutMs),
         () => this.redis.check('redis', this.timeoutMs),
       ]);
     } catch (error) {

@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
+import { withTimeout } from './with-timeout';
 
 /** Redis is healthy when a write, a read of it and a delete all succeed within the timeout. */
 @Injectable()
@@ -21,17 +22,11 @@ export class RedisHealthIndicator {
       await this.redis.del(probeKey);
       if (value !== '1') throw new Error('read back a different value');
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
-    });
     try {
-      await Promise.race([roundTrip(), timeout]);
+      await withTimeout(roundTrip(), timeoutMs);
       return indicator.up();
     } catch (error) {
       return indicator.down({ message: (error as Error).message });
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -15,7 +15,7 @@ export const AppCacheModule = CacheModule.registerAsync({
   useFactory: (config: ConfigService<ResolvedEnvironment, true>) => ({
     stores: [
       new Keyv({
-        store: new KeyvRedis(config.get('REDIS_URL', { infer: true }), { connectionTimeout: 2000 }),
+        store: new KeyvRedis(config.get('REDIS_URL', { infer: true })),
         namespace: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:cache`,
       }),
     ],

@@ -1,0 +1,41 @@
+import { InvalidEnvironmentError, validateEnvironment } from './environment';
+import { RunMode } from './run-mode';
+
+describe('validateEnvironment', () => {
+  it('gives local defaults when nothing is set', () => {
+    const env = validateEnvironment({});
+    expect(env).toMatchObject({ NODE_ENV: 'development', MALTED_MODE: RunMode.All, PORT: 3000, REDIS_KEY_PREFIX: 'malted' });
+    expect(env.MONGODB_URI).toBeUndefined();
+  });
+
+  it('converts numbers and booleans from their text', () => {
+    const env = validateEnvironment({ PORT: '8080', SWAGGER_ENABLED: 'false', SHUTDOWN_DRAIN_MS: '5000' });
+    expect(env).toMatchObject({ PORT: 8080, SWAGGER_ENABLED: false, SHUTDOWN_DRAIN_MS: 5000 });
+  });
+
+  it('names every bad variable at once', () => {
+    const attempt = () => validateEnvironment({ PORT: '70000', SWAGGER_ENABLED: 'maybe', REDIS_URL: 'http://x' });
+    expect(attempt).toThrow(InvalidEnvironmentError);
+    try {
+      attempt();
+    } catch (error) {
+      const problems = (error as InvalidEnvironmentError).problems.join('\n');
+      expect(problems).toMatch(/^PORT/m);
+      expect(problems).toMatch(/^SWAGGER_ENABLED/m);
+      expect(problems).toMatch(/^REDIS_URL/m);
+    }
+  });
+
+  it('has no silent defaults for servers in production', () => {
+    expect(() => validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379' })).toThrow(
+      /MONGODB_URI is required when NODE_ENV=production/,
+    );
+    expect(
+      validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted' }),
+    ).toMatchObject({ NODE_ENV: 'production' });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
+  });
+});

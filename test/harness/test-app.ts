@@ -1,0 +1,75 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import mongoose from 'mongoose';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory';
+import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+
+/** A database name and Redis key prefix unique to this test file (and this run). */
+function isolationFor(testFile: string): { database: string; prefix: string } {
+  const slug = basename(testFile).replace(/\.e2e-spec\.ts$/, '').replace(/[^A-Za-z0-9]/g, '_').slice(0, 30);
+  const suffix = randomBytes(4).toString('hex');
+  return { database: `malted_test_${slug}_${suffix}`, prefix: `malted-test:${slug}:${suffix}` };
+}
+
+export function mongoUriFor(database: string, base = process.env.MALTED_TEST_MONGODB_URI): string {
+  if (!base) throw new Error('MALTED_TEST_MONGODB_URI is unset: run e2e tests through jest (globalSetup)');
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+/**
+ * Everything one e2e test file needs: a validated environment pointing at its own database and Redis
+ * prefix, app instances built the way main.ts builds them, and cleanup of the data it made.
+ */
+export class TestContext {
+  readonly database: string;
+  readonly prefix: string;
+  private readonly apps: NestExpressApplication[] = [];
+
+  constructor(testFile: string) {
+    ({ database: this.database, prefix: this.prefix } = isolationFor(testFile));
+  }
+
+  environment(overrides: Record<string, string> = {}): ResolvedEnvironment {
+    return validateEnvironment({
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      MONGODB_URI: mongoUriFor(this.database),
+      REDIS_URL: process.env.MALTED_TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: this.prefix,
+      ...overrides,
+    }) as ResolvedEnvironment;
+  }
+
+  /** Boots the real application (same factory as production) and keeps it for close(). */
+  async startApp(overrides: Record<string, string> = {}): Promise<NestExpressApplication> {
+    const app = await createApp(this.environment(overrides));
+    await app.init();
+    this.apps.push(app);
+    return app;
+  }
+
+  http(app: NestExpressApplication) {
+    return request(app.getHttpServer());
+  }
+
+  /** Closes every app, drops this file's database and deletes its Redis keys. */
+  async close(): Promise<void> {
+    await Promise.all(this.apps.splice(0).map((app) => app.close()));
+    const connection = await mongoose.createConnection(mongoUriFor(this.database)).asPromise();
+    await connection.dropDatabase();
+    await connection.close();
+    const redis = new Redis(process.env.MALTED_TEST_REDIS_URL!);
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    await redis.quit();
+  }
+}
