@@ -22,6 +22,7 @@ export async function createApp(env: ResolvedEnvironment): Promise<NestExpressAp
   app.useLogger(app.get(Logger));
   app.flushLogs();
 
+  app.set('trust proxy', env.TRUST_PROXY_HOPS);
   app.use(assignRequestId);
   app.use(helmet());
   app.useBodyParser('json', { limit: env.JSON_BODY_LIMIT });

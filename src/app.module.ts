@@ -2,13 +2,18 @@ import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
 import { AppCacheModule } from './common/cache/cache.module';
 import { requestIdFor } from './common/http/request-id';
 import { RedisModule } from './common/redis/redis.module';
+import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
+import { servesApi } from './config/run-mode';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { ShakesModule } from './shakes/shakes.module';
 import { SystemModule } from './system/system.module';
+import { UsersModule } from './users/users.module';
 
 /** Log paths whose values never reach a log line. */
 const REDACTED = [
@@ -42,6 +47,7 @@ export class AppModule {
         JobsModule,
         SystemModule.forMode(env.MALTED_MODE),
         HealthModule,
+        ...(servesApi(env.MALTED_MODE) ? [ThrottlingModule, AuthModule, UsersModule, ShakesModule] : []),
       ],
     };
   }

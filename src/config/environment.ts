@@ -93,6 +93,31 @@ export class Environment {
   @Max(30000)
   HEALTH_CHECK_TIMEOUT_MS = 1500;
 
+  /** Requests per hour per token (or per client address when anonymous), shared by all API pods. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_HOUR = 5000;
+
+  /** Login attempts per minute per client address. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  LOGIN_RATE_LIMIT_PER_MINUTE = 10;
+
+  /** Registrations per hour per client address. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  REGISTER_RATE_LIMIT_PER_HOUR = 10;
+
+  /** How many proxies in front (ingress, load balancer) to trust for the client address; 0 trusts none. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY_HOPS = 0;
+
   /** Where local development keeps the data of the servers it starts by itself. */
   @IsString()
   DATA_DIR = './data';

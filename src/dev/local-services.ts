@@ -8,7 +8,7 @@ import { buildMongoTestServer, goIsAvailable, startMongoTestServer } from './mon
 type Log = (message: string) => void;
 
 const LOCAL_REDIS = { host: '127.0.0.1', port: 6379 };
-const LOCAL_MONGOD_PORT = 27017;
+const LOCAL_MONGO_PORT = 27017;
 
 /**
  * Development convenience: when MONGODB_URI or REDIS_URL is unset (never in production, where the
@@ -56,28 +56,32 @@ async function localRedis(dataDir: string, started: ChildProcess[], log: Log): P
   return url;
 }
 
+/** A server already answering on 27017 (a running mongod, or the FerretDB another Malted process started) wins. */
 async function localMongo(dataDir: string, started: ChildProcess[], log: Log): Promise<string> {
+  const uri = `mongodb://127.0.0.1:${LOCAL_MONGO_PORT}/malted`;
+  if (await tcpAnswers('127.0.0.1', LOCAL_MONGO_PORT)) return uri;
   if (onPath('mongod')) {
     const dbPath = join(dataDir, 'mongodb');
     mkdirSync(dbPath, { recursive: true });
-    if (!(await tcpAnswers('127.0.0.1', LOCAL_MONGOD_PORT))) {
-      log(`starting mongod on 127.0.0.1:${LOCAL_MONGOD_PORT} (data in ${dbPath})`);
-      started.push(
-        spawn('mongod', ['--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(LOCAL_MONGOD_PORT)], {
-          stdio: 'ignore',
-        }),
-      );
-      await waitFor(() => tcpAnswers('127.0.0.1', LOCAL_MONGOD_PORT), 30_000, 'mongod');
-    }
-    return `mongodb://127.0.0.1:${LOCAL_MONGOD_PORT}/malted`;
+    log(`starting mongod on 127.0.0.1:${LOCAL_MONGO_PORT} (data in ${dbPath})`);
+    started.push(
+      spawn('mongod', ['--dbpath', dbPath, '--bind_ip', '127.0.0.1', '--port', String(LOCAL_MONGO_PORT)], {
+        stdio: 'ignore',
+      }),
+    );
+    await waitFor(() => tcpAnswers('127.0.0.1', LOCAL_MONGO_PORT), 30_000, 'mongod');
+    return uri;
   }
   if (goIsAvailable()) {
     const sqliteDir = join(dataDir, 'ferretdb');
     log('no mongod on PATH: building and starting the embedded FerretDB server (tools/mongo-test-server)');
-    const server = await startMongoTestServer(buildMongoTestServer(), { sqliteDir });
+    const server = await startMongoTestServer(buildMongoTestServer(), {
+      sqliteDir,
+      listen: `127.0.0.1:${LOCAL_MONGO_PORT}`,
+    });
     started.push(server.process);
-    log(`FerretDB listening at ${server.uri} (data in ${sqliteDir})`);
-    return `${server.uri.replace(/\/$/, '')}/malted`;
+    log(`FerretDB listening on 127.0.0.1:${LOCAL_MONGO_PORT} (data in ${sqliteDir})`);
+    return uri;
   }
   throw new Error(
     'MONGODB_URI is not set and no local MongoDB-compatible server can be started: install MongoDB (mongod on PATH) ' +

@@ -2,12 +2,16 @@ import { Controller, Get, ServiceUnavailableException, VERSION_NEUTRAL } from '@
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../auth/auth.decorators';
 import type { ResolvedEnvironment } from '../config/environment';
 import { ShutdownState } from '../system/shutdown-state';
 import { MongoHealthIndicator } from './mongo.health';
 import { RedisHealthIndicator } from './redis.health';
 
 @ApiTags('health')
+@Public()
+@SkipThrottle()
 @Controller({ path: 'health', version: VERSION_NEUTRAL })
 export class HealthController {
   private readonly timeoutMs: number;

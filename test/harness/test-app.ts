@@ -21,6 +21,14 @@ export function mongoUriFor(database: string, base = process.env.MALTED_TEST_MON
   return url.toString();
 }
 
+export interface TestUser {
+  username: string;
+  password: string;
+  token: string;
+  /** The Authorization header value. */
+  auth: string;
+}
+
 /**
  * Everything one e2e test file needs: a validated environment pointing at its own database and Redis
  * prefix, app instances built the way main.ts builds them, and cleanup of the data it made.
@@ -41,6 +49,10 @@ export class TestContext {
       MONGODB_URI: mongoUriFor(this.database),
       REDIS_URL: process.env.MALTED_TEST_REDIS_URL,
       REDIS_KEY_PREFIX: this.prefix,
+      // Tests register and log in many users from one address; the rate-limit test lowers these again.
+      RATE_LIMIT_PER_HOUR: '1000000',
+      LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
+      REGISTER_RATE_LIMIT_PER_HOUR: '1000000',
       ...overrides,
     }) as ResolvedEnvironment;
   }
@@ -55,6 +67,17 @@ export class TestContext {
 
   http(app: NestExpressApplication) {
     return request(app.getHttpServer());
+  }
+
+  /** Registers a fresh user (Novu's UserSession idea: each test gets its own). */
+  async newUser(app: NestExpressApplication, name?: string): Promise<TestUser> {
+    const username = name ?? `u${randomBytes(5).toString('hex')}`;
+    const password = `pw-${randomBytes(8).toString('hex')}`;
+    const res = await this.http(app)
+      .post('/api/v1/auth/register')
+      .send({ username, email: `${username}@example.com`, password });
+    if (res.status !== 201) throw new Error(`registering ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return { username, password, token: res.body.token as string, auth: `Bearer ${res.body.token as string}` };
   }
 
   /** Closes every app, drops this file's database and deletes its Redis keys. */

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { mongo, Error as MongooseError } from 'mongoose';
+import { DomainError } from '../errors/domain-errors';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
@@ -50,6 +51,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
           : exception.message;
       const hidden = status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE;
       return [status, hidden ? 'Internal server error' : message];
+    }
+    if (exception instanceof DomainError) {
+      return [exception.status, exception.message];
     }
     if (exception instanceof mongo.MongoServerError && exception.code === 11000) {
       return [HttpStatus.CONFLICT, 'Already exists'];

@@ -1,0 +1,13 @@
+import type { Request } from 'express';
+import type { Types } from 'mongoose';
+import type { Role } from '../users/schemas/user.schema';
+
+/** Who is calling, as the guard resolved it from the bearer token. */
+export interface AuthUser {
+  id: Types.ObjectId;
+  username: string;
+  role: Role;
+  tokenId: Types.ObjectId;
+}
+
+export type AuthenticatedRequest = Request & { user?: AuthUser };

@@ -1,0 +1,33 @@
+import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { BEARER_AUTH } from '../swagger';
+import type { AuthenticatedRequest, AuthUser } from './auth-user';
+
+export const ACCESS_METADATA = 'malted:access';
+export type Access = 'public' | 'user' | 'admin';
+
+/** Anyone may call the route; a valid token still identifies the caller, an invalid one is refused. */
+export const Public = () => SetMetadata(ACCESS_METADATA, 'public' satisfies Access);
+
+/** The route needs a signed-in user (the default for every route that says nothing). */
+export const Authenticated = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_METADATA, 'user' satisfies Access),
+    ApiBearerAuth(BEARER_AUTH),
+    ApiUnauthorizedResponse({ description: 'Missing, malformed, revoked or unknown token' }),
+  );
+
+/** The route needs an admin. */
+export const AdminOnly = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_METADATA, 'admin' satisfies Access),
+    ApiBearerAuth(BEARER_AUTH),
+    ApiUnauthorizedResponse({ description: 'Missing, malformed, revoked or unknown token' }),
+    ApiForbiddenResponse({ description: 'The caller is not an admin' }),
+  );
+
+/** The signed-in caller (undefined on a public route called anonymously). */
+export const CurrentUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthUser | undefined =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().user,
+);

@@ -1,0 +1,55 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-errors';
+import { Role } from '../users/schemas/user.schema';
+import { UsersService } from '../users/users.service';
+import { type Access, ACCESS_METADATA } from './auth.decorators';
+import type { AuthenticatedRequest, AuthUser } from './auth-user';
+import { TOKEN_SECRET_PATTERN } from './token-secret';
+import { TokensService } from './tokens.service';
+
+/**
+ * The global guard. Every route needs a user unless marked @Public(); @AdminOnly() routes need an admin.
+ * A token that is present but malformed, unknown, revoked or belongs to a disabled user is always refused,
+ * even on public routes, so a client never mistakes a dead token for an anonymous session.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokensService,
+    private readonly users: UsersService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const access =
+      this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ??
+      'user';
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      if (access === 'public') return true;
+      throw new NotAuthenticatedError('Sign in: send Authorization: Bearer <token>');
+    }
+    request.user = await this.authenticate(header);
+    if (access === 'admin' && request.user.role !== Role.Admin) {
+      throw new ForbiddenError('Admins only');
+    }
+    return true;
+  }
+
+  private async authenticate(header: string): Promise<AuthUser> {
+    const match = /^Bearer (\S+)$/.exec(header);
+    if (!match || !TOKEN_SECRET_PATTERN.test(match[1])) {
+      throw new NotAuthenticatedError('Malformed Authorization header: expected Bearer <token>');
+    }
+    const token = await this.tokens.resolve(match[1]);
+    const user = token ? await this.users.findById(token.userId) : null;
+    if (!token || !user || user.disabled) {
+      throw new NotAuthenticatedError('Invalid or revoked token');
+    }
+    return { id: user._id, username: user.username, role: user.role, tokenId: token._id };
+  }
+}

@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ShakesModule } from '../shakes/shakes.module';
+import { UsersModule } from '../users/users.module';
+import { AuthController } from './auth.controller';
+import { AuthGuard } from './auth.guard';
+import { AuthService } from './auth.service';
+import { MeController } from './me.controller';
+import { AccessToken, AccessTokenSchema } from './schemas/access-token.schema';
+import { TokensService } from './tokens.service';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([{ name: AccessToken.name, schema: AccessTokenSchema }]),
+    UsersModule,
+    ShakesModule,
+  ],
+  controllers: [AuthController, MeController],
+  providers: [AuthService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService],
+})
+export class AuthModule {}

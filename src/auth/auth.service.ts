@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { Types } from 'mongoose';
+import { NotAuthenticatedError } from '../common/errors/domain-errors';
+import { ShakesService } from '../shakes/shakes.service';
+import { Role, type UserDocument } from '../users/schemas/user.schema';
+import { UsersService } from '../users/users.service';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher';
+import { TokensService } from './tokens.service';
+
+export interface NewAccount {
+  username: string;
+  email: string;
+  password: string;
+  role?: Role;
+}
+
+/** Accounts: registration (user + user shake), login and logout. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly shakes: ShakesService,
+    private readonly tokens: TokensService,
+  ) {}
+
+  /**
+   * Creates the user, then their user shake. Both names are guarded by unique indexes; if the shake name is
+   * taken (by a group shake) the user is removed again, so a failed registration leaves nothing behind.
+   */
+  async createAccount(account: NewAccount): Promise<UserDocument> {
+    const user = await this.users.create({
+      username: account.username,
+      email: account.email,
+      passwordHash: await hashPassword(account.password),
+      role: account.role,
+    });
+    try {
+      await this.shakes.createUserShake(user);
+    } catch (error) {
+      await this.users.remove(user._id);
+      throw error;
+    }
+    return user;
+  }
+
+  async register(account: NewAccount): Promise<{ user: UserDocument; secret: string }> {
+    const user = await this.createAccount({ ...account, role: Role.User });
+    const { secret } = await this.tokens.issue(user._id, 'registration');
+    return { user, secret };
+  }
+
+  /** The same error, after the same work, for an unknown login and a wrong password: no user enumeration. */
+  async login(login: string, password: string, tokenName = 'login'): Promise<{ user: UserDocument; secret: string }> {
+    const user = await this.users.findByLogin(login);
+    const passwordMatches = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !passwordMatches || user.disabled) {
+      throw new NotAuthenticatedError('Invalid login or password');
+    }
+    const { secret } = await this.tokens.issue(user._id, tokenName);
+    return { user, secret };
+  }
+
+  logout(userId: Types.ObjectId, tokenId: Types.ObjectId): Promise<void> {
+    return this.tokens.revoke(userId, tokenId.toString());
+  }
+}

@@ -1,0 +1,58 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsNotReservedName } from '../../shakes/reserved-names';
+import { MeDto } from '../../users/dto/user.dto';
+import { IsNotCommonPassword } from '../common-passwords';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export class RegisterDto {
+  @ApiProperty({ example: 'alice', description: '3-30 letters, digits, _ or -; unique without regard to case' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{3,30}$/, { message: 'username must be 3-30 letters, digits, _ or -' })
+  @IsNotReservedName()
+  username!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  @Transform(trim)
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @ApiProperty({ minLength: 10, maxLength: 200 })
+  @IsString()
+  @MinLength(10)
+  @MaxLength(200)
+  @IsNotCommonPassword()
+  password!: string;
+}
+
+export class LoginDto {
+  @ApiProperty({ description: 'Username or email', example: 'alice' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(254)
+  login!: string;
+
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  password!: string;
+
+  @ApiPropertyOptional({ description: 'A name for the new token, e.g. the device', example: 'laptop' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  tokenName?: string;
+}
+
+export class SessionDto {
+  @ApiProperty({ type: MeDto })
+  user!: MeDto;
+
+  @ApiProperty({ description: 'Bearer token; shown only now', example: 'mlt_...' })
+  token!: string;
+}

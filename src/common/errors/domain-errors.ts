@@ -1,0 +1,28 @@
+/**
+ * Errors the services throw for rules users can break. They know nothing of HTTP; the global filter maps
+ * each class to its status, so a service can be called from a controller, a job or the CLI alike.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidInputError extends DomainError {
+  readonly status = 400;
+}
+export class NotAuthenticatedError extends DomainError {
+  readonly status = 401;
+}
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+}
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+}
+export class ConflictError extends DomainError {
+  readonly status = 409;
+}

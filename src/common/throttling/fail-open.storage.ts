@@ -1,0 +1,29 @@
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
+
+/** While Redis is away, requests are let through (and a warning logged at most once a minute) rather than failing. */
+export class FailOpenThrottlerStorage implements ThrottlerStorage {
+  private readonly logger = new Logger('RateLimits');
+  private lastWarning = 0;
+
+  constructor(private readonly inner: ThrottlerStorage) {}
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    try {
+      return await this.inner.increment(key, ttl, limit, blockDuration, throttlerName);
+    } catch (error) {
+      if (Date.now() - this.lastWarning > 60_000) {
+        this.lastWarning = Date.now();
+        this.logger.warn({ err: error }, 'rate limits are not enforced: Redis does not answer');
+      }
+      return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+}

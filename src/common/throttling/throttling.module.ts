@@ -1,0 +1,68 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { type ExecutionContext, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import type { Request } from 'express';
+import type Redis from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { ResolvedEnvironment } from '../../config/environment';
+import { REDIS_CLIENT } from '../redis/redis.constants';
+import { FailOpenThrottlerStorage } from './fail-open.storage';
+import { RATE_LIMIT_METADATA, type StrictLimit } from './rate-limit.decorator';
+
+const strictLimitOf = (context: ExecutionContext): StrictLimit | undefined =>
+  Reflect.getMetadata(RATE_LIMIT_METADATA, context.getHandler()) as StrictLimit | undefined;
+
+/** Authenticated calls count against their token, anonymous ones against the client address. */
+const tokenOrAddress = (req: Record<string, unknown>): string => {
+  const request = req as unknown as Request;
+  const authorization = request.headers.authorization;
+  return authorization
+    ? `token:${createHash('sha256').update(authorization).digest('hex')}`
+    : `ip:${request.ip ?? 'unknown'}`;
+};
+const address = (req: Record<string, unknown>): string => `ip:${(req as unknown as Request).ip ?? 'unknown'}`;
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/**
+ * Rate limits in Redis, so they hold across API pods: a general hourly limit per token (or address), and
+ * strict limits per address on login and registration. Headers X-RateLimit-* report them; 429 past them.
+ */
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      inject: [ConfigService, REDIS_CLIENT],
+      useFactory: (config: ConfigService<ResolvedEnvironment, true>, redis: Redis) => ({
+        storage: new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis)),
+        errorMessage: 'Too many requests: slow down and retry after the time in Retry-After',
+        throttlers: [
+          {
+            name: 'default',
+            ttl: HOUR,
+            limit: config.get('RATE_LIMIT_PER_HOUR', { infer: true }),
+            getTracker: tokenOrAddress,
+          },
+          {
+            name: 'login',
+            ttl: MINUTE,
+            limit: config.get('LOGIN_RATE_LIMIT_PER_MINUTE', { infer: true }),
+            getTracker: address,
+            skipIf: (context) => strictLimitOf(context) !== 'login',
+          },
+          {
+            name: 'register',
+            ttl: HOUR,
+            limit: config.get('REGISTER_RATE_LIMIT_PER_HOUR', { infer: true }),
+            getTracker: address,
+            skipIf: (context) => strictLimitOf(context) !== 'register',
+          },
+        ],
+      }),
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+})
+export class ThrottlingModule {}

@@ -1,0 +1,39 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsEnum, IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
+import { Role } from '../schemas/user.schema';
+import { AdminUserDto } from './user.dto';
+
+export class ListUsersQueryDto {
+  @ApiPropertyOptional({ description: 'Cursor: the `next` value of the previous page' })
+  @IsOptional()
+  @IsMongoId()
+  after?: string;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit = 50;
+}
+
+export class UpdateUserDto {
+  @ApiPropertyOptional({ description: 'Disabling also revokes every token of the user' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+
+  @ApiPropertyOptional({ enum: Role })
+  @IsOptional()
+  @IsEnum(Role)
+  role?: Role;
+}
+
+export class UserPageDto {
+  items!: AdminUserDto[];
+
+  @ApiPropertyOptional({ description: 'Pass as `after` for the next page; absent on the last page' })
+  next?: string;
+}

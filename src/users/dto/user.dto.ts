@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Role, type User } from '../schemas/user.schema';
+
+type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled'> & { _id: { toString(): string } };
+
+/** What anyone may see of a user. */
+export class PublicUserDto {
+  @ApiProperty({ example: 'alice' })
+  username!: string;
+
+  @ApiProperty({ description: "The user's own shake (same name)", example: 'alice' })
+  shake!: string;
+
+  @ApiProperty()
+  createdAt!: string;
+
+  static from(user: StoredUser): PublicUserDto {
+    return { username: user.username, shake: user.username, createdAt: user.createdAt.toISOString() };
+  }
+}
+
+/** What a user sees of themselves. */
+export class MeDto extends PublicUserDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ example: 'alice@example.com' })
+  email!: string;
+
+  @ApiProperty({ enum: Role })
+  role!: Role;
+
+  static override from(user: StoredUser): MeDto {
+    return { ...PublicUserDto.from(user), id: user._id.toString(), email: user.email, role: user.role };
+  }
+}
+
+/** What an admin sees when managing users. */
+export class AdminUserDto extends MeDto {
+  @ApiProperty()
+  disabled!: boolean;
+
+  static override from(user: StoredUser): AdminUserDto {
+    return { ...MeDto.from(user), disabled: user.disabled };
+  }
+}

@@ -1,0 +1,37 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+export enum Role {
+  User = 'user',
+  Admin = 'admin',
+}
+
+@Schema({ collection: 'users', timestamps: true })
+export class User {
+  /** As registered, shown everywhere. */
+  @Prop({ required: true })
+  username!: string;
+
+  /** Serves login by name and GET /users/:username; unique so that "Alice" and "alice" cannot both exist. */
+  @Prop({ required: true, unique: true })
+  usernameLower!: string;
+
+  /** Normalised (trimmed, lower-cased); serves login by email; unique. */
+  @Prop({ required: true, unique: true })
+  email!: string;
+
+  @Prop({ required: true })
+  passwordHash!: string;
+
+  @Prop({ required: true, enum: Role, default: Role.User })
+  role!: Role;
+
+  @Prop({ default: false })
+  disabled!: boolean;
+
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
+export type UserDocument = HydratedDocument<User>;
+export const UserSchema = SchemaFactory.createForClass(User);

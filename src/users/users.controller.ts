@@ -1,0 +1,18 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Public } from '../auth/auth.decorators';
+import { PublicUserDto } from './dto/user.dto';
+import { UsersService } from './users.service';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get(':username')
+  @Public()
+  @ApiNotFoundResponse({ description: 'No such user (or the user is disabled)' })
+  async profile(@Param('username') username: string): Promise<PublicUserDto> {
+    return PublicUserDto.from(await this.users.getActiveByUsername(username));
+  }
+}

@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { type Model, mongo, Types } from 'mongoose';
+import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import { Role, User, type UserDocument } from './schemas/user.schema';
+
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+
+const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/** Users and the queries on the users collection (indexes: usernameLower unique, email unique, _id). */
+@Injectable()
+export class UsersService {
+  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+
+  /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
+  async create(input: { username: string; email: string; passwordHash: string; role?: Role }): Promise<UserDocument> {
+    const usernameLower = input.username.toLowerCase();
+    try {
+      return await this.users.create({
+        username: input.username,
+        usernameLower,
+        email: normaliseEmail(input.email),
+        passwordHash: input.passwordHash,
+        role: input.role ?? Role.User,
+      });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // Not every MongoDB-compatible server names the index in the error, so ask which one it was.
+      const nameTaken = await this.users.exists({ usernameLower });
+      throw new ConflictError(nameTaken ? 'That name is taken' : 'That email is already registered');
+    }
+  }
+
+  async remove(id: Types.ObjectId): Promise<void> {
+    await this.users.deleteOne({ _id: id });
+  }
+
+  findById(id: Types.ObjectId | string): Promise<UserDocument | null> {
+    return this.users.findById(id).exec();
+  }
+
+  findByUsername(username: string): Promise<UserDocument | null> {
+    return this.users.findOne({ usernameLower: username.toLowerCase() }).exec();
+  }
+
+  /** By username, or by email when the login contains an @. */
+  findByLogin(login: string): Promise<UserDocument | null> {
+    return login.includes('@')
+      ? this.users.findOne({ email: normaliseEmail(login) }).exec()
+      : this.findByUsername(login);
+  }
+
+  /** An enabled user by name, for public pages; disabled users do not exist there. */
+  async getActiveByUsername(username: string): Promise<UserDocument> {
+    const user = await this.findByUsername(username);
+    if (!user || user.disabled) throw new NotFoundError('No such user');
+    return user;
+  }
+
+  async getByUsername(username: string): Promise<UserDocument> {
+    const user = await this.findByUsername(username);
+    if (!user) throw new NotFoundError('No such user');
+    return user;
+  }
+
+  /** Keyset page by _id, so deep pages cost what the first does. */
+  async list(after: string | undefined, limit: number): Promise<{ items: UserDocument[]; next?: string }> {
+    const filter = after ? { _id: { $gt: new Types.ObjectId(after) } } : {};
+    const items = await this.users.find(filter).sort({ _id: 1 }).limit(limit + 1).exec();
+    const hasMore = items.length > limit;
+    const page = items.slice(0, limit);
+    return { items: page, next: hasMore ? page[page.length - 1]._id.toString() : undefined };
+  }
+
+  async update(id: Types.ObjectId, changes: { disabled?: boolean; role?: Role }): Promise<UserDocument> {
+    const user = await this.users.findByIdAndUpdate(id, { $set: changes }, { new: true }).exec();
+    if (!user) throw new NotFoundError('No such user');
+    return user;
+  }
+}

@@ -1,0 +1,67 @@
+import Redis from 'ioredis';
+import { DisposableRedis, freePort } from './harness/servers';
+import { TestContext } from './harness/test-app';
+
+describe('rate limits', () => {
+  const ctx = new TestContext(__filename);
+  afterAll(() => ctx.close());
+
+  it('trips on the 11th login in a minute from one address, counted across two app instances', async () => {
+    const limits = { LOGIN_RATE_LIMIT_PER_MINUTE: '10' };
+    const a = await ctx.startApp(limits);
+    const b = await ctx.startApp(limits);
+    const user = await ctx.newUser(a);
+    const failLogin = (app: typeof a) =>
+      ctx.http(app).post('/api/v1/auth/login').send({ login: user.username, password: 'wrong password!' });
+
+    for (let i = 0; i < 6; i++) await failLogin(a).expect(401);
+    for (let i = 0; i < 4; i++) {
+      const res = await failLogin(b).expect(401);
+      expect(res.headers['x-ratelimit-limit-login']).toBe('10');
+      expect(res.headers['x-ratelimit-remaining-login']).toBe(String(3 - i));
+    }
+    const blocked = await failLogin(a).expect(429);
+    expect(blocked.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    expect(Number(blocked.headers['retry-after-login'] ?? blocked.headers['retry-after'])).toBeGreaterThan(0);
+    // Even the right password waits: the limit is on attempts, so guessing cannot continue.
+    await ctx.http(b).post('/api/v1/auth/login').send({ login: user.username, password: user.password }).expect(429);
+
+    const redis = new Redis(process.env.MALTED_TEST_REDIS_URL!);
+    try {
+      expect((await redis.keys(`${ctx.prefix}:*login*`)).length).toBeGreaterThan(0);
+    } finally {
+      await redis.quit();
+    }
+  });
+
+  it('limits authenticated use per token and reports it in X-RateLimit headers', async () => {
+    const app = await ctx.startApp({ RATE_LIMIT_PER_HOUR: '3', REDIS_KEY_PREFIX: `${ctx.prefix}:per-token` });
+    const user = await ctx.newUser(app); // one anonymous request from this address
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200);
+      expect(res.headers['x-ratelimit-limit']).toBe('3');
+      remaining.push(res.headers['x-ratelimit-remaining']);
+    }
+    expect(remaining).toEqual(['2', '1', '0']);
+    await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(429);
+    // Another caller has its own allowance.
+    await ctx.http(app).get(`/api/v1/users/${user.username}`).expect(200);
+  });
+
+  it('lets requests through (no 500s) while Redis is away', async () => {
+    const redis = new DisposableRedis(await freePort());
+    await redis.start();
+    try {
+      const app = await ctx.startApp({ REDIS_URL: redis.url, LOGIN_RATE_LIMIT_PER_MINUTE: '10' });
+      const user = await ctx.newUser(app);
+      await redis.stop();
+      const started = Date.now();
+      await ctx.http(app).post('/api/v1/auth/login').send({ login: user.username, password: user.password }).expect(200);
+      await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
