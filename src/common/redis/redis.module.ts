@@ -4,21 +4,39 @@ import Redis from 'ioredis';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { REDIS_CLIENT } from './redis.constants';
 
+function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}
+
 @Global()
 @Module({
   providers: [
     {
       provide: REDIS_CLIENT,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<ResolvedEnvironment, true>) =>
-        new Redis(config.get('REDIS_URL', { infer: true }), {
+      useFactory: async (config: ConfigService<ResolvedEnvironment, true>) => {
+        const redis = new Redis(config.get('REDIS_URL', { infer: true }), {
           keyPrefix: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:`,
           // Fail fast while Redis is away instead of queueing commands: callers degrade, health turns 503.
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           connectTimeout: 2000,
           retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-        }),
+        });
+        // Without an offline queue, commands sent before the first connection fail: wait for it (briefly;
+        // if Redis is down at start-up the app still starts, unready, and connects when Redis returns).
+        await waitUntilReady(redis, 3000);
+        return redis;
+      },
     },
   ],
   exports: [REDIS_CLIENT],

@@ -2,12 +2,13 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { type ExecutionContext, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { REDIS_CLIENT } from '../redis/redis.constants';
+import { AppThrottlerGuard } from './app-throttler.guard';
 import { FailOpenThrottlerStorage } from './fail-open.storage';
 import { RATE_LIMIT_METADATA, type StrictLimit } from './rate-limit.decorator';
 
@@ -63,6 +64,6 @@ const MINUTE = 60_000;
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+  providers: [{ provide: APP_GUARD, useClass: AppThrottlerGuard }],
 })
 export class ThrottlingModule {}
