@@ -1,0 +1,75 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { SharedFile } from '../schemas/shared-file.schema';
+import type { SourceFile } from '../schemas/source-file.schema';
+
+export class FileCountsDto {
+  @ApiProperty() likes!: number;
+  @ApiProperty() saves!: number;
+  @ApiProperty() views!: number;
+  @ApiProperty() comments!: number;
+}
+
+export class FileUrlsDto {
+  @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/raw' }) raw!: string;
+  @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/thumbnail' }) thumbnail!: string;
+}
+
+export class FileOwnerDto {
+  @ApiProperty({ example: 'alice' }) username!: string;
+}
+
+/** A post as everyone sees it. */
+export class FileDto {
+  @ApiProperty({ example: 'Ab3dE5gH7j', description: 'The share key' })
+  key!: string;
+
+  @ApiProperty() title!: string;
+  @ApiProperty() description!: string;
+  @ApiProperty() altText!: string;
+  @ApiProperty({ type: FileOwnerDto }) owner!: FileOwnerDto;
+  @ApiProperty({ example: 'alice', description: 'The shake it was posted to' }) shake!: string;
+  @ApiProperty({ example: 'image/png' }) contentType!: string;
+  @ApiProperty() size!: number;
+  @ApiProperty() width!: number;
+  @ApiProperty() height!: number;
+  @ApiProperty({ description: 'More than 1 for animated images' }) frames!: number;
+  @ApiProperty() nsfw!: boolean;
+  @ApiProperty({ type: FileCountsDto }) counts!: FileCountsDto;
+  @ApiProperty({ type: FileUrlsDto }) urls!: FileUrlsDto;
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'Share key of the post this was saved from' })
+  savedFrom!: string | null;
+  @ApiProperty() createdAt!: string;
+
+  static from(
+    file: SharedFile,
+    source: SourceFile,
+    owner: { username: string },
+    shake: { name: string },
+    savedFrom: string | null = null,
+  ): FileDto {
+    const base = `/api/v1/files/${file.key}`;
+    return {
+      key: file.key,
+      title: file.title,
+      description: file.description,
+      altText: file.altText,
+      owner: { username: owner.username },
+      shake: shake.name,
+      contentType: source.contentType,
+      size: source.size,
+      width: source.width,
+      height: source.height,
+      frames: source.frames,
+      nsfw: source.nsfw,
+      counts: {
+        likes: file.counts.likes,
+        saves: file.counts.saves,
+        views: file.counts.views,
+        comments: file.counts.comments,
+      },
+      urls: { raw: `${base}/raw`, thumbnail: `${base}/thumbnail` },
+      savedFrom,
+      createdAt: file.createdAt.toISOString(),
+    };
+  }
+}

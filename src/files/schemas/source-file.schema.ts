@@ -1,0 +1,58 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import type { HydratedDocument } from 'mongoose';
+
+export enum VariantsStatus {
+  Pending = 'pending',
+  Ready = 'ready',
+  Failed = 'failed',
+}
+
+export class StoredVariant {
+  @Prop({ required: true }) storageKey!: string;
+  @Prop({ required: true }) contentType!: string;
+  @Prop({ required: true }) size!: number;
+  @Prop({ required: true }) width!: number;
+  @Prop({ required: true }) height!: number;
+}
+
+/**
+ * The stored bytes of an image, content-addressed: identical uploads share one source file. refCount counts the
+ * posts (shared files) that use it; the bytes are purged when it reaches zero.
+ */
+@Schema({ collection: 'source_files', timestamps: true })
+export class SourceFile {
+  /** Hex SHA-256 of the stored bytes; unique, so concurrent identical uploads settle on one document. */
+  @Prop({ required: true, unique: true })
+  sha256!: string;
+
+  /** Opaque key in the storage driver (random, so a purge never races a re-upload of the same bytes). */
+  @Prop({ required: true })
+  storageKey!: string;
+
+  @Prop({ required: true }) contentType!: string;
+  @Prop({ required: true }) size!: number;
+  @Prop({ required: true }) width!: number;
+  @Prop({ required: true }) height!: number;
+  @Prop({ required: true, default: 1 }) frames!: number;
+
+  @Prop({ required: true, default: 0 })
+  refCount!: number;
+
+  /** One-way: once set it stays, so it follows every save of the image. */
+  @Prop({ default: false })
+  nsfw!: boolean;
+
+  @Prop({ required: true, enum: VariantsStatus, default: VariantsStatus.Pending })
+  variantsStatus!: VariantsStatus;
+
+  @Prop({ type: StoredVariant })
+  thumbnail?: StoredVariant;
+
+  @Prop({ type: StoredVariant })
+  small?: StoredVariant;
+
+  createdAt!: Date;
+}
+
+export type SourceFileDocument = HydratedDocument<SourceFile>;
+export const SourceFileSchema = SchemaFactory.createForClass(SourceFile);
