@@ -38,4 +38,31 @@ describe('validateEnvironment', () => {
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });
+
+  it('stores files in GridFS unless told otherwise', () => {
+    expect(validateEnvironment({})).toMatchObject({ STORAGE_DRIVER: 'gridfs', STORAGE_LOCAL_DIR: './data/files', S3_FORCE_PATH_STYLE: false });
+    expect(() => validateEnvironment({ STORAGE_DRIVER: 'ftp' })).toThrow(/^ {2}- STORAGE_DRIVER/m);
+  });
+
+  it('requires the bucket and credentials, naming each, when STORAGE_DRIVER=s3', () => {
+    try {
+      validateEnvironment({ STORAGE_DRIVER: 's3', S3_ACCESS_KEY_ID: 'id' });
+      throw new Error('accepted an s3 driver without a bucket');
+    } catch (error) {
+      expect((error as InvalidEnvironmentError).problems).toEqual([
+        'S3_BUCKET is required when STORAGE_DRIVER=s3',
+        'S3_SECRET_ACCESS_KEY is required when STORAGE_DRIVER=s3',
+      ]);
+    }
+    const complete = { STORAGE_DRIVER: 's3', S3_BUCKET: 'malted', S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' };
+    expect(validateEnvironment(complete)).toMatchObject({ ...complete, S3_REGION: 'us-east-1' });
+  });
+
+  it('accepts self-hosted S3 endpoints and refuses malformed ones', () => {
+    const env = validateEnvironment({ S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true' });
+    expect(env).toMatchObject({ S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: true });
+    expect(validateEnvironment({ S3_ENDPOINT: 'http://127.0.0.1:9000' }).S3_ENDPOINT).toBe('http://127.0.0.1:9000');
+    expect(() => validateEnvironment({ S3_ENDPOINT: 'minio:9000' })).toThrow(/S3_ENDPOINT must be an http\(s\) URL/);
+    expect(() => validateEnvironment({ S3_BUCKET: 'Bad_Bucket' })).toThrow(/S3_BUCKET must be a bucket name/);
+  });
 });

@@ -4,14 +4,20 @@ import {
   IsEnum,
   IsIn,
   IsInt,
+  IsNotEmpty,
   IsOptional,
   IsString,
+  IsUrl,
   Matches,
   Max,
   Min,
   validateSync,
 } from 'class-validator';
 import { RunMode } from './run-mode';
+
+/** Where stored files live: in MongoDB (GridFS), in a local directory, or in an S3-compatible bucket. */
+export const STORAGE_DRIVER_KINDS = ['gridfs', 'local', 's3'] as const;
+export type StorageDriverKind = (typeof STORAGE_DRIVER_KINDS)[number];
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -121,6 +127,41 @@ export class Environment {
   /** Where local development keeps the data of the servers it starts by itself. */
   @IsString()
   DATA_DIR = './data';
+
+  /** gridfs needs nothing beyond MongoDB and works with many pods; local is for one machine; s3 for object storage. */
+  @IsIn(STORAGE_DRIVER_KINDS)
+  STORAGE_DRIVER: StorageDriverKind = 'gridfs';
+
+  /** The directory of the local driver (created if missing). */
+  @IsString()
+  @IsNotEmpty()
+  STORAGE_LOCAL_DIR = './data/files';
+
+  @IsOptional()
+  @Matches(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'S3_BUCKET must be a bucket name: 3-63 of a-z, 0-9, . and -' })
+  S3_BUCKET?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  S3_REGION = 'us-east-1';
+
+  /** Unset for AWS; the URL of any other S3-compatible server (MinIO, Ceph, R2, ...). */
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'S3_ENDPOINT must be an http(s) URL' })
+  S3_ENDPOINT?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_ACCESS_KEY_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  S3_SECRET_ACCESS_KEY?: string;
+
+  /** Bucket in the path (http://host/bucket/key) instead of the host name; most self-hosted servers want this. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  S3_FORCE_PATH_STYLE = false;
 }
 
 /** Variables that have no default in production: each names a secret or a server. */
@@ -133,8 +174,13 @@ export class InvalidEnvironmentError extends Error {
   }
 }
 
+/** Variables the s3 storage driver cannot work without. */
+const REQUIRED_FOR_S3: (keyof Environment)[] = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
+
 /** The name of every variable Malted reads. */
-export const ENVIRONMENT_VARIABLES: string[] = [...new Set([...Object.keys(new Environment()), ...REQUIRED_IN_PRODUCTION])];
+export const ENVIRONMENT_VARIABLES: string[] = [
+  ...new Set([...Object.keys(new Environment()), ...REQUIRED_IN_PRODUCTION, ...REQUIRED_FOR_S3]),
+];
 
 /** Validates raw variables (process.env by default) into a typed Environment or throws naming each bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
@@ -152,6 +198,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.NODE_ENV === 'production') {
     for (const key of REQUIRED_IN_PRODUCTION) {
       if (env[key] === undefined) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+  }
+  if (env.STORAGE_DRIVER === 's3') {
+    for (const key of REQUIRED_FOR_S3) {
+      if (env[key] === undefined) problems.push(`${key} is required when STORAGE_DRIVER=s3`);
     }
   }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);

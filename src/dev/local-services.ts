@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Environment, ResolvedEnvironment } from '../config/environment';
-import { buildMongoTestServer, goIsAvailable, startMongoTestServer } from './mongo-test-server';
+import { goIsAvailable } from './go-tool';
+import { buildMongoTestServer, startMongoTestServer } from './mongo-test-server';
 
 type Log = (message: string) => void;
 
