@@ -80,6 +80,12 @@ export class TestContext {
     return { username, password, token: res.body.token as string, auth: `Bearer ${res.body.token as string}` };
   }
 
+  /** Closes one app now (e.g. while a server it uses is still up). */
+  async closeApp(app: NestExpressApplication): Promise<void> {
+    this.apps.splice(this.apps.indexOf(app), 1);
+    await app.close();
+  }
+
   /** Closes every app, drops this file's database and deletes its Redis keys. */
   async close(): Promise<void> {
     await Promise.all(this.apps.splice(0).map((app) => app.close()));

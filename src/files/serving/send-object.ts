@@ -3,11 +3,7 @@ import rangeParser from 'range-parser';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DomainError } from '../../common/errors/domain-errors';
-
-export interface ByteRange {
-  start: number;
-  end: number;
-}
+import type { ByteRange } from '../storage/storage-driver';
 
 /** Something with immutable bytes that can be served: an original or a variant. */
 export interface ServableObject {
