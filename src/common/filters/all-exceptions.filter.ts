@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { mongo, Error as MongooseError } from 'mongoose';
+import { domainErrorStatus } from './domain-error-status';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
@@ -37,6 +38,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    // A body that was not read to its end (an upload refused half-way) would be parsed as the next request.
+    if (!req.complete) res.setHeader('Connection', 'close');
     res.status(status).json(errorBody(status, message, requestId));
   }
 
@@ -51,6 +54,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const hidden = status >= 500 && status !== HttpStatus.SERVICE_UNAVAILABLE;
       return [status, hidden ? 'Internal server error' : message];
     }
+    const domainStatus = domainErrorStatus(exception);
+    if (domainStatus !== undefined) return [domainStatus, (exception as Error).message];
     if (exception instanceof mongo.MongoServerError && exception.code === 11000) {
       return [HttpStatus.CONFLICT, 'Already exists'];
     }

@@ -1,0 +1,32 @@
+/**
+ * Why an image was refused. Plain domain errors: the global exception filter maps each class to its HTTP
+ * status (415, 413, 422); messages are written for the uploader and never contain paths or internals.
+ */
+
+/** The content is not one of the accepted image types, whatever its name or declared type says. */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+}
+
+/** The image's width x height (or all frames together) exceeds the configured pixel limit. */
+export class ImageTooManyPixelsError extends Error {
+  override readonly name = 'ImageTooManyPixelsError';
+
+  constructor(
+    readonly pixels: number,
+    readonly maxPixels: number,
+    detail: string,
+  ) {
+    super(`The image has ${pixels} pixels (${detail}); at most ${maxPixels} are accepted`);
+  }
+}
+
+/** The content claims to be an accepted type but cannot be read: truncated, corrupt or empty. */
+export class InvalidImageError extends Error {
+  override readonly name = 'InvalidImageError';
+}
+
+/** The image carries an Exif block in a layout the GPS stripper cannot rewrite safely, so it is refused. */
+export class ExifNotStrippableError extends Error {
+  override readonly name = 'ExifNotStrippableError';
+}
