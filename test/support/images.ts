@@ -28,7 +28,7 @@ export async function makeImage(format: TestFormat, options: TestImageOptions = 
 export async function makeAnimation(format: 'gif' | 'webp', frames = 3, width = 40, height = 30): Promise<Buffer> {
   const pages = await Promise.all(
     Array.from({ length: frames }, (_, i) =>
-      sharp({ create: { width, height, channels: 3, background: { r: 80 * i, g: 200 - 60 * i, b: 40 } } })
+      sharp({ create: { width, height, channels: 3, background: { r: (i * 37) % 256, g: 255 - ((i * 23) % 256), b: (i * 61) % 256 } } })
         .png()
         .toBuffer(),
     ),
