@@ -241,6 +241,11 @@ describe('MultipartImageReceiver', () => {
       expect(res.body.message).toMatch(/Unexpected file field "image"/);
     });
 
+    it('a "file" part without a filename (a text field)', async () => {
+      const res = await request(server.server).post('/upload').field('file', 'iVBORw0KGgo=').expect(400);
+      expect(res.body.message).toMatch(/must be a file/);
+    });
+
     it('no file at all', async () => {
       const res = await request(server.server).post('/upload').field('title', 'nothing').expect(400);
       expect(res.body.message).toMatch(/No file/);

@@ -23,6 +23,7 @@ export const UPLOAD_FIELD_MAX_BYTES = Math.max(...Object.values(UPLOAD_FIELD_MAX
 
 /** Adds one text part to the fields, or explains why it cannot be accepted. */
 export function addUploadField(fields: UploadFields, name: string, value: string, truncated: boolean): void {
+  if (name === 'file') throw new BadMultipartError('The part "file" must be a file (with a filename), not a text field');
   if (!isFieldName(name)) {
     throw new BadMultipartError(`Unknown field "${name}"; accepted fields are file, ${FIELD_NAMES.join(', ')}`);
   }
