@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { InvalidEnvironmentError, validateEnvironment } from './environment';
 import { RunMode } from './run-mode';
 
@@ -33,6 +34,17 @@ describe('validateEnvironment', () => {
     expect(
       validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted' }),
     ).toMatchObject({ NODE_ENV: 'production' });
+  });
+
+  it('has upload limits of 30 MiB and 100 megapixels unless configured', () => {
+    expect(validateEnvironment({})).toMatchObject({ UPLOAD_MAX_BYTES: 31457280, UPLOAD_MAX_PIXELS: 100000000 });
+    expect(validateEnvironment({}).UPLOAD_TMP_DIR).toBe(tmpdir());
+    expect(validateEnvironment({ UPLOAD_MAX_BYTES: '1048576', UPLOAD_TMP_DIR: '/var/tmp' })).toMatchObject({
+      UPLOAD_MAX_BYTES: 1048576,
+      UPLOAD_TMP_DIR: '/var/tmp',
+    });
+    expect(() => validateEnvironment({ UPLOAD_MAX_BYTES: '30MB' })).toThrow(/UPLOAD_MAX_BYTES/);
+    expect(() => validateEnvironment({ UPLOAD_MAX_PIXELS: '0' })).toThrow(/UPLOAD_MAX_PIXELS/);
   });
 
   it('ignores variables it does not know', () => {

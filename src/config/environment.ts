@@ -1,3 +1,4 @@
+import { tmpdir } from 'node:os';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -162,6 +163,25 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   S3_FORCE_PATH_STYLE = false;
+
+  /** Largest image accepted in bytes (default 30 MiB); an upload is refused with 413 as soon as it passes this. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1073741824)
+  UPLOAD_MAX_BYTES = 31457280;
+
+  /** Largest image accepted in pixels, width x height (all frames together when an animation is decoded). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1000000000)
+  UPLOAD_MAX_PIXELS = 100000000;
+
+  /** Where uploads are streamed before they are checked and stored; needs room for concurrent uploads. */
+  @IsString()
+  @IsNotEmpty()
+  UPLOAD_TMP_DIR = tmpdir();
 }
 
 /** Variables that have no default in production: each names a secret or a server. */

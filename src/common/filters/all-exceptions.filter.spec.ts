@@ -1,12 +1,22 @@
 import { type ArgumentsHost, BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { Error as MongooseError, mongo } from 'mongoose';
 import { ConflictError } from '../errors/domain-errors';
+import {
+  ExifNotStrippableError,
+  ImageTooManyPixelsError,
+  InvalidImageError,
+  UnsupportedMediaTypeError,
+} from '../../files/images/image-errors';
+import { BadMultipartError, UploadAbortedError, UploadTooLargeError } from '../../files/upload/upload-errors';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 
-function hostFor() {
-  const sent: { status?: number; body?: unknown } = {};
+function hostFor({ complete = true } = {}) {
+  const sent: { status?: number; body?: unknown; headers?: Record<string, string> } = {};
   const res = {
     headersSent: false,
+    setHeader(name: string, value: string) {
+      sent.headers = { ...sent.headers, [name]: value };
+    },
     status(code: number) {
       sent.status = code;
       return this;
@@ -15,7 +25,7 @@ function hostFor() {
       sent.body = body;
     },
   };
-  const req = { id: 'req-1', method: 'GET', originalUrl: '/x' };
+  const req = { id: 'req-1', method: 'GET', originalUrl: '/x', complete };
   const host = {
     getType: () => 'http',
     switchToHttp: () => ({ getRequest: () => req, getResponse: () => res }),
@@ -40,5 +50,29 @@ describe('AllExceptionsFilter', () => {
     const { host, sent } = hostFor();
     filter.catch(exception, host);
     expect(sent).toEqual({ status: statusCode, body: { statusCode, error, message, requestId: 'req-1' } });
+  });
+
+  it.each([
+    [new UploadTooLargeError(31457280), 413, 'Payload Too Large', 'The file is larger than the limit of 30 MB'],
+    [new ImageTooManyPixelsError(4e8, 1e8, '20000x20000'), 413, 'Payload Too Large', 'The image has 400000000 pixels (20000x20000); at most 100000000 are accepted'],
+    [new UnsupportedMediaTypeError('Only images'), 415, 'Unsupported Media Type', 'Only images'],
+    [new InvalidImageError('The file is empty'), 422, 'Unprocessable Entity', 'The file is empty'],
+    [new ExifNotStrippableError('odd Exif'), 422, 'Unprocessable Entity', 'odd Exif'],
+    [new BadMultipartError('Unknown field "x"'), 400, 'Bad Request', 'Unknown field "x"'],
+    [new UploadAbortedError(), 400, 'Bad Request', 'The upload was interrupted before it was complete'],
+  ])('maps the upload error %p to %i with its message', (exception, statusCode, error, message) => {
+    const { host, sent } = hostFor();
+    filter.catch(exception, host);
+    expect(sent).toEqual({ status: statusCode, body: { statusCode, error, message, requestId: 'req-1' } });
+  });
+
+  it('closes the connection when the request body was not read to its end', () => {
+    const unread = hostFor({ complete: false });
+    filter.catch(new UploadTooLargeError(10), unread.host);
+    expect(unread.sent.headers).toEqual({ Connection: 'close' });
+
+    const read = hostFor({ complete: true });
+    filter.catch(new UploadTooLargeError(10), read.host);
+    expect(read.sent.headers).toBeUndefined();
   });
 });

@@ -38,6 +38,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    // A body that was not read to its end (an upload refused half-way) would be parsed as the next request.
+    if (!req.complete) res.setHeader('Connection', 'close');
     res.status(status).json(errorBody(status, message, requestId));
   }
 

@@ -1,0 +1,108 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { makeAnimation, makeImage, pngChunk, pngHeader, type TestFormat } from '../../../test/support/images';
+import { ImageTooManyPixelsError, InvalidImageError, UnsupportedMediaTypeError } from './image-errors';
+import { ImageInspector } from './image-inspector';
+
+const FORMATS: [TestFormat, string][] = [
+  ['jpeg', 'image/jpeg'],
+  ['png', 'image/png'],
+  ['gif', 'image/gif'],
+  ['webp', 'image/webp'],
+  ['avif', 'image/avif'],
+];
+
+let dir: string;
+let counter = 0;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'malted-inspect-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function saved(bytes: Buffer | string): Promise<string> {
+  const path = join(dir, `image-${counter++}`);
+  await writeFile(path, bytes);
+  return path;
+}
+
+/** A valid PNG of width x height 1-bit grey pixels, all zero: tiny on disk, huge when decoded. */
+function pngBomb(width: number, height: number): Buffer {
+  const header = pngHeader(width, height);
+  header.set([1, 0], 8 + 8 + 8); // bit depth 1, greyscale
+  const ihdr = pngChunk('IHDR', header.subarray(16, 29));
+  const rows = Buffer.alloc((1 + Math.ceil(width / 8)) * height);
+  return Buffer.concat([header.subarray(0, 8), ihdr, pngChunk('IDAT', deflateSync(rows, { level: 9 })), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+describe('ImageInspector', () => {
+  const inspector = new ImageInspector(100_000_000);
+
+  it.each(FORMATS)('accepts a %s and reports its type and size', async (format, type) => {
+    const path = await saved(await makeImage(format, { width: 120, height: 80 }));
+    await expect(inspector.inspect(path, type as never)).resolves.toEqual({ type, width: 120, height: 80, frames: 1 });
+  });
+
+  it.each(['gif', 'webp'] as const)('counts the frames of an animated %s and gives one frame size', async (format) => {
+    const path = await saved(await makeAnimation(format, 5, 40, 30));
+    await expect(inspector.inspect(path)).resolves.toEqual({ type: `image/${format}`, width: 40, height: 30, frames: 5 });
+  });
+
+  it('gives the displayed size of a JPEG turned by its Exif orientation', async () => {
+    const path = await saved(await makeImage('jpeg', { width: 64, height: 48, orientation: 6 }));
+    await expect(inspector.inspect(path)).resolves.toMatchObject({ width: 48, height: 64 });
+  });
+
+  it.each(FORMATS)('refuses a truncated %s as invalid', async (format) => {
+    const bytes = await makeImage(format, { width: 300, height: 200 });
+    const path = await saved(bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+    await expect(inspector.inspect(path)).rejects.toThrow(InvalidImageError);
+  });
+
+  it('refuses a PNG whose compressed pixel data is corrupt', async () => {
+    const bytes = await makeImage('png', { width: 300, height: 200 });
+    const idat = bytes.indexOf('IDAT', 0, 'latin1');
+    bytes.fill(0x55, idat + 100, idat + 160);
+    await expect(inspector.inspect(await saved(bytes))).rejects.toThrow(InvalidImageError);
+  });
+
+  it('refuses a JPEG whose frame header is corrupt', async () => {
+    const bytes = await makeImage('jpeg', { width: 300, height: 200 });
+    const sof = bytes.indexOf(Buffer.from([0xff, 0xc0]));
+    bytes[sof + 9] = 7; // seven colour components
+    await expect(inspector.inspect(await saved(bytes))).rejects.toThrow(InvalidImageError);
+  });
+
+  it('refuses text and empty files as invalid', async () => {
+    await expect(inspector.inspect(await saved('hello, world'))).rejects.toThrow(InvalidImageError);
+    await expect(inspector.inspect(await saved(''))).rejects.toThrow(InvalidImageError);
+  });
+
+  it('refuses formats sharp can read but Malted does not accept (SVG, TIFF)', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
+    await expect(inspector.inspect(await saved(svg))).rejects.toThrow(UnsupportedMediaTypeError);
+    const tiff = await sharp(await makeImage('png')).tiff().toBuffer();
+    await expect(inspector.inspect(await saved(tiff))).rejects.toThrow(/Only JPEG, PNG, GIF, WebP and AVIF/);
+  });
+
+  it('refuses a file that decodes as another type than the receiver saw', async () => {
+    const path = await saved(await makeImage('png'));
+    await expect(inspector.inspect(path, 'image/jpeg')).rejects.toThrow(UnsupportedMediaTypeError);
+  });
+
+  it('refuses a decompression bomb from its header, without decoding it', async () => {
+    const bomb = pngBomb(20000, 20000);
+    expect(bomb.length).toBeLessThan(100_000);
+    const started = Date.now();
+    await expect(inspector.inspect(await saved(bomb))).rejects.toThrow(ImageTooManyPixelsError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('counts every frame of an animation against the pixel limit', async () => {
+    const path = await saved(await makeAnimation('gif', 10, 100, 100));
+    await expect(new ImageInspector(100_000).inspect(path)).resolves.toMatchObject({ frames: 10 });
+    await expect(new ImageInspector(99_999).inspect(path)).rejects.toThrow(/100x100, 10 frames/);
+  });
+});

@@ -1,0 +1,168 @@
+import busboy, { type Busboy } from 'busboy';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import sharp from 'sharp';
+import { InvalidImageError, UnsupportedMediaTypeError } from '../images/image-errors';
+import type { ImageMimeType } from '../images/image-types';
+import { assertPixelsWithin } from '../images/pixel-limit';
+import { ImageHeadSniffer } from './image-head-sniffer';
+import { BadMultipartError, UploadAbortedError, UploadTooLargeError } from './upload-errors';
+import { addUploadField, UPLOAD_FIELD_MAX_BYTES, UPLOAD_FIELD_MAX_LENGTHS, type UploadFields } from './upload-fields';
+import type { UploadLimits } from './upload-limits';
+
+/** An upload on disk whose type, size and dimensions passed the limits. The caller owns `path` and removes it. */
+export interface ReceivedImage {
+  path: string;
+  size: number;
+  type: ImageMimeType;
+  width: number;
+  height: number;
+  fields: UploadFields;
+}
+
+/**
+ * Receives a multipart/form-data upload of one image (part `file`) and its text fields.
+ *
+ * Guarantees:
+ * - the file is streamed to a new temporary file (mode 0600) in `tmpDir`; at most about 1 MiB of its head is
+ *   held in memory, never the whole file;
+ * - the byte limit, the type (from content only: JPEG, PNG, GIF, WebP, AVIF) and the pixel limit (from the
+ *   header) are enforced while the bytes arrive: the first bytes past a limit end the upload;
+ * - only the fields title, description, altText and shake are accepted, each once and capped in length; one file;
+ * - on any rejection or client abort it stops reading the request (the rest of the body stays unread, so the
+ *   response must close the connection, which the global exception filter does) and deletes the temporary
+ *   file before the promise rejects; nothing is left behind.
+ * It does not decode the image: a truncated file with a valid header passes here and is refused by the
+ * ImageInspector.
+ */
+export class MultipartImageReceiver {
+  constructor(private readonly limits: UploadLimits) {}
+
+  async receive(req: IncomingMessage): Promise<ReceivedImage> {
+    const parser = this.createParser(req);
+    const path = join(this.limits.tmpDir, `malted-upload-${randomUUID()}`);
+    const output = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+    try {
+      await once(output, 'open');
+      const received = await this.readUpload(req, parser, output, path);
+      if (received.width === 0) await this.readDimensionsFromFile(received);
+      return received;
+    } catch (error) {
+      output.destroy();
+      await finished(output).catch(() => undefined);
+      await rm(path, { force: true });
+      throw error;
+    }
+  }
+
+  private createParser(req: IncomingMessage): Busboy {
+    if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) {
+      throw new UnsupportedMediaTypeError('Upload the image as multipart/form-data with the file in a part named "file"');
+    }
+    try {
+      return busboy({
+        headers: req.headers,
+        limits: {
+          // busboy reports "limit" when a file reaches fileSize, so one byte more means "passed the limit".
+          fileSize: this.limits.maxBytes + 1,
+          files: 1,
+          fields: Object.keys(UPLOAD_FIELD_MAX_LENGTHS).length,
+          fieldSize: UPLOAD_FIELD_MAX_BYTES,
+          fieldNameSize: 100,
+          headerPairs: 100,
+        },
+      });
+    } catch (error) {
+      throw new BadMultipartError(`Malformed multipart request: ${(error as Error).message}`);
+    }
+  }
+
+  private readUpload(req: IncomingMessage, parser: Busboy, output: WriteStream, path: string): Promise<ReceivedImage> {
+    return new Promise((resolve, reject) => {
+      const sniffer = new ImageHeadSniffer(this.limits.maxPixels);
+      const fields: UploadFields = {};
+      const stopFile = new AbortController();
+      let fileWritten: Promise<void> | undefined;
+      let settled = false;
+
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        req.unpipe(parser);
+        req.pause();
+        // Not from inside a busboy event handler: busboy still uses its state after emitting.
+        process.nextTick(() => {
+          stopFile.abort();
+          parser.destroy();
+        });
+        reject(error);
+      };
+      const succeed = () => {
+        if (settled) return;
+        settled = true;
+        const { size, type, width = 0, height = 0 } = sniffer;
+        resolve({ path, size, type: type!, width, height, fields });
+      };
+
+      // Listeners stay attached after a failure so that late errors are swallowed rather than thrown.
+      req.on('error', () => fail(new UploadAbortedError()));
+      req.on('close', () => {
+        if (!req.complete) fail(new UploadAbortedError());
+      });
+      parser.on('error', (error: Error) => fail(new BadMultipartError(`Malformed multipart body: ${error.message}`)));
+      parser.on('filesLimit', () => fail(new BadMultipartError('Only one file may be uploaded per request')));
+      parser.on('fieldsLimit', () => fail(new BadMultipartError('Too many fields in the upload')));
+      parser.on('field', (name, value, info) => {
+        try {
+          addUploadField(fields, name, value, info.valueTruncated || info.nameTruncated);
+        } catch (error) {
+          fail(error);
+        }
+      });
+      parser.on('file', (name, stream) => {
+        if (name !== 'file') {
+          stream.on('error', () => undefined).resume();
+          fail(new BadMultipartError(`Unexpected file field "${name}"; send the image in a part named "file"`));
+          return;
+        }
+        stream.on('limit', () => fail(new UploadTooLargeError(this.limits.maxBytes)));
+        fileWritten = pipeline(stream, sniffing(sniffer), output, { signal: stopFile.signal });
+        fileWritten.catch(fail);
+      });
+      parser.on('finish', () => {
+        if (!fileWritten) fail(new BadMultipartError('No file: send the image in a part named "file"'));
+        else fileWritten.then(succeed, fail);
+      });
+
+      if (req.readableAborted || (req.destroyed && !req.complete)) fail(new UploadAbortedError());
+      else req.pipe(parser);
+    });
+  }
+
+  /** For the rare header longer than the sniffer keeps: read it from the file (header only, nothing decoded). */
+  private async readDimensionsFromFile(received: ReceivedImage): Promise<void> {
+    const { width, height } = await sharp(received.path)
+      .metadata()
+      .catch(() => ({ width: 0, height: 0 }));
+    if (!width || !height) throw new InvalidImageError(`The ${received.type} file is corrupt: its dimensions cannot be read`);
+    assertPixelsWithin(width, height, this.limits.maxPixels);
+    Object.assign(received, { width, height });
+  }
+}
+
+function sniffing(sniffer: ImageHeadSniffer): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      sniffer.write(chunk).then(() => callback(null, chunk), callback);
+    },
+    flush(callback) {
+      sniffer.end().then(() => callback(), callback);
+    },
+  });
+}
