@@ -1,10 +1,12 @@
 import { ValidationPipe, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { errorBody } from './common/filters/error-body';
 import { assignRequestId } from './common/http/request-id';
 import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
@@ -12,6 +14,12 @@ import { setUpSwagger } from './swagger';
 
 /** Paths outside /api/v1: probes and operator endpoints. */
 export const UNVERSIONED_PATHS = ['health/live', 'health/ready'];
+
+/** A worker serves its probes and nothing else, though its modules declare the API's controllers too. */
+function onlyHealthRoutes(req: Request, res: Response, next: NextFunction): void {
+  if (req.path.startsWith('/health/')) return next();
+  res.status(404).json(errorBody(404, 'This is a worker: it serves only /health/live and /health/ready', String(req.id)));
+}
 
 /** Builds the application exactly as it runs in production; main.ts and the e2e tests both use it. */
 export async function createApp(env: ResolvedEnvironment): Promise<NestExpressApplication> {
@@ -24,6 +32,7 @@ export async function createApp(env: ResolvedEnvironment): Promise<NestExpressAp
 
   app.set('trust proxy', env.TRUST_PROXY_HOPS);
   app.use(assignRequestId);
+  if (!servesApi(env.MALTED_MODE)) app.use(onlyHealthRoutes);
   app.use(helmet());
   app.useBodyParser('json', { limit: env.JSON_BODY_LIMIT });
   app.setGlobalPrefix('api', { exclude: UNVERSIONED_PATHS });

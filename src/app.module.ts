@@ -8,7 +8,9 @@ import { requestIdFor } from './common/http/request-id';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
-import { servesApi } from './config/run-mode';
+import { runsJobs } from './config/run-mode';
+import { FilesWorkerModule } from './files/files-worker.module';
+import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { ShakesModule } from './shakes/shakes.module';
@@ -47,7 +49,13 @@ export class AppModule {
         JobsModule,
         SystemModule.forMode(env.MALTED_MODE),
         HealthModule,
-        ...(servesApi(env.MALTED_MODE) ? [ThrottlingModule, AuthModule, UsersModule, ShakesModule] : []),
+        // Controllers exist in every mode; in worker mode createApp answers only /health/* (see app.factory.ts).
+        ThrottlingModule,
+        AuthModule,
+        UsersModule,
+        ShakesModule,
+        FilesModule,
+        ...(runsJobs(env.MALTED_MODE) ? [FilesWorkerModule] : []),
       ],
     };
   }

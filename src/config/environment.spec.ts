@@ -77,4 +77,9 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ S3_ENDPOINT: 'minio:9000' })).toThrow(/S3_ENDPOINT must be an http\(s\) URL/);
     expect(() => validateEnvironment({ S3_BUCKET: 'Bad_Bucket' })).toThrow(/S3_BUCKET must be a bucket name/);
   });
+
+  it('serves by presigned redirect only from S3', () => {
+    expect(() => validateEnvironment({ FILE_SERVING: 'redirect' })).toThrow(/FILE_SERVING=redirect needs STORAGE_DRIVER=s3/);
+    expect(() => validateEnvironment({ FILE_SERVING: 'teleport' })).toThrow(/FILE_SERVING/);
+  });
 });

@@ -17,6 +17,9 @@ import {
 import { RunMode } from './run-mode';
 
 /** Where stored files live: in MongoDB (GridFS), in a local directory, or in an S3-compatible bucket. */
+export const FILE_SERVING_MODES = ['stream', 'accel', 'redirect'] as const;
+export type FileServingMode = (typeof FILE_SERVING_MODES)[number];
+
 export const STORAGE_DRIVER_KINDS = ['gridfs', 'local', 's3'] as const;
 export type StorageDriverKind = (typeof STORAGE_DRIVER_KINDS)[number];
 
@@ -182,6 +185,31 @@ export class Environment {
   @IsString()
   @IsNotEmpty()
   UPLOAD_TMP_DIR = tmpdir();
+
+  /**
+   * How raw files reach clients: stream (through the app), accel (an X-Accel-Redirect to an internal nginx
+   * location, as MLKSHK served S3 files) or redirect (a short-lived presigned URL; s3 only).
+   */
+  @IsIn(FILE_SERVING_MODES)
+  FILE_SERVING: FileServingMode = 'stream';
+
+  /** The internal nginx location FILE_SERVING=accel redirects to; the storage key is appended. */
+  @Matches(/^\/[A-Za-z0-9_\/-]*$/, { message: 'FILE_ACCEL_PREFIX must be a path such as /_storage' })
+  FILE_ACCEL_PREFIX = '/_storage';
+
+  /** Lifetime of the presigned URLs FILE_SERVING=redirect sends. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(86400)
+  FILE_REDIRECT_TTL_SECONDS = 300;
+
+  /** How often the view counts gathered in Redis are folded into the database. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(5)
+  @Max(3600)
+  VIEWS_FOLD_INTERVAL_SECONDS = 300;
 }
 
 /** Variables that have no default in production: each names a secret or a server. */
@@ -224,6 +252,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     for (const key of REQUIRED_FOR_S3) {
       if (env[key] === undefined) problems.push(`${key} is required when STORAGE_DRIVER=s3`);
     }
+  }
+  if (env.FILE_SERVING === 'redirect' && env.STORAGE_DRIVER !== 's3') {
+    problems.push('FILE_SERVING=redirect needs STORAGE_DRIVER=s3 (only S3 can serve presigned URLs)');
   }
   if (problems.length > 0) throw new InvalidEnvironmentError(problems);
   return env;

@@ -9,6 +9,19 @@ export const QUEUES = {
     name: 'system',
     jobs: { heartbeat: 'heartbeat' },
   },
+  files: {
+    name: 'files',
+    jobs: {
+      /** Make the thumbnail and small variants of a source file. jobId variants:<sourceId>. */
+      variants: 'variants',
+      /** Give back a deleted post's reference to its source file. jobId release:<sharedFileId>. */
+      release: 'release',
+      /** Delete the stored objects of a source file no post refers to any more. */
+      purge: 'purge',
+      /** Fold the view counts gathered in Redis into MongoDB (repeatable). */
+      foldViews: 'fold-views',
+    },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];

@@ -74,7 +74,8 @@ export class UsersService {
   }
 
   async update(id: Types.ObjectId, changes: { disabled?: boolean; role?: Role }): Promise<UserDocument> {
-    const user = await this.users.findByIdAndUpdate(id, { $set: changes }, { new: true }).exec();
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
     return user;
   }

@@ -1,24 +1,24 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Equals, IsOptional, IsString, MaxLength } from 'class-validator';
-import { FILE_TEXT_LIMITS } from '../file-text-limits';
+import { UPLOAD_FIELD_MAX_LENGTHS as LIMITS } from '../upload/upload-fields';
 
 export class UpdateFileDto {
-  @ApiPropertyOptional({ maxLength: FILE_TEXT_LIMITS.title })
+  @ApiPropertyOptional({ maxLength: LIMITS.title })
   @IsOptional()
   @IsString()
-  @MaxLength(FILE_TEXT_LIMITS.title)
+  @MaxLength(LIMITS.title)
   title?: string;
 
-  @ApiPropertyOptional({ maxLength: FILE_TEXT_LIMITS.description })
+  @ApiPropertyOptional({ maxLength: LIMITS.description })
   @IsOptional()
   @IsString()
-  @MaxLength(FILE_TEXT_LIMITS.description)
+  @MaxLength(LIMITS.description)
   description?: string;
 
-  @ApiPropertyOptional({ maxLength: FILE_TEXT_LIMITS.altText })
+  @ApiPropertyOptional({ maxLength: LIMITS.altText })
   @IsOptional()
   @IsString()
-  @MaxLength(FILE_TEXT_LIMITS.altText)
+  @MaxLength(LIMITS.altText)
   altText?: string;
 
   @ApiPropertyOptional({ enum: [true], description: 'One-way: a file marked NSFW stays NSFW, in every saved copy too' })

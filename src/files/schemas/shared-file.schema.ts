@@ -1,12 +1,15 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { type HydratedDocument, Types } from 'mongoose';
 
+@Schema({ _id: false })
 export class FileCounters {
   @Prop({ default: 0 }) likes!: number;
   @Prop({ default: 0 }) saves!: number;
   @Prop({ default: 0 }) views!: number;
   @Prop({ default: 0 }) comments!: number;
 }
+
+const FileCountersSchema = SchemaFactory.createForClass(FileCounters);
 
 /** A post: one user's sharing of a source file, with its own share key, words and counters. */
 @Schema({ collection: 'shared_files', timestamps: true })
@@ -34,7 +37,7 @@ export class SharedFile {
   @Prop({ type: Types.ObjectId, default: null }) parentId!: Types.ObjectId | null;
   @Prop({ type: Types.ObjectId, default: null }) originalId!: Types.ObjectId | null;
 
-  @Prop({ type: FileCounters, default: () => ({}) })
+  @Prop({ type: FileCountersSchema, default: () => ({}) })
   counts!: FileCounters;
 
   /** Soft delete: set once, the post disappears from every listing at once. */

@@ -1,23 +1,10 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument } from 'mongoose';
 
-export enum VariantsStatus {
-  Pending = 'pending',
-  Ready = 'ready',
-  Failed = 'failed',
-}
-
-export class StoredVariant {
-  @Prop({ required: true }) storageKey!: string;
-  @Prop({ required: true }) contentType!: string;
-  @Prop({ required: true }) size!: number;
-  @Prop({ required: true }) width!: number;
-  @Prop({ required: true }) height!: number;
-}
-
 /**
  * The stored bytes of an image, content-addressed: identical uploads share one source file. refCount counts the
- * posts (shared files) that use it; the bytes are purged when it reaches zero.
+ * posts (shared files) that use it; the bytes are purged when it reaches zero. Its variants live in their own
+ * collection, so the job that makes them never writes this document while uploads change refCount.
  */
 @Schema({ collection: 'source_files', timestamps: true })
 export class SourceFile {
@@ -41,15 +28,6 @@ export class SourceFile {
   /** One-way: once set it stays, so it follows every save of the image. */
   @Prop({ default: false })
   nsfw!: boolean;
-
-  @Prop({ required: true, enum: VariantsStatus, default: VariantsStatus.Pending })
-  variantsStatus!: VariantsStatus;
-
-  @Prop({ type: StoredVariant })
-  thumbnail?: StoredVariant;
-
-  @Prop({ type: StoredVariant })
-  small?: StoredVariant;
 
   createdAt!: Date;
 }

@@ -1,0 +1,110 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { Authenticated, CurrentUser, Public } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { InvalidInputError } from '../common/errors/domain-errors';
+import { FileDto } from './dto/file.dto';
+import { UpdateFileDto } from './dto/update-file.dto';
+import { FileServingService } from './file-serving.service';
+import { FilesService } from './files.service';
+import { SourceFilesService } from './source-files.service';
+import { UPLOAD_FIELD_MAX_LENGTHS } from './upload/upload-fields';
+import { ViewsCounter } from './views.counter';
+
+const UPLOAD_SCHEMA = {
+  type: 'object',
+  required: ['file'],
+  properties: {
+    file: { type: 'string', format: 'binary', description: 'JPEG, PNG, GIF, WebP or AVIF' },
+    title: { type: 'string', maxLength: UPLOAD_FIELD_MAX_LENGTHS.title },
+    description: { type: 'string', maxLength: UPLOAD_FIELD_MAX_LENGTHS.description },
+    altText: { type: 'string', maxLength: UPLOAD_FIELD_MAX_LENGTHS.altText },
+    shake: { type: 'string', description: 'A shake you may post to; your own by default' },
+  },
+};
+
+/** A raw fetch counts as a view unless it is a HEAD or a request for a later part of the file. */
+const countsAsView = (req: Request) => req.method === 'GET' && (!req.headers.range || /^bytes=0-/.test(req.headers.range));
+
+@ApiTags('files')
+@Controller('files')
+export class FilesController {
+  constructor(
+    private readonly files: FilesService,
+    private readonly serving: FileServingService,
+    private readonly views: ViewsCounter,
+    private readonly sources: SourceFilesService,
+  ) {}
+
+  @Post()
+  @Authenticated()
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: UPLOAD_SCHEMA })
+  @ApiCreatedResponse({ type: FileDto })
+  @ApiPayloadTooLargeResponse({ description: 'Over the byte or pixel limit' })
+  @ApiUnsupportedMediaTypeResponse({ description: 'Not a JPEG, PNG, GIF, WebP or AVIF image' })
+  @ApiUnprocessableEntityResponse({ description: 'A truncated or corrupt image' })
+  async upload(@CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<FileDto> {
+    const file = await this.files.upload(user, req);
+    res.setHeader('Location', file.urls.raw.replace(/\/raw$/, ''));
+    return file;
+  }
+
+  @Get(':key')
+  @Public()
+  @ApiOkResponse({ type: FileDto })
+  @ApiNotFoundResponse({ description: 'No such file, or it was deleted' })
+  describe(@Param('key') key: string): Promise<FileDto> {
+    return this.files.describe(key);
+  }
+
+  @Patch(':key')
+  @Authenticated()
+  @ApiForbiddenResponse({ description: 'Only the owner may edit a file' })
+  update(@CurrentUser() user: AuthUser, @Param('key') key: string, @Body() dto: UpdateFileDto): Promise<FileDto> {
+    if (Object.values(dto).every((value) => value === undefined)) throw new InvalidInputError('Nothing to change: send title, description, altText or nsfw');
+    return this.files.update(user, key, dto);
+  }
+
+  @Delete(':key')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiForbiddenResponse({ description: 'Only the owner or an admin may delete a file' })
+  async remove(@CurrentUser() user: AuthUser, @Param('key') key: string): Promise<void> {
+    await this.files.remove(user, key);
+  }
+
+  /** The bytes (ETag, conditional GET, Range, HEAD). Location metadata was stripped at upload. */
+  @Get(':key/raw')
+  @Public()
+  @ApiOkResponse({ description: 'The image bytes' })
+  async raw(@Param('key') key: string, @Req() req: Request, @Res() res: Response, @CurrentUser() viewer?: AuthUser): Promise<void> {
+    const found = await this.files.getLive(key);
+    if (countsAsView(req) && !(viewer && found.file.userId.equals(viewer.id))) {
+      this.views.record(found.file._id.toString());
+    }
+    await this.serving.sendRaw(req, res, found);
+  }
+
+  @Get(':key/thumbnail')
+  @Public()
+  @ApiOkResponse({ description: 'A 200x200 WebP thumbnail' })
+  @ApiAcceptedResponse({ description: 'Still being made: ask again after Retry-After seconds' })
+  async thumbnail(@Param('key') key: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const found = await this.files.getLive(key);
+    await this.serving.sendThumbnail(req, res, found, await this.sources.findVariants(found.source._id));
+  }
+}

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
+import { ShakesModule } from '../shakes/shakes.module';
+import { UsersModule } from '../users/users.module';
+import { FileServingService } from './file-serving.service';
+import { FilesController } from './files.controller';
+import { FilesService } from './files.service';
+import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
+import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
+import { VariantSet, VariantSetSchema } from './schemas/variant-set.schema';
+import { SourceFilesService } from './source-files.service';
+import { StorageModule } from './storage/storage.module';
+import { ViewsCounter } from './views.counter';
+
+@Module({
+  imports: [
+    MongooseModule.forFeature([
+      { name: SourceFile.name, schema: SourceFileSchema },
+      { name: SharedFile.name, schema: SharedFileSchema },
+      { name: VariantSet.name, schema: VariantSetSchema },
+    ]),
+    StorageModule,
+    UsersModule,
+    ShakesModule,
+  ],
+  controllers: [FilesController],
+  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter],
+  exports: [FilesService, SourceFilesService, ViewsCounter, StorageModule],
+})
+export class FilesModule {}

@@ -1,0 +1,97 @@
+import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Job, Queue } from 'bull';
+import { Types } from 'mongoose';
+import { Readable } from 'node:stream';
+import type { ResolvedEnvironment } from '../config/environment';
+import { QUEUES } from '../jobs/queues';
+import { FilesService } from './files.service';
+import { InvalidImageError } from './images/image-errors';
+import { renderVariants } from './images/variants';
+import { type StoredVariant, VariantsStatus } from './schemas/variant-set.schema';
+import { SourceFilesService } from './source-files.service';
+import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
+import { ViewsCounter } from './views.counter';
+
+const { jobs } = QUEUES.files;
+
+/** The files feature's slow work. Every handler is idempotent: running a job twice changes nothing more. */
+@Processor(QUEUES.files.name)
+export class FilesProcessor implements OnApplicationBootstrap {
+  private readonly logger = new Logger(FilesProcessor.name);
+  private readonly maxPixels: number;
+  private readonly foldEveryMs: number;
+
+  constructor(
+    @InjectQueue(QUEUES.files.name) private readonly queue: Queue,
+    @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly sources: SourceFilesService,
+    private readonly files: FilesService,
+    private readonly views: ViewsCounter,
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    this.maxPixels = config.get('UPLOAD_MAX_PIXELS', { infer: true });
+    this.foldEveryMs = config.get('VIEWS_FOLD_INTERVAL_SECONDS', { infer: true }) * 1000;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op.
+    await this.queue.add(jobs.foldViews, {}, { repeat: { every: this.foldEveryMs }, removeOnComplete: 10 });
+  }
+
+  @Process({ name: jobs.variants, concurrency: 2 })
+  async variants(job: Job<{ sourceId: string }>): Promise<void> {
+    const source = await this.sources.findById(new Types.ObjectId(job.data.sourceId));
+    if (!source || (await this.sources.findVariants(source._id))?.status === VariantsStatus.Ready) return;
+    let rendered;
+    try {
+      rendered = await renderVariants(await this.storage.read(source.storageKey), this.maxPixels);
+    } catch (error) {
+      if (error instanceof InvalidImageError) {
+        await this.sources.markVariantsFailed(source._id);
+        await job.discard(); // it will never decode: do not retry
+      }
+      throw error;
+    }
+    const stored: Record<string, StoredVariant> = {};
+    for (const variant of rendered) {
+      const storageKey = `${source.storageKey}-${variant.name}`;
+      await this.storage.write(storageKey, Readable.from(variant.data), { contentType: variant.contentType });
+      stored[variant.name] = {
+        storageKey,
+        contentType: variant.contentType,
+        size: variant.data.length,
+        width: variant.width,
+        height: variant.height,
+      };
+    }
+    await this.sources.setVariants(source._id, { thumbnail: stored.thumbnail, small: stored.small });
+    if (!(await this.sources.findById(source._id))) {
+      // Purged while we worked: nothing will ever point at these objects.
+      await Promise.all(Object.values(stored).map((variant) => this.storage.delete(variant.storageKey)));
+    }
+  }
+
+  @Process(jobs.release)
+  async release(job: Job<{ sharedFileId: string }>): Promise<void> {
+    await this.files.releaseDeleted(new Types.ObjectId(job.data.sharedFileId));
+  }
+
+  @Process(jobs.purge)
+  async purge(job: Job<{ storageKeys: string[] }>): Promise<void> {
+    await Promise.all(job.data.storageKeys.map((key) => this.storage.delete(key)));
+  }
+
+  /** Folds views counted in Redis into each post's counter; an interrupted fold resumes where it stopped. */
+  @Process(jobs.foldViews)
+  async foldViews(): Promise<{ folded: number }> {
+    const batch = await this.views.take();
+    for (const [id, count] of batch) {
+      if (Types.ObjectId.isValid(id) && count > 0) await this.files.addViews(new Types.ObjectId(id), count);
+      await this.views.done(id);
+    }
+    if (batch.size > 0) this.logger.log(`folded views of ${batch.size} files`);
+    return { folded: batch.size };
+  }
+}

@@ -1,0 +1,39 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+import { type HydratedDocument, Types } from 'mongoose';
+
+export enum VariantsStatus {
+  Ready = 'ready',
+  /** The image could not be decoded; the job is not retried. */
+  Failed = 'failed',
+}
+
+@Schema({ _id: false })
+export class StoredVariant {
+  @Prop({ required: true }) storageKey!: string;
+  @Prop({ required: true }) contentType!: string;
+  @Prop({ required: true }) size!: number;
+  @Prop({ required: true }) width!: number;
+  @Prop({ required: true }) height!: number;
+}
+
+const StoredVariantSchema = SchemaFactory.createForClass(StoredVariant);
+
+/** The resized renditions of a source file, written by the variants job. No document yet: still pending. */
+@Schema({ collection: 'file_variants', timestamps: true })
+export class VariantSet {
+  /** One set per source file; serves the thumbnail route. */
+  @Prop({ required: true, type: Types.ObjectId, unique: true })
+  sourceId!: Types.ObjectId;
+
+  @Prop({ required: true, enum: VariantsStatus })
+  status!: VariantsStatus;
+
+  @Prop({ type: StoredVariantSchema })
+  thumbnail?: StoredVariant;
+
+  @Prop({ type: StoredVariantSchema })
+  small?: StoredVariant;
+}
+
+export type VariantSetDocument = HydratedDocument<VariantSet>;
+export const VariantSetSchema = SchemaFactory.createForClass(VariantSet);

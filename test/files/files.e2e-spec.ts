@@ -1,0 +1,314 @@
+import { getQueueToken } from '@nestjs/bull';
+import { getModelToken } from '@nestjs/mongoose';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Queue } from 'bull';
+import exifReader from 'exif-reader';
+import type { Model } from 'mongoose';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import sharp from 'sharp';
+import type request from 'supertest';
+import { QUEUES } from '../../src/jobs/queues';
+import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
+import type { SourceFile } from '../../src/files/schemas/source-file.schema';
+import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
+import { Role } from '../../src/users/schemas/user.schema';
+import { UsersService } from '../../src/users/users.service';
+import { jpegWithGps, png, randomColor } from '../harness/images';
+import { eventually } from '../harness/servers';
+import { TestContext, type TestUser } from '../harness/test-app';
+
+/** Collects a response body as bytes (supertest's parsers would decode an image as text). */
+const binary = (res: request.Response, callback: (error: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  const stream = res as unknown as NodeJS.ReadableStream;
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
+};
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+describe('files', () => {
+  const ctx = new TestContext(__filename);
+  let api: NestExpressApplication;
+  let worker: NestExpressApplication;
+  let alice: TestUser;
+  let bob: TestUser;
+  let sources: Model<SourceFile>;
+  let posts: Model<SharedFile>;
+  let storage: StorageDriver;
+
+  beforeAll(async () => {
+    api = await ctx.startApp({ MALTED_MODE: 'api' });
+    worker = await ctx.startApp({ MALTED_MODE: 'worker' });
+    alice = await ctx.newUser(api);
+    bob = await ctx.newUser(api);
+    sources = api.get(getModelToken('SourceFile'));
+    posts = api.get(getModelToken('SharedFile'));
+    storage = api.get(STORAGE_DRIVER);
+  });
+  afterAll(() => ctx.close());
+
+  const http = () => ctx.http(api);
+  const upload = (user: TestUser | undefined, data: Buffer, fields: Record<string, string> = {}, filename = 'photo.png') => {
+    const req = http().post('/api/v1/files');
+    if (user) req.set('Authorization', user.auth);
+    for (const [name, value] of Object.entries(fields)) req.field(name, value);
+    return req.attach('file', data, { filename, contentType: 'image/png' });
+  };
+  const raw = (key: string) => http().get(`/api/v1/files/${key}/raw`).buffer(true).parse(binary);
+  const runJob = async (name: string, data: object = {}) =>
+    (await api.get<Queue>(getQueueToken(QUEUES.files.name)).add(name, data)).finished();
+  const waitForJobs = () =>
+    eventually(
+      () => api.get<Queue>(getQueueToken(QUEUES.files.name)).getJobCounts(),
+      (counts) => counts.active + counts.waiting === 0, // the repeatable fold-views job is always delayed
+      20_000,
+    );
+
+  describe('upload', () => {
+    it('stores an image as a post with a share key and describes it', async () => {
+      const image = await png(64, 48, randomColor());
+      const res = await upload(alice, image, { title: 'A red square', altText: 'red', description: 'hello #world' }).expect(201);
+      expect(res.body).toMatchObject({
+        key: expect.stringMatching(/^[0-9A-Za-z]{10}$/),
+        title: 'A red square',
+        altText: 'red',
+        description: 'hello #world',
+        owner: { username: alice.username },
+        shake: alice.username,
+        contentType: 'image/png',
+        size: image.length,
+        width: 64,
+        height: 48,
+        frames: 1,
+        nsfw: false,
+        counts: { likes: 0, saves: 0, views: 0, comments: 0 },
+        savedFrom: null,
+      });
+      expect(res.headers.location).toBe(`/api/v1/files/${res.body.key}`);
+      const described = await http().get(`/api/v1/files/${res.body.key}`).expect(200);
+      expect(described.body).toEqual(res.body);
+    });
+
+    it('stores identical bytes once, yet makes each upload its own post', async () => {
+      const image = await png(10, 10, randomColor());
+      const first = await upload(alice, image).expect(201);
+      const second = await upload(bob, image).expect(201);
+      expect(first.body.key).not.toBe(second.body.key);
+      const stored = await sources.find({ sha256: sha256(image) }).lean();
+      expect(stored).toHaveLength(1);
+      expect(stored[0].refCount).toBe(2);
+    });
+
+    it('removes the GPS location before anyone can fetch the file', async () => {
+      const image = await jpegWithGps();
+      expect(exifReader((await sharp(image).metadata()).exif!).GPSInfo).toBeDefined();
+      const res = await upload(alice, image, {}, 'holiday.jpg').expect(201);
+      const served = await raw(res.body.key).expect(200);
+      const exif = exifReader((await sharp(served.body as Buffer).metadata()).exif!);
+      expect(exif.GPSInfo).toBeUndefined();
+      expect(exif.Image?.Make).toBe('MaltedCam');
+      const [before, after] = await Promise.all([sharp(image).raw().toBuffer(), sharp(served.body as Buffer).raw().toBuffer()]);
+      expect(after.equals(before)).toBe(true); // the pixels were not re-encoded
+    });
+
+    it('posts to a group shake only for its owner and managers', async () => {
+      const shakes = api.get<Model<{ nameLower: string; ownerId: unknown; managerIds: unknown[] }>>(getModelToken('Shake'));
+      const owner = await api.get(UsersService).getByUsername(alice.username);
+      const name = `grp${Date.now().toString(36)}`;
+      await shakes.create({ name, nameLower: name, type: 'group', ownerId: owner._id, title: 'Group', managerIds: [] });
+      const ok = await upload(alice, await png(8, 8, randomColor()), { shake: name.toUpperCase() }).expect(201);
+      expect(ok.body.shake).toBe(name);
+      await upload(bob, await png(8, 8, randomColor()), { shake: name }).expect(403);
+      await upload(bob, await png(8, 8, randomColor()), { shake: alice.username }).expect(403);
+      await upload(bob, await png(8, 8, randomColor()), { shake: 'no-such-shake' }).expect(404);
+    });
+  });
+
+  describe('bad uploads get a clear 4xx and leave nothing behind', () => {
+    const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith('malted-upload-'));
+    let before: { sources: number; posts: number; tmp: string[] };
+    beforeEach(async () => {
+      before = { sources: await sources.countDocuments(), posts: await posts.countDocuments(), tmp: leftovers() };
+    });
+    afterEach(async () => {
+      expect(await sources.countDocuments()).toBe(before.sources);
+      expect(await posts.countDocuments()).toBe(before.posts);
+      expect(leftovers()).toEqual(before.tmp);
+    });
+
+    it.each([
+      ['SVG', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), 415],
+      ['HTML', Buffer.from('<!doctype html><html><body>hi</body></html>'), 415],
+      ['text', Buffer.from('just some text, not an image at all'), 415],
+      ['PDF', Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF'), 415],
+    ])('refuses %s named and typed as PNG', async (_, data, status) => {
+      const res = await upload(alice, data).expect(status);
+      expect(res.body).toMatchObject({ statusCode: status, message: expect.stringMatching(/JPEG, PNG, GIF, WebP (and|or) AVIF/) });
+    });
+
+    it('refuses a truncated JPEG with 422', async () => {
+      const image = await sharp({ create: { width: 300, height: 300, channels: 3, background: randomColor() } }).jpeg().toBuffer();
+      const res = await upload(alice, image.subarray(0, Math.floor(image.length / 2)), {}, 'cut.jpg').expect(422);
+      expect(res.body.statusCode).toBe(422);
+    });
+
+    it('refuses unknown fields, a missing file and an anonymous caller', async () => {
+      await upload(alice, await png(), { mood: 'happy' }).expect(400);
+      await http().post('/api/v1/files').set('Authorization', alice.auth).field('title', 'no file').expect(400);
+      await upload(undefined, await png()).expect(401);
+      await upload(alice, await png(), { title: 'x'.repeat(251) }).expect(400);
+    });
+  });
+
+  it('refuses an upload over the byte limit with 413 as soon as it passes it', async () => {
+    const small = await ctx.startApp({ MALTED_MODE: 'api', UPLOAD_MAX_BYTES: '20000' });
+    const noise = await sharp(Buffer.from(Array.from({ length: 200 * 200 * 3 }, () => Math.floor(Math.random() * 256))), {
+      raw: { width: 200, height: 200, channels: 3 },
+    }).png().toBuffer();
+    expect(noise.length).toBeGreaterThan(20000);
+    const before = await sources.countDocuments();
+    const res = await ctx.http(small).post('/api/v1/files').set('Authorization', alice.auth).attach('file', noise, 'big.png');
+    expect(res.status).toBe(413);
+    expect(res.body.message).toMatch(/larger than the limit/);
+    expect(await sources.countDocuments()).toBe(before);
+    await ctx.closeApp(small);
+  });
+
+  describe('serving', () => {
+    let key: string;
+    let image: Buffer;
+    beforeAll(async () => {
+      image = await png(120, 80, randomColor());
+      key = (await upload(alice, image).expect(201)).body.key;
+    });
+
+    it('serves the bytes with a strong ETag, immutable caching and safe headers', async () => {
+      const res = await raw(key).expect(200);
+      expect((res.body as Buffer).equals(image)).toBe(true);
+      expect(res.headers).toMatchObject({
+        etag: `"${sha256(image)}"`,
+        'cache-control': 'public, max-age=31536000, immutable',
+        'content-type': 'image/png',
+        'content-length': String(image.length),
+        'x-content-type-options': 'nosniff',
+        'content-disposition': `inline; filename="${key}.png"`,
+        'accept-ranges': 'bytes',
+      });
+    });
+
+    it('answers a matching If-None-Match with 304 and no body', async () => {
+      const res = await raw(key).set('If-None-Match', `"${sha256(image)}"`).expect(304);
+      expect((res.body as Buffer).length).toBe(0);
+    });
+
+    it('answers HEAD with the headers only', async () => {
+      const res = await http().head(`/api/v1/files/${key}/raw`).expect(200);
+      expect(res.headers['content-length']).toBe(String(image.length));
+      expect(res.text ?? '').toBe('');
+    });
+
+    it('serves byte ranges (206), refuses unsatisfiable ones (416) and answers several with the whole file', async () => {
+      const part = await raw(key).set('Range', 'bytes=10-29').expect(206);
+      expect(part.headers['content-range']).toBe(`bytes 10-29/${image.length}`);
+      expect((part.body as Buffer).equals(image.subarray(10, 30))).toBe(true);
+
+      const tail = await raw(key).set('Range', 'bytes=-5').expect(206);
+      expect((tail.body as Buffer).equals(image.subarray(image.length - 5))).toBe(true);
+
+      const beyond = await http().get(`/api/v1/files/${key}/raw`).set('Range', `bytes=${image.length}-`).expect(416);
+      expect(beyond.headers['content-range']).toBe(`bytes */${image.length}`);
+      expect(beyond.body).toMatchObject({ statusCode: 416 });
+
+      const several = await raw(key).set('Range', 'bytes=0-1,20-30').expect(200);
+      expect((several.body as Buffer).equals(image)).toBe(true);
+      const stale = await raw(key).set('Range', 'bytes=0-1').set('If-Range', '"something-else"').expect(200);
+      expect((stale.body as Buffer).length).toBe(image.length);
+    });
+
+    it('makes a 200x200 WebP thumbnail in the worker, answering 202 until it exists', async () => {
+      const fresh = (await upload(alice, await png(300, 200, randomColor())).expect(201)).body.key;
+      const first = await http().get(`/api/v1/files/${fresh}/thumbnail`).buffer(true).parse(binary);
+      expect([200, 202]).toContain(first.status);
+      if (first.status === 202) expect(first.headers['retry-after']).toBe('2');
+      const done = await eventually(
+        () => http().get(`/api/v1/files/${fresh}/thumbnail`).buffer(true).parse(binary),
+        (res) => res.status === 200,
+        20_000,
+      );
+      expect(done.status).toBe(200);
+      expect(done.headers['content-type']).toBe('image/webp');
+      const meta = await sharp(done.body as Buffer).metadata();
+      expect([meta.format, meta.width, meta.height]).toEqual(['webp', 200, 200]);
+    });
+
+    it('answers unknown and malformed keys with 404', async () => {
+      await http().get('/api/v1/files/AAAAAAAAAA').expect(404);
+      await http().get('/api/v1/files/not-a-key!').expect(404);
+      await http().get('/api/v1/files/AAAAAAAAAA/raw').expect(404);
+    });
+  });
+
+  describe('editing and deleting', () => {
+    it('lets only the owner edit, with validated fields; NSFW is one-way', async () => {
+      const { key } = (await upload(alice, await png(9, 9, randomColor())).expect(201)).body;
+      const edited = await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ title: 'New title', nsfw: true }).expect(200);
+      expect(edited.body).toMatchObject({ title: 'New title', nsfw: true });
+      await http().patch(`/api/v1/files/${key}`).set('Authorization', bob.auth).send({ title: 'mine now' }).expect(403);
+      await http().patch(`/api/v1/files/${key}`).send({ title: 'anon' }).expect(401);
+      await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ nsfw: false }).expect(400);
+      await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ title: 'x'.repeat(251) }).expect(400);
+      await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ owner: 'bob' }).expect(400);
+      await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({}).expect(400);
+      expect((await http().get(`/api/v1/files/${key}`).expect(200)).body).toMatchObject({ title: 'New title', nsfw: true });
+    });
+
+    it('deletes for the owner or an admin; the bytes go once no post uses them', async () => {
+      const image = await png(11, 11, randomColor());
+      const mine = (await upload(alice, image).expect(201)).body.key;
+      const theirs = (await upload(bob, image).expect(201)).body.key;
+      const source = await sources.findOne({ sha256: sha256(image) }).lean();
+      await waitForJobs();
+
+      await http().delete(`/api/v1/files/${mine}`).set('Authorization', bob.auth).expect(403);
+      await http().delete(`/api/v1/files/${mine}`).expect(401);
+      await http().delete(`/api/v1/files/${mine}`).set('Authorization', alice.auth).expect(204);
+      await http().get(`/api/v1/files/${mine}`).expect(404);
+      await http().get(`/api/v1/files/${mine}/raw`).expect(404);
+      await waitForJobs();
+      expect((await sources.findById(source!._id).lean())?.refCount).toBe(1);
+      expect(await storage.stat(source!.storageKey)).not.toBeNull();
+      await raw(theirs).expect(200);
+
+      const admin = await ctx.newUser(api);
+      const service = api.get(UsersService);
+      await service.update((await service.getByUsername(admin.username))._id, { role: Role.Admin });
+      await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(204);
+      await eventually(() => sources.findById(source!._id).lean(), (doc) => doc === null, 20_000);
+      const gone = await eventually(() => storage.stat(source!.storageKey), (stat) => stat === null, 20_000);
+      expect(gone).toBeNull();
+      expect(await storage.stat(`${source!.storageKey}-thumbnail`)).toBeNull();
+      await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(404);
+    });
+  });
+
+  it('counts raw fetches by anyone but the owner, folded in by the job', async () => {
+    const { key } = (await upload(alice, await png(12, 12, randomColor())).expect(201)).body;
+    await raw(key).expect(200);
+    await raw(key).expect(200);
+    await raw(key).set('Authorization', bob.auth).expect(200);
+    await raw(key).set('Authorization', alice.auth).expect(200); // the owner
+    await http().head(`/api/v1/files/${key}/raw`).expect(200); // not a view
+    await raw(key).set('Range', 'bytes=5-9').expect(206); // a later part: not a new view
+    await eventually(async () => (await runJob(QUEUES.files.jobs.foldViews)) as { folded: number }, () => true);
+    const described = await http().get(`/api/v1/files/${key}`).expect(200);
+    expect(described.body.counts.views).toBe(3);
+    await runJob(QUEUES.files.jobs.foldViews);
+    expect((await http().get(`/api/v1/files/${key}`).expect(200)).body.counts.views).toBe(3);
+  });
+
+  it('serves only health from the worker process', async () => {
+    await ctx.http(worker).get('/api/v1/files/AAAAAAAAAA').expect(404, /only \/health/);
+  });
+});
