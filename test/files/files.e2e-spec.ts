@@ -7,6 +7,7 @@ import type { Model } from 'mongoose';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type request from 'supertest';
 import { QUEUES } from '../../src/jobs/queues';
@@ -306,6 +307,19 @@ describe('files', () => {
     expect(described.body.counts.views).toBe(3);
     await runJob(QUEUES.files.jobs.foldViews);
     expect((await http().get(`/api/v1/files/${key}`).expect(200)).body.counts.views).toBe(3);
+  });
+
+  it('marks a source that cannot be decoded as failed without retrying it', async () => {
+    const storageKey = `src-undecodable-${Date.now()}`;
+    await storage.write(storageKey, Readable.from(Buffer.from('\x89PNG\r\n\x1a\n this is not really a png')), { contentType: 'image/png' });
+    const source = await sources.create({ sha256: sha256(Buffer.from(storageKey)), storageKey, contentType: 'image/png', size: 30, width: 1, height: 1, refCount: 1 });
+    const queue = api.get<Queue>(getQueueToken(QUEUES.files.name));
+    const job = await queue.add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() });
+    await expect(job.finished()).rejects.toThrow();
+    const failed = await queue.getJob(job.id);
+    expect(failed!.attemptsMade).toBe(1); // discarded: the 5 attempts of the default options were not used
+    const variants = await api.get<Model<{ sourceId: unknown; status: string }>>(getModelToken('VariantSet')).findOne({ sourceId: source._id }).lean();
+    expect(variants?.status).toBe('failed');
   });
 
   it('serves only health from the worker process', async () => {
