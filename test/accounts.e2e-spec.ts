@@ -4,6 +4,7 @@ import type { Model } from 'mongoose';
 import { type Shake, ShakeType } from '../src/shakes/schemas/shake.schema';
 import { Role, type User } from '../src/users/schemas/user.schema';
 import { UsersService } from '../src/users/users.service';
+import { eventually } from './harness/servers';
 import { TestContext } from './harness/test-app';
 
 describe('accounts and tokens', () => {
@@ -188,7 +189,13 @@ describe('accounts and tokens', () => {
       const text = JSON.stringify(listed.body);
       expect(text).not.toContain(created.body.token);
       expect(text).not.toMatch(/tokenHash|"token"/);
-      expect(listed.body.find((t: { name: string }) => t.name === 'backup script').lastUsedAt).toEqual(expect.any(String));
+      // Use is recorded off the request path, so it shows up a moment later.
+      const used = await eventually(
+        () => http().get('/api/v1/me/tokens').set('Authorization', user.auth),
+        (res) => res.body.find((t: { name: string }) => t.name === 'backup script').lastUsedAt !== null,
+        5000,
+      );
+      expect(used.body.find((t: { name: string }) => t.name === 'backup script').lastUsedAt).toEqual(expect.any(String));
 
       await http().delete(`/api/v1/me/tokens/${created.body.id}`).set('Authorization', user.auth).expect(204);
       await http().get('/api/v1/me').set('Authorization', `Bearer ${created.body.token}`).expect(401);
