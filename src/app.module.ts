@@ -8,10 +8,12 @@ import { requestIdFor } from './common/http/request-id';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
-import { servesApi } from './config/run-mode';
+import { runsJobs, servesApi } from './config/run-mode';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
-import { ShakesModule } from './shakes/shakes.module';
+import { NotificationsApiModule } from './notifications/notifications-api.module';
+import { ShakesApiModule } from './shakes/shakes-api.module';
+import { ShakesWorkerModule } from './shakes/shakes-worker.module';
 import { SystemModule } from './system/system.module';
 import { UsersModule } from './users/users.module';
 
@@ -47,7 +49,11 @@ export class AppModule {
         JobsModule,
         SystemModule.forMode(env.MALTED_MODE),
         HealthModule,
-        ...(servesApi(env.MALTED_MODE) ? [ThrottlingModule, AuthModule, UsersModule, ShakesModule] : []),
+        // Routes only where the API is served, processors only where jobs run (worker mode: health only).
+        ...(servesApi(env.MALTED_MODE)
+          ? [ThrottlingModule, AuthModule, UsersModule, ShakesApiModule, NotificationsApiModule]
+          : []),
+        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule] : []),
       ],
     };
   }
