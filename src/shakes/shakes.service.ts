@@ -30,6 +30,9 @@ export interface ShakeChanges {
   description?: string;
 }
 
+/** Clocks of the processes that count may differ by this much at most (NTP keeps them far closer). */
+const MAX_CLOCK_SKEW_MS = 60_000;
+
 /** A generous bound on managers, so one shake document cannot grow without limit. */
 export const MAX_MANAGERS = 100;
 
@@ -204,12 +207,22 @@ export class ShakesService {
 
   /**
    * Stores a follower count taken at countedAt, unless a count taken later is already stored (see
-   * Shake.followerCountAt). Returns whether it was written.
+   * Shake.followerCountAt). A stored time further in the future than any plausible clock skew is taken
+   * for damage, not for a fresher count, so that it cannot block every later count. Returns whether it
+   * was written.
    */
   async storeFollowerCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
+    const implausible = new Date(countedAt.getTime() + MAX_CLOCK_SKEW_MS);
     const result = await this.shakes
       .updateOne(
-        { _id: shakeId, $or: [{ followerCountAt: { $lte: countedAt } }, { followerCountAt: { $exists: false } }] },
+        {
+          _id: shakeId,
+          $or: [
+            { followerCountAt: { $lte: countedAt } },
+            { followerCountAt: { $gt: implausible } },
+            { followerCountAt: { $exists: false } },
+          ],
+        },
         { $set: { followerCount: count, followerCountAt: countedAt } },
       )
       .exec();
