@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { cursorAbove, encodeCursor } from '../common/pagination/cursor';
-import { toPage } from '../common/pagination/page-query.dto';
+import { toPage } from '../common/pagination/to-page';
 import { ShakesService } from '../shakes/shakes.service';
 import { UsersService } from '../users/users.service';
 import { NotificationDto, type NotificationPageDto } from './dto/notification.dto';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { encodeCursor } from '../common/pagination/cursor';
-import { toPage } from '../common/pagination/page-query.dto';
+import { toPage } from '../common/pagination/to-page';
 import { UsersService } from '../users/users.service';
 import { FollowerDto, FollowerPageDto, FollowingDto, FollowingPageDto, ShakeDto } from './dto/shake.dto';
 import type { FollowDocument } from './schemas/follow.schema';
