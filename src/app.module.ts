@@ -8,14 +8,16 @@ import { requestIdFor } from './common/http/request-id';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
-import { runsJobs } from './config/run-mode';
+import { runsJobs, servesApi } from './config/run-mode';
+import { FilesApiModule } from './files/files-api.module';
 import { FilesWorkerModule } from './files/files-worker.module';
-import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
-import { ShakesModule } from './shakes/shakes.module';
+import { NotificationsApiModule } from './notifications/notifications-api.module';
+import { ShakesApiModule } from './shakes/shakes-api.module';
+import { ShakesWorkerModule } from './shakes/shakes-worker.module';
 import { SystemModule } from './system/system.module';
-import { UsersModule } from './users/users.module';
+import { UsersApiModule } from './users/users-api.module';
 
 /** Log paths whose values never reach a log line. */
 const REDACTED = [
@@ -49,13 +51,11 @@ export class AppModule {
         JobsModule,
         SystemModule.forMode(env.MALTED_MODE),
         HealthModule,
-        // Controllers exist in every mode; in worker mode createApp answers only /health/* (see app.factory.ts).
-        ThrottlingModule,
-        AuthModule,
-        UsersModule,
-        ShakesModule,
-        FilesModule,
-        ...(runsJobs(env.MALTED_MODE) ? [FilesWorkerModule] : []),
+        // Routes only where the API is served, processors only where jobs run (worker mode: health only).
+        ...(servesApi(env.MALTED_MODE)
+          ? [ThrottlingModule, AuthModule, UsersApiModule, ShakesApiModule, NotificationsApiModule, FilesApiModule]
+          : []),
+        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule] : []),
       ],
     };
   }

@@ -128,6 +128,13 @@ export class Environment {
   @Max(10)
   TRUST_PROXY_HOPS = 0;
 
+  /** Group shakes one user may own (their user shake does not count); 0 turns group shakes off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  GROUP_SHAKES_PER_USER = 50;
+
   /** Where local development keeps the data of the servers it starts by itself. */
   @IsString()
   DATA_DIR = './data';

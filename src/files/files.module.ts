@@ -3,7 +3,6 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';
-import { FilesController } from './files.controller';
 import { FilesService } from './files.service';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
@@ -12,6 +11,7 @@ import { SourceFilesService } from './source-files.service';
 import { StorageModule } from './storage/storage.module';
 import { ViewsCounter } from './views.counter';
 
+/** Files, their stored bytes and serving, for every process; FilesApiModule adds the routes. */
 @Module({
   imports: [
     MongooseModule.forFeature([
@@ -23,8 +23,7 @@ import { ViewsCounter } from './views.counter';
     UsersModule,
     ShakesModule,
   ],
-  controllers: [FilesController],
   providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter],
-  exports: [FilesService, SourceFilesService, ViewsCounter, StorageModule],
+  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, StorageModule],
 })
 export class FilesModule {}

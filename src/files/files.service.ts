@@ -71,7 +71,7 @@ export class FilesService {
     try {
       const shake = received.fields.shake
         ? await this.shakes.getByName(received.fields.shake)
-        : await this.shakes.getUserShake(user.id);
+        : await this.shakes.getUserShakeOf(user.id);
       if (!this.shakes.canPost(user.id, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
 
       const inspection = await this.inspector.inspect(received.path, received.type);

@@ -22,6 +22,20 @@ export const QUEUES = {
       foldViews: 'fold-views',
     },
   },
+  /** Counters and notifications that follow from social facts (follows now; likes, saves, comments later). */
+  social: {
+    name: 'social',
+    jobs: {
+      /** A follow was written: recount the shake's followers, notify its owner. */
+      followed: 'followed',
+      /** A follow was removed: recount the shake's followers. */
+      unfollowed: 'unfollowed',
+      /** A group shake was deleted: remove what pointed at it (its follows). */
+      shakeDeleted: 'shake-deleted',
+      /** Rebuild every shake's counters from the facts; also the repair tool after an outage. */
+      recount: 'recount',
+    },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
@@ -32,6 +46,34 @@ export const DEFAULT_JOB_OPTIONS: JobOptions = {
   backoff: { type: 'exponential', delay: 1000 },
   removeOnComplete: 1000,
   removeOnFail: false,
+};
+
+export interface FollowedJob {
+  followId: string;
+  shakeId: string;
+  followerId: string;
+}
+export interface UnfollowedJob {
+  followId: string;
+  shakeId: string;
+}
+export interface ShakeDeletedJob {
+  shakeId: string;
+}
+export interface RecountResult {
+  shakes: number;
+  corrected: number;
+}
+
+/**
+ * Deterministic ids for jobs that must not run twice for the same fact: Bull ignores an add whose id it
+ * still holds. Keyed by the fact (a follow document's id), never by the shake: an id per shake would
+ * swallow the recount for a later follow while an earlier job is still kept as completed.
+ */
+export const SOCIAL_JOB_IDS = {
+  followed: (followId: string) => `followed:${followId}`,
+  unfollowed: (followId: string) => `unfollowed:${followId}`,
+  shakeDeleted: (shakeId: string) => `shake-deleted:${shakeId}`,
 };
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);

@@ -1,14 +1,53 @@
+import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, mongo, type Types } from 'mongoose';
-import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import type { Queue } from 'bull';
+import { type Model, mongo, Types } from 'mongoose';
+import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
+import type { ResolvedEnvironment } from '../config/environment';
+import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
+import { Role } from '../users/schemas/user.schema';
 import { Shake, type ShakeDocument, ShakeType } from './schemas/shake.schema';
+import { ANY_SHAKE_NAME } from './shake-names';
 
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 
+/** Who is asking: enough to decide ownership and admin rights. */
+export interface Actor {
+  id: Types.ObjectId;
+  role: Role;
+}
+
+export interface NewGroupShake {
+  name: string;
+  title: string;
+  description?: string;
+}
+
+export interface ShakeChanges {
+  title?: string;
+  description?: string;
+}
+
+/** Clocks of the processes that count may differ by this much at most (NTP keeps them far closer). */
+const MAX_CLOCK_SKEW_MS = 60_000;
+
+/** A generous bound on managers, so one shake document cannot grow without limit. */
+export const MAX_MANAGERS = 100;
+
+/**
+ * Shakes and the queries on the shakes collection (indexes: nameLower unique, {ownerId, type}, _id).
+ * Authorization rules for shakes live here so that every caller (controllers, jobs, the files feature)
+ * gets the same answer.
+ */
 @Injectable()
 export class ShakesService {
-  constructor(@InjectModel(Shake.name) private readonly shakes: Model<Shake>) {}
+  constructor(
+    @InjectModel(Shake.name) private readonly shakes: Model<Shake>,
+    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly config: ConfigService<ResolvedEnvironment, true>,
+  ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
   async createUserShake(owner: { _id: Types.ObjectId; username: string }): Promise<ShakeDocument> {
@@ -26,8 +65,55 @@ export class ShakesService {
     }
   }
 
+  async deleteUserShake(ownerId: Types.ObjectId): Promise<void> {
+    await this.shakes.deleteOne({ ownerId, type: ShakeType.User });
+  }
+
+  /**
+   * The limit is checked before and again after the insert: two concurrent creations that both passed the
+   * first check and together exceed the limit are both rolled back, so the limit is never exceeded.
+   */
+  async createGroupShake(ownerId: Types.ObjectId, input: NewGroupShake): Promise<ShakeDocument> {
+    const limit = this.config.get('GROUP_SHAKES_PER_USER', { infer: true });
+    const limitReached = () =>
+      new ConflictError(
+        limit === 0 ? 'Group shakes are turned off on this server' : `You already own ${limit} group shakes, the limit`,
+      );
+    if ((await this.countGroupShakesOf(ownerId)) >= limit) throw limitReached();
+
+    let shake: ShakeDocument;
+    try {
+      shake = await this.shakes.create({
+        name: input.name,
+        nameLower: input.name.toLowerCase(),
+        type: ShakeType.Group,
+        ownerId,
+        title: input.title,
+        description: input.description ?? '',
+      });
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new ConflictError('That name is taken (by a user or a shake)');
+      throw error;
+    }
+    if ((await this.countGroupShakesOf(ownerId)) > limit) {
+      await this.shakes.deleteOne({ _id: shake._id });
+      throw limitReached();
+    }
+    return shake;
+  }
+
+  private countGroupShakesOf(ownerId: Types.ObjectId): Promise<number> {
+    return this.shakes.countDocuments({ ownerId, type: ShakeType.Group }).exec();
+  }
+
+  /** By name, without regard to case. */
+  async findByName(name: string): Promise<ShakeDocument | null> {
+    if (!ANY_SHAKE_NAME.test(name)) return null;
+    return this.shakes.findOne({ nameLower: name.toLowerCase() }).exec();
+  }
+
   async getByName(name: string): Promise<ShakeDocument> {
-    const shake = await this.shakes.findOne({ nameLower: name.toLowerCase() }).exec();
+    const shake = await this.findByName(name);
     if (!shake) throw new NotFoundError('No such shake');
     return shake;
   }
@@ -36,18 +122,120 @@ export class ShakesService {
     return this.shakes.findById(id).exec();
   }
 
-  async getUserShake(ownerId: Types.ObjectId): Promise<ShakeDocument> {
-    const shake = await this.shakes.findOne({ ownerId, type: ShakeType.User }).exec();
-    if (!shake) throw new NotFoundError('No such shake');
+  findByIds(ids: Types.ObjectId[]): Promise<ShakeDocument[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.shakes.find({ _id: { $in: ids } }).exec();
+  }
+
+  /** The user's own shake (every user has exactly one). */
+  findUserShakeOf(ownerId: Types.ObjectId): Promise<ShakeDocument | null> {
+    return this.shakes.findOne({ ownerId, type: ShakeType.User }).exec();
+  }
+
+  async getUserShakeOf(ownerId: Types.ObjectId): Promise<ShakeDocument> {
+    const shake = await this.findUserShakeOf(ownerId);
+    if (!shake) throw new NotFoundError('That user has no shake');
     return shake;
   }
 
-  /** The owner and the managers may post to a shake. */
+  /** Whether the user may put files into the shake: its owner and, for group shakes, its managers. */
   canPost(userId: Types.ObjectId, shake: Pick<Shake, 'ownerId' | 'managerIds'>): boolean {
-    return shake.ownerId.equals(userId) || shake.managerIds.some((id) => id.equals(userId));
+    return shake.ownerId.equals(userId) || shake.managerIds.some((managerId) => managerId.equals(userId));
   }
 
-  async deleteUserShake(ownerId: Types.ObjectId): Promise<void> {
-    await this.shakes.deleteOne({ ownerId, type: ShakeType.User });
+  /** Editing and deleting: the owner, or an admin. Managers post; they do not run the shake. */
+  private assertCanEdit(actor: Actor, shake: ShakeDocument): void {
+    if (!shake.ownerId.equals(actor.id) && actor.role !== Role.Admin) {
+      throw new ForbiddenError('Only the owner of this shake (or an admin) may change it');
+    }
+  }
+
+  private assertIsOwner(actor: Actor, shake: ShakeDocument): void {
+    if (!shake.ownerId.equals(actor.id)) throw new ForbiddenError('Only the owner of this shake may change its managers');
+  }
+
+  async update(actor: Actor, shake: ShakeDocument, changes: ShakeChanges): Promise<ShakeDocument> {
+    this.assertCanEdit(actor, shake);
+    const set: ShakeChanges = {};
+    if (changes.title !== undefined) set.title = changes.title;
+    if (changes.description !== undefined) set.description = changes.description;
+    const updated = await this.shakes.findByIdAndUpdate(shake._id, { $set: set }, { new: true }).exec();
+    if (!updated) throw new NotFoundError('No such shake');
+    return updated;
+  }
+
+  /** Deletes a group shake at once; a job then removes what pointed at it (its follows). */
+  async deleteGroupShake(actor: Actor, shake: ShakeDocument): Promise<void> {
+    this.assertCanEdit(actor, shake);
+    if (shake.type !== ShakeType.Group) {
+      throw new ConflictError('A user shake cannot be deleted: it belongs to its account');
+    }
+    await this.shakes.deleteOne({ _id: shake._id });
+    const data: ShakeDeletedJob = { shakeId: shake._id.toHexString() };
+    await this.socialQueue.add(QUEUES.social.jobs.shakeDeleted, data, {
+      jobId: SOCIAL_JOB_IDS.shakeDeleted(data.shakeId),
+    });
+  }
+
+  /** Idempotent: adding a manager twice leaves one. */
+  async addManager(actor: Actor, shake: ShakeDocument, userId: Types.ObjectId): Promise<ShakeDocument> {
+    this.assertIsOwner(actor, shake);
+    if (shake.type !== ShakeType.Group) throw new ConflictError('Only group shakes have managers');
+    if (shake.ownerId.equals(userId)) {
+      throw new ConflictError('The owner already runs this shake and cannot also be one of its managers');
+    }
+    const isManager = shake.managerIds.some((id) => id.equals(userId));
+    if (!isManager && shake.managerIds.length >= MAX_MANAGERS) {
+      throw new ConflictError(`A shake can have at most ${MAX_MANAGERS} managers`);
+    }
+    return this.updateManagers(shake._id, { $addToSet: { managerIds: userId } });
+  }
+
+  /** Idempotent: removing someone who is not a manager changes nothing. */
+  async removeManager(actor: Actor, shake: ShakeDocument, userId: Types.ObjectId): Promise<ShakeDocument> {
+    this.assertIsOwner(actor, shake);
+    return this.updateManagers(shake._id, { $pull: { managerIds: userId } });
+  }
+
+  private async updateManagers(
+    shakeId: Types.ObjectId,
+    update: { $addToSet: { managerIds: Types.ObjectId } } | { $pull: { managerIds: Types.ObjectId } },
+  ): Promise<ShakeDocument> {
+    const updated = await this.shakes.findByIdAndUpdate(shakeId, update, { new: true }).exec();
+    if (!updated) throw new NotFoundError('No such shake');
+    return updated;
+  }
+
+  /**
+   * Stores a follower count taken at countedAt, unless a count taken later is already stored (see
+   * Shake.followerCountAt). A stored time further in the future than any plausible clock skew is taken
+   * for damage, not for a fresher count, so that it cannot block every later count. Returns whether it
+   * was written.
+   */
+  async storeFollowerCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
+    const implausible = new Date(countedAt.getTime() + MAX_CLOCK_SKEW_MS);
+    const result = await this.shakes
+      .updateOne(
+        {
+          _id: shakeId,
+          $or: [
+            { followerCountAt: { $lte: countedAt } },
+            { followerCountAt: { $gt: implausible } },
+            { followerCountAt: { $exists: false } },
+          ],
+        },
+        { $set: { followerCount: count, followerCountAt: countedAt } },
+      )
+      .exec();
+    return result.modifiedCount > 0;
+  }
+
+  /** A page of shakes in _id order with their stored follower counts, for the recount job. */
+  pageForRecount(after: Types.ObjectId | null, size: number): Promise<{ _id: Types.ObjectId; followerCount: number }[]> {
+    return this.shakes
+      .find(after ? { _id: { $gt: after } } : {}, { _id: 1, followerCount: 1 })
+      .sort({ _id: 1 })
+      .limit(size)
+      .lean<{ _id: Types.ObjectId; followerCount: number }[]>()
+      .exec();
   }
 }

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { AdminUsersController } from './admin-users.controller';
 import { User, UserSchema } from './schemas/user.schema';
-import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
+/** Users and their queries, for every process; UsersApiModule adds the routes. */
 @Module({
   imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
-  controllers: [UsersController, AdminUsersController],
   providers: [UsersService],
   exports: [UsersService],
 })

@@ -44,6 +44,13 @@ export class UsersService {
     return this.users.findOne({ usernameLower: username.toLowerCase() }).exec();
   }
 
+  /** Usernames by user id (hex), in one query, for responses that mention several users. */
+  async usernamesByIds(ids: Types.ObjectId[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean().exec();
+    return new Map(rows.map((row) => [row._id.toHexString(), row.username]));
+  }
+
   /** By username, or by email when the login contains an @. */
   findByLogin(login: string): Promise<UserDocument | null> {
     return login.includes('@')

@@ -22,7 +22,7 @@ export class Shake {
   @Prop({ required: true, enum: ShakeType })
   type!: ShakeType;
 
-  @Prop({ required: true, type: Types.ObjectId, index: true })
+  @Prop({ required: true, type: Types.ObjectId })
   ownerId!: Types.ObjectId;
 
   @Prop({ required: true })
@@ -34,8 +34,17 @@ export class Shake {
   @Prop({ type: [Types.ObjectId], default: [] })
   managerIds!: Types.ObjectId[];
 
+  /** Kept by the social jobs from the Follow facts; never written by a request. */
   @Prop({ default: 0 })
   followerCount!: number;
+
+  /**
+   * When the count above was taken. Two count jobs for one shake may finish out of order (several
+   * workers); a job only writes a count taken later than the stored one, so a slow, stale count never
+   * overwrites a fresher one.
+   */
+  @Prop({ type: Date, default: () => new Date(0) })
+  followerCountAt!: Date;
 
   @Prop({ default: 0 })
   fileCount!: number;
@@ -46,3 +55,11 @@ export class Shake {
 
 export type ShakeDocument = HydratedDocument<Shake>;
 export const ShakeSchema = SchemaFactory.createForClass(Shake);
+/**
+ * Serves "the user's own shake" ({ownerId, type: user}) and the per-user group shake limit
+ * (count of {ownerId, type: group}). On MongoDB a partial unique index on ownerId for type "user" would
+ * also enforce one user shake per user, but FerretDB 1.x refuses partialFilterExpression ("not implemented")
+ * and silently ignores sparse; that rule is held by registration instead (one user shake named after the
+ * user, whose name the unique nameLower index guards).
+ */
+ShakeSchema.index({ ownerId: 1, type: 1 });

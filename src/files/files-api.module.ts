@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { FilesController } from './files.controller';
+import { FilesModule } from './files.module';
+
+/** The file routes; only where the API is served. */
+@Module({
+  imports: [FilesModule],
+  controllers: [FilesController],
+})
+export class FilesApiModule {}

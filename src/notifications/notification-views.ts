@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { cursorAbove, encodeCursor } from '../common/pagination/cursor';
+import { toPage } from '../common/pagination/to-page';
+import { ShakesService } from '../shakes/shakes.service';
+import { UsersService } from '../users/users.service';
+import { NotificationDto, type NotificationPageDto } from './dto/notification.dto';
+import type { NotificationDocument } from './schemas/notification.schema';
+
+/** Turns notification documents into responses, resolving actor and shake names in batched queries. */
+@Injectable()
+export class NotificationViews {
+  constructor(
+    private readonly users: UsersService,
+    private readonly shakes: ShakesService,
+  ) {}
+
+  /** rows: limit + 1 notifications, newest first. */
+  async page(rows: NotificationDocument[], limit: number, unread: number): Promise<NotificationPageDto> {
+    const { items, hasMore } = toPage(rows, limit);
+    const shakeIds = items.flatMap((n) => (n.shakeId ? [n.shakeId] : []));
+    const [usernames, shakes] = await Promise.all([
+      this.users.usernamesByIds(items.map((n) => n.actorId)),
+      this.shakes.findByIds(shakeIds),
+    ]);
+    const shakeNames = new Map(shakes.map((shake) => [shake._id.toHexString(), shake.name]));
+    return {
+      items: items.map((n) => NotificationDto.from(n, { usernames, shakeNames })),
+      unread,
+      next: hasMore ? encodeCursor('notifications', items[items.length - 1]._id) : null,
+      readCursor: items.length > 0 ? cursorAbove('notifications', items[0]._id) : null,
+    };
+  }
+}

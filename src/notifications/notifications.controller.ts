@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { decodeCursor } from '../common/pagination/cursor';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { MarkedReadDto, MarkReadDto, NotificationPageDto } from './dto/notification.dto';
+import { NotificationViews } from './notification-views';
+import { NotificationsService } from './notifications.service';
+
+@ApiTags('notifications')
+@Controller('notifications')
+@Authenticated()
+export class NotificationsController {
+  constructor(
+    private readonly notifications: NotificationsService,
+    private readonly views: NotificationViews,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: NotificationPageDto })
+  @ApiBadRequestResponse({ description: 'A `before` that this list did not hand out, or a limit outside 1-100' })
+  async list(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<NotificationPageDto> {
+    const before = page.before === undefined ? undefined : decodeCursor('notifications', page.before);
+    const [rows, unread] = await Promise.all([
+      this.notifications.listFor(caller.id, before, page.limit),
+      this.notifications.unreadCountOf(caller.id),
+    ]);
+    return this.views.page(rows, page.limit, unread);
+  }
+
+  @Post('read')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: MarkedReadDto })
+  @ApiBadRequestResponse({ description: 'A `before` that the notifications list did not hand out' })
+  async markRead(@CurrentUser() caller: AuthUser, @Body() dto: MarkReadDto): Promise<MarkedReadDto> {
+    const before = dto.before === undefined ? undefined : decodeCursor('notifications', dto.before);
+    const marked = await this.notifications.markRead(caller.id, before);
+    return { marked, unread: await this.notifications.unreadCountOf(caller.id) };
+  }
+}

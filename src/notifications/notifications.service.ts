@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import { type Model, mongo, type Types } from 'mongoose';
+import { Notification, type NotificationDocument, type NotificationType } from './schemas/notification.schema';
+
+const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/** Repeating an event within this window (follow, unfollow, follow again) does not notify again. */
+export const RENOTIFY_AFTER_MS = 60 * 60 * 1000;
+
+export interface NotificationSubject {
+  shakeId?: Types.ObjectId;
+  fileId?: Types.ObjectId;
+  commentId?: Types.ObjectId;
+}
+
+export interface NewNotification {
+  type: NotificationType;
+  recipientId: Types.ObjectId;
+  actorId: Types.ObjectId;
+  subject: NotificationSubject;
+}
+
+const dedupeKeyOf = ({ type, actorId, subject }: NewNotification): string =>
+  [type, actorId, subject.shakeId ?? '', subject.fileId ?? '', subject.commentId ?? ''].map(String).join(':');
+
+/**
+ * Notifications and the queries on their collection (indexes: {recipientId, dedupeKey} unique,
+ * {recipientId, _id}, {recipientId, readAt, _id}).
+ */
+@Injectable()
+export class NotificationsService {
+  constructor(@InjectModel(Notification.name) private readonly notifications: Model<Notification>) {}
+
+  /**
+   * The one way to notify, meant to be called from jobs (follows now; likes, saves, comments and mentions
+   * later). Safe to call twice: the same event (type, actor, subject) for the same recipient is stored
+   * once, and repeated only after RENOTIFY_AFTER_MS, when the old notification makes way for the new one.
+   * Never notifies anyone of their own doing. Returns whether a notification was written.
+   */
+  async notify(event: NewNotification): Promise<boolean> {
+    if (event.recipientId.equals(event.actorId)) return false;
+    const dedupeKey = dedupeKeyOf(event);
+    await this.notifications.deleteOne({
+      recipientId: event.recipientId,
+      dedupeKey,
+      createdAt: { $lt: new Date(Date.now() - RENOTIFY_AFTER_MS) },
+    });
+    try {
+      await this.notifications.create({
+        recipientId: event.recipientId,
+        type: event.type,
+        actorId: event.actorId,
+        shakeId: event.subject.shakeId ?? null,
+        fileId: event.subject.fileId ?? null,
+        commentId: event.subject.commentId ?? null,
+        dedupeKey,
+      });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Newest first; limit + 1 rows so the caller can tell whether more exist. */
+  listFor(recipientId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<NotificationDocument[]> {
+    const filter = before ? { recipientId, _id: { $lt: before } } : { recipientId };
+    return this.notifications.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  }
+
+  unreadCountOf(recipientId: Types.ObjectId): Promise<number> {
+    return this.notifications.countDocuments({ recipientId, readAt: null }).exec();
+  }
+
+  /** Marks read every unread notification older than the position (all of them without one). */
+  async markRead(recipientId: Types.ObjectId, before?: Types.ObjectId): Promise<number> {
+    const filter = before ? { recipientId, readAt: null, _id: { $lt: before } } : { recipientId, readAt: null };
+    const result = await this.notifications.updateMany(filter, { $set: { readAt: new Date() } }).exec();
+    return result.modifiedCount;
+  }
+}

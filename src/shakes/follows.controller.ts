@@ -1,0 +1,69 @@
+import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { Authenticated, CurrentUser, Public } from '../auth/auth.decorators';
+import type { AuthUser } from '../auth/auth-user';
+import { decodeCursor } from '../common/pagination/cursor';
+import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { FollowerPageDto, FollowingPageDto } from './dto/shake.dto';
+import { FollowsService } from './follows.service';
+import { ShakeViews } from './shake-views';
+import { ShakesService } from './shakes.service';
+
+const BAD_PAGE = 'A `before` that this list did not hand out, or a limit outside 1-100';
+
+/** Following a user is following their user shake, so these routes work on any shake name. */
+@ApiTags('follows')
+@Controller()
+export class FollowsController {
+  constructor(
+    private readonly shakes: ShakesService,
+    private readonly follows: FollowsService,
+    private readonly views: ShakeViews,
+  ) {}
+
+  @Put('shakes/:name/follow')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Following (again: nothing changes); the follower count follows shortly' })
+  @ApiNotFoundResponse({ description: 'No such shake' })
+  @ApiConflictResponse({ description: 'You cannot follow your own shake' })
+  async follow(@CurrentUser() caller: AuthUser, @Param('name') name: string): Promise<void> {
+    await this.follows.follow(caller.id, await this.shakes.getByName(name));
+  }
+
+  @Delete('shakes/:name/follow')
+  @Authenticated()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Not following (any more, or never was)' })
+  @ApiNotFoundResponse({ description: 'No such shake' })
+  async unfollow(@CurrentUser() caller: AuthUser, @Param('name') name: string): Promise<void> {
+    await this.follows.unfollow(caller.id, await this.shakes.getByName(name));
+  }
+
+  @Get('shakes/:name/followers')
+  @Public()
+  @ApiOkResponse({ type: FollowerPageDto })
+  @ApiBadRequestResponse({ description: BAD_PAGE })
+  @ApiNotFoundResponse({ description: 'No such shake' })
+  async followers(@Param('name') name: string, @Query() page: PageQueryDto): Promise<FollowerPageDto> {
+    const before = page.before === undefined ? undefined : decodeCursor('followers', page.before);
+    const shake = await this.shakes.getByName(name);
+    return this.views.followers(await this.follows.followersOf(shake._id, before, page.limit), page.limit);
+  }
+
+  @Get('me/following')
+  @Authenticated()
+  @ApiOkResponse({ type: FollowingPageDto })
+  @ApiBadRequestResponse({ description: BAD_PAGE })
+  async following(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<FollowingPageDto> {
+    const before = page.before === undefined ? undefined : decodeCursor('following', page.before);
+    return this.views.following(await this.follows.followedBy(caller.id, before, page.limit), page.limit);
+  }
+}

@@ -1,0 +1,98 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
+import { type Model, mongo, Types } from 'mongoose';
+import { ConflictError } from '../common/errors/domain-errors';
+import { type FollowedJob, QUEUES, SOCIAL_JOB_IDS, type UnfollowedJob } from '../jobs/queues';
+import { Follow, type FollowDocument } from './schemas/follow.schema';
+import type { ShakeDocument } from './schemas/shake.schema';
+
+const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/**
+ * Follows and the queries on the follows collection (indexes: {followerId, shakeId} unique,
+ * {shakeId, _id}, {followerId, _id}). A request writes or removes the fact and queues a job; the job
+ * derives the counter and the notification from the facts.
+ */
+@Injectable()
+export class FollowsService {
+  constructor(
+    @InjectModel(Follow.name) private readonly follows: Model<Follow>,
+    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+  ) {}
+
+  /**
+   * Idempotent: following again changes nothing and queues nothing. If the job cannot be queued, the new
+   * follow is taken back and the error rethrown, so a retry of the request starts from a clean state.
+   */
+  async follow(userId: Types.ObjectId, shake: ShakeDocument): Promise<void> {
+    if (shake.ownerId.equals(userId)) throw new ConflictError('You cannot follow your own shake');
+    let follow: FollowDocument;
+    try {
+      follow = await this.follows.create({ followerId: userId, shakeId: shake._id });
+    } catch (error) {
+      if (isDuplicateKey(error)) return;
+      throw error;
+    }
+    const data: FollowedJob = {
+      followId: follow._id.toHexString(),
+      shakeId: shake._id.toHexString(),
+      followerId: userId.toHexString(),
+    };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.followed, data, { jobId: SOCIAL_JOB_IDS.followed(data.followId) });
+    } catch (error) {
+      await this.follows.deleteOne({ _id: follow._id });
+      throw error;
+    }
+  }
+
+  /** Idempotent: unfollowing what you do not follow changes nothing. */
+  async unfollow(userId: Types.ObjectId, shake: ShakeDocument): Promise<void> {
+    const removed = await this.follows.findOneAndDelete({ followerId: userId, shakeId: shake._id }).lean().exec();
+    if (!removed) return;
+    const data: UnfollowedJob = { followId: removed._id.toHexString(), shakeId: shake._id.toHexString() };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.unfollowed, data, { jobId: SOCIAL_JOB_IDS.unfollowed(data.followId) });
+    } catch (error) {
+      await this.follows.create(removed).catch(() => undefined); // put the fact back; a retry starts clean
+      throw error;
+    }
+  }
+
+  findById(id: Types.ObjectId): Promise<FollowDocument | null> {
+    return this.follows.findById(id).exec();
+  }
+
+  /** A shake's followers, newest first; limit + 1 rows so the caller can tell whether more exist. */
+  followersOf(shakeId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<FollowDocument[]> {
+    const filter = before ? { shakeId, _id: { $lt: before } } : { shakeId };
+    return this.follows.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  }
+
+  /** The shakes a user follows, newest first; limit + 1 rows. */
+  followedBy(userId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<FollowDocument[]> {
+    const filter = before ? { followerId: userId, _id: { $lt: before } } : { followerId: userId };
+    return this.follows.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  }
+
+  countFollowersOf(shakeId: Types.ObjectId): Promise<number> {
+    return this.follows.countDocuments({ shakeId }).exec();
+  }
+
+  /** Follower counts of several shakes at once; shakes nobody follows are absent from the map. */
+  async countFollowersOfEach(shakeIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    const rows = await this.follows
+      .aggregate<{ _id: Types.ObjectId; count: number }>([
+        { $match: { shakeId: { $in: shakeIds } } },
+        { $group: { _id: '$shakeId', count: { $sum: 1 } } },
+      ])
+      .exec();
+    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  }
+
+  async removeAllOf(shakeId: Types.ObjectId): Promise<number> {
+    return (await this.follows.deleteMany({ shakeId }).exec()).deletedCount;
+  }
+}
