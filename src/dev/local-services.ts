@@ -102,7 +102,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export function tcpAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+/**
+ * Connects to host:port and, with a probe, sends it and checks the first reply; false on any error or after
+ * the timeout. The socket is always closed.
+ */
+function answers(host: string, port: number, timeoutMs: number, probe?: { send: string; expect: string }): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect({ host, port });
     const finish = (ok: boolean) => {
@@ -110,25 +114,17 @@ export function tcpAnswers(host: string, port: number, timeoutMs = 500): Promise
       done(ok);
     };
     socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('connect', () => finish(true));
     socket.once('error', () => finish(false));
+    socket.once('connect', () => (probe ? socket.write(probe.send) : finish(true)));
+    if (probe) socket.once('data', (data) => finish(data.toString().startsWith(probe.expect)));
   });
 }
 
+export const tcpAnswers = (host: string, port: number, timeoutMs = 500): Promise<boolean> => answers(host, port, timeoutMs);
+
 /** True when a Redis server answers PING on host:port. */
-export function redisAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host, port });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => finish(data.toString().startsWith('+PONG')));
-    socket.once('error', () => finish(false));
-  });
-}
+export const redisAnswers = (host: string, port: number, timeoutMs = 500): Promise<boolean> =>
+  answers(host, port, timeoutMs, { send: 'PING\r\n', expect: '+PONG' });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
