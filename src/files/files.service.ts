@@ -56,7 +56,7 @@ export interface FileWithSource {
 /**
  * Posts (shared files): upload, save, read, edit, delete. Writes of shared_files live here (indexes: key unique,
  * saveKey unique, userId, sourceId; the list queries are in PostQueries, the counters in PostCounts). Every post is
- * made by createPost, which also places it in its shake (a ShakeEntry) and queues the posted job.
+ * made by insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
  */
 @Injectable()
 export class FilesService {
@@ -106,7 +106,7 @@ export class FilesService {
       });
       let file: SharedFileDocument;
       try {
-        file = await this.createPost({
+        file = await this.insertPost({
           sourceId: source._id,
           userId: user.id,
           shakeId: shake._id,
@@ -115,6 +115,7 @@ export class FilesService {
           altText: received.fields.altText ?? '',
           nsfw: source.nsfw,
         });
+        await this.place(file);
       } catch (error) {
         await this.purge(await this.sources.release(source._id));
         throw error;
@@ -128,28 +129,39 @@ export class FilesService {
 
   /**
    * A new post of the parent's stored bytes by the saver, in the given shake, remembering the parent and the
-   * original at the root of its chain. The source reference taken here is given back if the post cannot be made.
-   * Throws AlreadySavedError when the saver has a live save of the parent already (also under a race).
+   * original at the root of its chain. Throws AlreadySavedError when the saver has a live save of the parent
+   * already: the post is inserted first, so the unique saveKey settles concurrent saves before any of them
+   * touches the source's reference count. The reference taken then is given back if the post cannot be placed.
    */
   async createCopy(saverId: Types.ObjectId, parent: SharedFileDocument, shake: ShakeDocument): Promise<SharedFileDocument> {
+    const file = await this.insertPost({
+      sourceId: parent.sourceId,
+      userId: saverId,
+      shakeId: shake._id,
+      title: parent.title,
+      description: parent.description,
+      altText: parent.altText,
+      nsfw: parent.nsfw,
+      parentId: parent._id,
+      originalId: parent.originalId ?? parent._id,
+    });
     const source = await this.sources.acquireExisting(parent.sourceId);
-    if (!source) throw new NotFoundError('No such file');
+    if (!source) {
+      await this.files.deleteOne({ _id: file._id }).exec();
+      throw new NotFoundError('No such file');
+    }
     try {
-      return await this.createPost({
-        sourceId: source._id,
-        userId: saverId,
-        shakeId: shake._id,
-        title: parent.title,
-        description: parent.description,
-        altText: parent.altText,
-        nsfw: source.nsfw,
-        parentId: parent._id,
-        originalId: parent.originalId ?? parent._id,
-      });
+      if (source.nsfw && !file.nsfw) {
+        await this.files.updateOne({ _id: file._id }, { $set: { nsfw: true } }).exec();
+        file.nsfw = true;
+      }
+      await this.place(file);
     } catch (error) {
+      await this.files.deleteOne({ _id: file._id }).exec();
       await this.purge(await this.sources.release(source._id));
       throw error;
     }
+    return file;
   }
 
   /** The saver's live save of the parent, if any. */
@@ -235,18 +247,12 @@ export class FilesService {
     if (!mayChange) throw new ForbiddenError(`Only the owner may ${action} this file`);
   }
 
-  /**
-   * The one way a post is made: inserts it under a fresh share key (trying again on the rare collision), places
-   * it in its shake, and queues the posted job. If it cannot be placed, it is taken back, so no post exists that
-   * its shake does not show. A job that cannot be queued only delays counters, which the recount job repairs.
-   */
-  private async createPost(post: NewPost): Promise<SharedFileDocument> {
+  /** Inserts a post under a fresh share key, trying again on the (rare) collision. */
+  private async insertPost(post: NewPost): Promise<SharedFileDocument> {
     const saveKey = post.parentId ? saveKeyOf(post.userId, post.parentId) : undefined;
-    let file: SharedFileDocument;
     for (let attempt = 0; ; attempt++) {
       try {
-        file = await this.files.create({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
-        break;
+        return await this.files.create({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
         // Not every MongoDB-compatible server names the index in the error, so ask whether it was the save.
@@ -254,6 +260,14 @@ export class FilesService {
         if (attempt >= 4) throw error;
       }
     }
+  }
+
+  /**
+   * Every new post goes through here: it is placed in its shake (a ShakeEntry) and the posted job is queued. If
+   * it cannot be placed it is taken back, so no post exists that its shake does not show. A job that cannot be
+   * queued only delays counters, which the recount job repairs.
+   */
+  private async place(file: SharedFileDocument): Promise<void> {
     try {
       await this.entries.add({ shakeId: file.shakeId, sharedFileId: file._id, sourceId: file.sourceId, userId: file.userId });
     } catch (error) {
@@ -264,6 +278,5 @@ export class FilesService {
     await this.socialQueue
       .add(QUEUES.social.jobs.posted, data, { jobId: SOCIAL_JOB_IDS.posted(data.sharedFileId) })
       .catch((error: unknown) => this.logger.error({ err: error, sharedFileId: file._id }, 'could not queue the posted job'));
-    return file;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
+import { settleCount } from '../common/counters/settle-count';
 import { PostCounts } from '../files/post-counts.service';
 import { PostQueries } from '../files/post-queries.service';
 import type { DerivedCounter } from '../files/schemas/shared-file.schema';
@@ -28,26 +29,26 @@ export class FileCountersService {
 
   /** Returns the count, and whether the post became a magic file now. */
   async recountLikesOf(sharedFileId: Types.ObjectId): Promise<{ likes: number; becameMagic: boolean }> {
-    const countedAt = new Date();
-    const likes = await this.likes.countOf(sharedFileId);
-    await this.counts.store(sharedFileId, 'likes', likes, countedAt);
+    const likes = await this.settle(sharedFileId, 'likes', () => this.likes.countOf(sharedFileId));
     return { likes, becameMagic: await this.counts.markMagicIfDue(sharedFileId, likes) };
   }
 
   async recountSavesOf(sharedFileId: Types.ObjectId): Promise<number> {
     const post = await this.posts.findById(sharedFileId);
     if (!post) return 0;
-    const countedAt = new Date();
-    const saves = await this.counts.countSavesOf(post);
-    await this.counts.store(sharedFileId, 'saves', saves, countedAt);
-    return saves;
+    return this.settle(sharedFileId, 'saves', () => this.counts.countSavesOf(post));
   }
 
-  async recountCommentsOf(sharedFileId: Types.ObjectId): Promise<number> {
-    const countedAt = new Date();
-    const comments = await this.comments.countOf(sharedFileId);
-    await this.counts.store(sharedFileId, 'comments', comments, countedAt);
-    return comments;
+  recountCommentsOf(sharedFileId: Types.ObjectId): Promise<number> {
+    return this.settle(sharedFileId, 'comments', () => this.comments.countOf(sharedFileId));
+  }
+
+  private settle(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+    return settleCount({
+      count,
+      store: (value, countedAt) => this.counts.store(id, counter, value, countedAt),
+      stored: async () => (await this.posts.findById(id))?.counts[counter] ?? null,
+    });
   }
 
   /** Every post, in batches by _id; writes only the counts that are wrong (and marks magic files it finds). */

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
 import type { Types } from 'mongoose';
+import { settleCount } from '../common/counters/settle-count';
 import { QUEUES, type RecountResult } from '../jobs/queues';
 import { FollowsService } from './follows.service';
 import { ShakeEntriesService } from './shake-entries.service';
@@ -31,18 +32,20 @@ export class ShakeCountersService {
     return String(job.id);
   }
 
-  async recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
-    const countedAt = new Date(); // taken before counting: the count reflects at least every fact up to now
-    const count = await this.follows.countFollowersOf(shakeId);
-    await this.shakes.storeFollowerCount(shakeId, count, countedAt);
-    return count;
+  recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
+    return settleCount({
+      count: () => this.follows.countFollowersOf(shakeId),
+      store: (count, countedAt) => this.shakes.storeFollowerCount(shakeId, count, countedAt),
+      stored: async () => (await this.shakes.findById(shakeId))?.followerCount ?? null,
+    });
   }
 
-  async recountFilesOf(shakeId: Types.ObjectId): Promise<number> {
-    const countedAt = new Date();
-    const count = await this.entries.countIn(shakeId);
-    await this.shakes.storeFileCount(shakeId, count, countedAt);
-    return count;
+  recountFilesOf(shakeId: Types.ObjectId): Promise<number> {
+    return settleCount({
+      count: () => this.entries.countIn(shakeId),
+      store: (count, countedAt) => this.shakes.storeFileCount(shakeId, count, countedAt),
+      stored: async () => (await this.shakes.findById(shakeId))?.fileCount ?? null,
+    });
   }
 
   /** Every shake, in batches by _id; writes only the counts that are wrong. */
