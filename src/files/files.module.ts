@@ -3,7 +3,10 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';
+import { FileViews } from './file-views';
 import { FilesService } from './files.service';
+import { PostCounts } from './post-counts.service';
+import { PostQueries } from './post-queries.service';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
 import { VariantSet, VariantSetSchema } from './schemas/variant-set.schema';
@@ -23,7 +26,7 @@ import { ViewsCounter } from './views.counter';
     UsersModule,
     ShakesModule,
   ],
-  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter],
-  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, StorageModule],
+  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts],
+  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, StorageModule],
 })
 export class FilesModule {}

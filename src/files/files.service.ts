@@ -8,25 +8,44 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type Model, mongo, type Types } from 'mongoose';
 import type { AuthUser } from '../auth/auth-user';
-import { ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
+import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
-import { QUEUES } from '../jobs/queues';
+import { type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
+import type { ShakeDocument } from '../shakes/schemas/shake.schema';
+import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { ShakesService } from '../shakes/shakes.service';
 import { Role } from '../users/schemas/user.schema';
-import { UsersService } from '../users/users.service';
 import { FileDto } from './dto/file.dto';
 import type { UpdateFileDto } from './dto/update-file.dto';
 import { sha256OfFile } from './file-hash';
 import { stripGpsLocation } from './images/gps-stripper';
 import { ImageInspector } from './images/image-inspector';
-import { SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
+import { FileViews } from './file-views';
+import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 import type { SourceFileDocument } from './schemas/source-file.schema';
 import { newShareKey, SHARE_KEY_PATTERN } from './share-key';
 import { SourceFilesService } from './source-files.service';
+import { tagsOf } from './tags';
 import { MultipartImageReceiver } from './upload/multipart-image.receiver';
 import { uploadLimitsFrom } from './upload/upload-limits';
 
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/** The user already has a live save of that post (the unique saveKey said so). */
+export class AlreadySavedError extends ConflictError {}
+
+/** What a request decides about a new post; the rest (key, tags, nsfw, counters) follows from it. */
+export interface NewPost {
+  sourceId: Types.ObjectId;
+  userId: Types.ObjectId;
+  shakeId: Types.ObjectId;
+  title: string;
+  description: string;
+  altText: string;
+  nsfw: boolean;
+  parentId?: Types.ObjectId;
+  originalId?: Types.ObjectId;
+}
 
 /** A live post with its stored bytes. */
 export interface FileWithSource {
@@ -35,8 +54,9 @@ export interface FileWithSource {
 }
 
 /**
- * Posts (shared files): upload, read, edit, delete. Queries on shared_files live here (indexes: key unique,
- * userId, sourceId, {shakeId, _id}).
+ * Posts (shared files): upload, save, read, edit, delete. Writes of shared_files live here (indexes: key unique,
+ * saveKey unique, userId, sourceId; the list queries are in PostQueries, the counters in PostCounts). Every post is
+ * made by insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
  */
 @Injectable()
 export class FilesService {
@@ -47,9 +67,11 @@ export class FilesService {
   constructor(
     @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
     @InjectQueue(QUEUES.files.name) private readonly queue: Queue,
+    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
     private readonly sources: SourceFilesService,
-    private readonly users: UsersService,
     private readonly shakes: ShakesService,
+    private readonly entries: ShakeEntriesService,
+    private readonly views: FileViews,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -84,14 +106,16 @@ export class FilesService {
       });
       let file: SharedFileDocument;
       try {
-        file = await this.createPost({
+        file = await this.insertPost({
           sourceId: source._id,
           userId: user.id,
           shakeId: shake._id,
           title: received.fields.title ?? '',
           description: received.fields.description ?? '',
           altText: received.fields.altText ?? '',
+          nsfw: source.nsfw,
         });
+        await this.place(file);
       } catch (error) {
         await this.purge(await this.sources.release(source._id));
         throw error;
@@ -103,11 +127,53 @@ export class FilesService {
     }
   }
 
+  /**
+   * A new post of the parent's stored bytes by the saver, in the given shake, remembering the parent and the
+   * original at the root of its chain. Throws AlreadySavedError when the saver has a live save of the parent
+   * already: the post is inserted first, so the unique saveKey settles concurrent saves before any of them
+   * touches the source's reference count. The reference taken then is given back if the post cannot be placed.
+   */
+  async createCopy(saverId: Types.ObjectId, parent: SharedFileDocument, shake: ShakeDocument): Promise<SharedFileDocument> {
+    const file = await this.insertPost({
+      sourceId: parent.sourceId,
+      userId: saverId,
+      shakeId: shake._id,
+      title: parent.title,
+      description: parent.description,
+      altText: parent.altText,
+      nsfw: parent.nsfw,
+      parentId: parent._id,
+      originalId: parent.originalId ?? parent._id,
+    });
+    const source = await this.sources.acquireExisting(parent.sourceId);
+    if (!source) {
+      await this.files.deleteOne({ _id: file._id }).exec();
+      throw new NotFoundError('No such file');
+    }
+    try {
+      if (source.nsfw && !file.nsfw) {
+        await this.files.updateOne({ _id: file._id }, { $set: { nsfw: true } }).exec();
+        file.nsfw = true;
+      }
+      await this.place(file);
+    } catch (error) {
+      await this.files.deleteOne({ _id: file._id }).exec();
+      await this.purge(await this.sources.release(source._id));
+      throw error;
+    }
+    return file;
+  }
+
+  /** The saver's live save of the parent, if any. */
+  findSaveOf(saverId: Types.ObjectId, parentId: Types.ObjectId): Promise<SharedFileDocument | null> {
+    return this.files.findOne({ saveKey: saveKeyOf(saverId, parentId), deletedAt: null }).exec();
+  }
+
   async describe(key: string): Promise<FileDto> {
-    const { file, source } = await this.getLive(key);
-    const [owner, shake] = await Promise.all([this.users.findById(file.userId), this.shakes.findById(file.shakeId)]);
-    if (!owner || !shake) throw new NotFoundError('No such file');
-    return FileDto.from(file, source, owner, shake);
+    const { file } = await this.getLive(key);
+    const dto = await this.views.one(file);
+    if (!dto) throw new NotFoundError('No such file');
+    return dto;
   }
 
   /** The post and its bytes, if the post exists and is not deleted. */
@@ -123,18 +189,32 @@ export class FilesService {
     const { file } = await this.getLive(key);
     this.assertMayChange(user, file, 'edit');
     const { nsfw, ...given } = changes;
-    const words = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+    const words: Record<string, unknown> = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+    if (given.description !== undefined) words.tags = tagsOf(given.description);
     if (Object.keys(words).length > 0) await this.files.updateOne({ _id: file._id }, { $set: words }).exec();
-    if (nsfw) await this.sources.markNsfw(file.sourceId);
+    if (nsfw) {
+      await this.sources.markNsfw(file.sourceId);
+      await this.files.updateMany({ sourceId: file.sourceId }, { $set: { nsfw: true } }).exec();
+    }
     return this.describe(key);
   }
 
-  /** Soft delete: gone from every listing at once; the stored bytes go later, in a job, if nothing else uses them. */
+  /**
+   * Soft delete: gone from every listing at once (the lists read live posts only, and its shake entry goes now);
+   * the stored bytes go later, in a job, if nothing else uses them, and the post-removed job recounts what it
+   * counted in (its shake's files, the saves of what it was saved from) and removes its entry again if this
+   * request could not. Freeing the saveKey lets the user save the parent again.
+   */
   async remove(user: AuthUser, key: string): Promise<void> {
     const { file } = await this.getLive(key);
     this.assertMayChange(user, file, 'delete');
-    await this.files.updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date() } }).exec();
-    await this.queue.add(QUEUES.files.jobs.release, { sharedFileId: file._id.toString() }, { jobId: `release:${file._id}` });
+    await this.files
+      .updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date(), saveKey: file._id.toHexString() } })
+      .exec();
+    const data: PostJob = { sharedFileId: file._id.toHexString() };
+    await this.queue.add(QUEUES.files.jobs.release, data, { jobId: `release:${file._id}` });
+    await this.socialQueue.add(QUEUES.social.jobs.postRemoved, data, { jobId: SOCIAL_JOB_IDS.postRemoved(data.sharedFileId) });
+    await this.entries.removePost(file._id);
   }
 
   /** Job: gives a deleted post's reference back to its source, once, and purges bytes nothing refers to. */
@@ -168,13 +248,35 @@ export class FilesService {
   }
 
   /** Inserts a post under a fresh share key, trying again on the (rare) collision. */
-  private async createPost(post: Omit<SharedFile, 'key' | 'counts' | 'deletedAt' | 'sourceReleased' | 'parentId' | 'originalId' | 'createdAt' | 'updatedAt'>): Promise<SharedFileDocument> {
+  private async insertPost(post: NewPost): Promise<SharedFileDocument> {
+    const saveKey = post.parentId ? saveKeyOf(post.userId, post.parentId) : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.files.create({ ...post, key: newShareKey() });
+        return await this.files.create({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
       } catch (error) {
-        if (!isDuplicateKey(error) || attempt >= 4) throw error;
+        if (!isDuplicateKey(error)) throw error;
+        // Not every MongoDB-compatible server names the index in the error, so ask whether it was the save.
+        if (saveKey && (await this.files.exists({ saveKey }))) throw new AlreadySavedError('You saved this file already');
+        if (attempt >= 4) throw error;
       }
     }
+  }
+
+  /**
+   * Every new post goes through here: it is placed in its shake (a ShakeEntry) and the posted job is queued. If
+   * it cannot be placed it is taken back, so no post exists that its shake does not show. A job that cannot be
+   * queued only delays counters, which the recount job repairs.
+   */
+  private async place(file: SharedFileDocument): Promise<void> {
+    try {
+      await this.entries.add({ shakeId: file.shakeId, sharedFileId: file._id, sourceId: file.sourceId, userId: file.userId });
+    } catch (error) {
+      await this.files.deleteOne({ _id: file._id }).exec();
+      throw error;
+    }
+    const data: PostJob = { sharedFileId: file._id.toHexString() };
+    await this.socialQueue
+      .add(QUEUES.social.jobs.posted, data, { jobId: SOCIAL_JOB_IDS.posted(data.sharedFileId) })
+      .catch((error: unknown) => this.logger.error({ err: error, sharedFileId: file._id }, 'could not queue the posted job'));
   }
 }

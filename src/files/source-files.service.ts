@@ -65,6 +65,14 @@ export class SourceFilesService {
   }
 
   /**
+   * One more reference to a source that is already stored (a save), or null when it is gone. Like acquire, the
+   * atomic $inc keeps a purge (conditioned on refCount 0) from removing it afterwards.
+   */
+  acquireExisting(sourceId: Types.ObjectId): Promise<SourceFileDocument | null> {
+    return this.sources.findOneAndUpdate({ _id: sourceId, refCount: { $gt: 0 } }, { $inc: { refCount: 1 } }, { new: true }).exec();
+  }
+
+  /**
    * Gives back one reference. When none is left, removes the document (only if still unreferenced) and
    * returns the storage keys whose objects must now be deleted.
    */
@@ -81,6 +89,10 @@ export class SourceFilesService {
 
   findById(id: Types.ObjectId): Promise<SourceFileDocument | null> {
     return this.sources.findById(id).exec();
+  }
+
+  findByIds(ids: Types.ObjectId[]): Promise<SourceFileDocument[]> {
+    return ids.length === 0 ? Promise.resolve([]) : this.sources.find({ _id: { $in: ids } }).exec();
   }
 
   /** null while the variants are still being made. */

@@ -22,7 +22,7 @@ export const QUEUES = {
       foldViews: 'fold-views',
     },
   },
-  /** Counters and notifications that follow from social facts (follows now; likes, saves, comments later). */
+  /** Counters, notifications and snapshots that follow from social facts (follows, posts, likes, comments). */
   social: {
     name: 'social',
     jobs: {
@@ -30,10 +30,30 @@ export const QUEUES = {
       followed: 'followed',
       /** A follow was removed: recount the shake's followers. */
       unfollowed: 'unfollowed',
-      /** A group shake was deleted: remove what pointed at it (its follows). */
+      /** A group shake was deleted: remove what pointed at it (its follows and shake entries). */
       shakeDeleted: 'shake-deleted',
-      /** Rebuild every shake's counters from the facts; also the repair tool after an outage. */
+      /** Rebuild every shake's and every post's counters from the facts; also the repair tool after an outage. */
       recount: 'recount',
+      /** A post was made (upload or save): recount its shake's files; for a save, the saves and a notification. */
+      posted: 'posted',
+      /** A post was deleted: take it out of its shake, recount the files and (for a save) the saves. */
+      postRemoved: 'post-removed',
+      /** A like was written: recount the file's likes, make a magic file, notify the owner. */
+      liked: 'liked',
+      /** A like was removed: recount the file's likes. */
+      unliked: 'unliked',
+      /** A comment was written: recount the file's comments, notify its owner and the mentioned users. */
+      commented: 'commented',
+      /** A comment was removed: recount the file's comments. */
+      commentRemoved: 'comment-removed',
+    },
+  },
+  /** Precomputed streams. Its own queue: a repeatable job always has a next run waiting, and the social queue must be able to drain. */
+  streams: {
+    name: 'streams',
+    jobs: {
+      /** Score recent originals and store the ranking as a new popular snapshot (repeatable). */
+      popularSnapshot: 'popular-snapshot',
     },
   },
 } as const;
@@ -62,7 +82,21 @@ export interface ShakeDeletedJob {
 }
 export interface RecountResult {
   shakes: number;
+  /** Posts whose counters were checked. */
+  files: number;
+  /** Counters that were wrong and were rewritten (shakes and posts together). */
   corrected: number;
+}
+export interface PostJob {
+  sharedFileId: string;
+}
+export interface LikeJob {
+  likeId: string;
+  sharedFileId: string;
+}
+export interface CommentJob {
+  commentId: string;
+  sharedFileId: string;
 }
 
 /**
@@ -74,6 +108,12 @@ export const SOCIAL_JOB_IDS = {
   followed: (followId: string) => `followed:${followId}`,
   unfollowed: (followId: string) => `unfollowed:${followId}`,
   shakeDeleted: (shakeId: string) => `shake-deleted:${shakeId}`,
+  posted: (sharedFileId: string) => `posted:${sharedFileId}`,
+  postRemoved: (sharedFileId: string) => `post-removed:${sharedFileId}`,
+  liked: (likeId: string) => `liked:${likeId}`,
+  unliked: (likeId: string) => `unliked:${likeId}`,
+  commented: (commentId: string) => `commented:${commentId}`,
+  commentRemoved: (commentId: string) => `comment-removed:${commentId}`,
 };
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);

@@ -8,6 +8,9 @@ import { type FollowedJob, QUEUES, SOCIAL_JOB_IDS, type UnfollowedJob } from '..
 import { Follow, type FollowDocument } from './schemas/follow.schema';
 import type { ShakeDocument } from './schemas/shake.schema';
 
+/** The home timeline reads this many followed shakes at most (see docs/timelines.md). */
+export const MAX_FOLLOWED_READ = 2000;
+
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 
 /**
@@ -75,6 +78,15 @@ export class FollowsService {
   followedBy(userId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<FollowDocument[]> {
     const filter = before ? { followerId: userId, _id: { $lt: before } } : { followerId: userId };
     return this.follows.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  }
+
+  /**
+   * The shakes a user follows (at most MAX_FOLLOWED_READ, the most recently followed), for the home timeline,
+   * which reads them at request time.
+   */
+  async shakeIdsFollowedBy(userId: Types.ObjectId): Promise<Types.ObjectId[]> {
+    const rows = await this.follows.find({ followerId: userId }, { shakeId: 1 }).sort({ _id: -1 }).limit(MAX_FOLLOWED_READ).lean().exec();
+    return rows.map((row) => row.shakeId);
   }
 
   countFollowersOf(shakeId: Types.ObjectId): Promise<number> {

@@ -2,21 +2,24 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import type { Queue } from 'bull';
 import type { Types } from 'mongoose';
+import { settleCount } from '../common/counters/settle-count';
 import { QUEUES, type RecountResult } from '../jobs/queues';
 import { FollowsService } from './follows.service';
+import { ShakeEntriesService } from './shake-entries.service';
 import { ShakesService } from './shakes.service';
 
 const RECOUNT_BATCH = 500;
 
 /**
- * A shake's counters, always derived from the facts (countDocuments), never incremented: a job that runs
- * twice, or late, computes the same number. (fileCount joins here when files land.)
+ * A shake's counters (followers from follows, files from shake entries), always derived from the facts, never
+ * incremented: a job that runs twice, or late, computes the same number.
  */
 @Injectable()
 export class ShakeCountersService {
   constructor(
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
+    private readonly entries: ShakeEntriesService,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
   ) {}
 
@@ -29,25 +32,42 @@ export class ShakeCountersService {
     return String(job.id);
   }
 
-  async recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
-    const countedAt = new Date(); // taken before counting: the count reflects at least every fact up to now
-    const count = await this.follows.countFollowersOf(shakeId);
-    await this.shakes.storeFollowerCount(shakeId, count, countedAt);
-    return count;
+  recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
+    return settleCount({
+      count: () => this.follows.countFollowersOf(shakeId),
+      store: (count, countedAt) => this.shakes.storeFollowerCount(shakeId, count, countedAt),
+      stored: async () => (await this.shakes.findById(shakeId))?.followerCount ?? null,
+    });
+  }
+
+  recountFilesOf(shakeId: Types.ObjectId): Promise<number> {
+    return settleCount({
+      count: () => this.entries.countIn(shakeId),
+      store: (count, countedAt) => this.shakes.storeFileCount(shakeId, count, countedAt),
+      stored: async () => (await this.shakes.findById(shakeId))?.fileCount ?? null,
+    });
   }
 
   /** Every shake, in batches by _id; writes only the counts that are wrong. */
   async recountAll(onBatch?: (progress: RecountResult) => Promise<void>): Promise<RecountResult> {
-    const result: RecountResult = { shakes: 0, corrected: 0 };
+    const result: RecountResult = { shakes: 0, files: 0, corrected: 0 };
     let after: Types.ObjectId | null = null;
     for (;;) {
       const batch = await this.shakes.pageForRecount(after, RECOUNT_BATCH);
       if (batch.length === 0) return result;
       const countedAt = new Date();
-      const counts = await this.follows.countFollowersOfEach(batch.map((shake) => shake._id));
+      const ids = batch.map((shake) => shake._id);
+      const [followers, files] = await Promise.all([this.follows.countFollowersOfEach(ids), this.entries.countInEach(ids)]);
       for (const shake of batch) {
-        const actual = counts.get(shake._id.toHexString()) ?? 0;
-        if (actual !== shake.followerCount && (await this.shakes.storeFollowerCount(shake._id, actual, countedAt))) {
+        const actualFollowers = followers.get(shake._id.toHexString()) ?? 0;
+        if (
+          actualFollowers !== shake.followerCount &&
+          (await this.shakes.storeFollowerCount(shake._id, actualFollowers, countedAt))
+        ) {
+          result.corrected += 1;
+        }
+        const actualFiles = files.get(shake._id.toHexString()) ?? 0;
+        if (actualFiles !== shake.fileCount && (await this.shakes.storeFileCount(shake._id, actualFiles, countedAt))) {
           result.corrected += 1;
         }
       }

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { UsersModule } from '../users/users.module';
+import { FileActivityProcessor } from './file-activity.processor';
 import { ShakesModule } from './shakes.module';
+import { SocialModule } from './social.module';
 import { SocialProcessor } from './social.processor';
+import { PopularProcessor } from './streams/popular.processor';
 
-/** The social queue's processor; only where jobs run. */
+/** The social and streams queues' processors; only where jobs run. */
 @Module({
-  imports: [ShakesModule, NotificationsModule],
-  providers: [SocialProcessor],
+  imports: [ShakesModule, SocialModule, NotificationsModule, UsersModule],
+  providers: [SocialProcessor, FileActivityProcessor, PopularProcessor],
 })
 export class ShakesWorkerModule {}

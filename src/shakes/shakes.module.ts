@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { FollowsService } from './follows.service';
 import { Follow, FollowSchema } from './schemas/follow.schema';
+import { ShakeEntry, ShakeEntrySchema } from './schemas/shake-entry.schema';
 import { Shake, ShakeSchema } from './schemas/shake.schema';
 import { ShakeCountersService } from './shake-counters.service';
+import { ShakeEntriesService } from './shake-entries.service';
 import { ShakesService } from './shakes.service';
 
 /**
- * Shakes, follows and their counters: the services every process needs (the API, the worker, other
+ * Shakes, follows, shake entries (timelines) and their counters: the services every process needs (the API, the worker, other
  * features). No routes and no processors here: ShakesApiModule and ShakesWorkerModule add those per mode.
  */
 @Module({
@@ -15,9 +17,10 @@ import { ShakesService } from './shakes.service';
     MongooseModule.forFeature([
       { name: Shake.name, schema: ShakeSchema },
       { name: Follow.name, schema: FollowSchema },
+      { name: ShakeEntry.name, schema: ShakeEntrySchema },
     ]),
   ],
-  providers: [ShakesService, FollowsService, ShakeCountersService],
-  exports: [ShakesService, FollowsService, ShakeCountersService],
+  providers: [ShakesService, FollowsService, ShakeCountersService, ShakeEntriesService],
+  exports: [ShakesService, FollowsService, ShakeCountersService, ShakeEntriesService],
 })
 export class ShakesModule {}

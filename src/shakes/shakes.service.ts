@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, mongo, Types } from 'mongoose';
+import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
 import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
@@ -25,13 +26,16 @@ export interface NewGroupShake {
   description?: string;
 }
 
+export interface ShakeCounts {
+  _id: Types.ObjectId;
+  followerCount: number;
+  fileCount: number;
+}
+
 export interface ShakeChanges {
   title?: string;
   description?: string;
 }
-
-/** Clocks of the processes that count may differ by this much at most (NTP keeps them far closer). */
-const MAX_CLOCK_SKEW_MS = 60_000;
 
 /** A generous bound on managers, so one shake document cannot grow without limit. */
 export const MAX_MANAGERS = 100;
@@ -212,30 +216,33 @@ export class ShakesService {
    * was written.
    */
   async storeFollowerCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
-    const implausible = new Date(countedAt.getTime() + MAX_CLOCK_SKEW_MS);
     const result = await this.shakes
       .updateOne(
-        {
-          _id: shakeId,
-          $or: [
-            { followerCountAt: { $lte: countedAt } },
-            { followerCountAt: { $gt: implausible } },
-            { followerCountAt: { $exists: false } },
-          ],
-        },
+        { _id: shakeId, ...fresherCountFilter('followerCountAt', countedAt) },
         { $set: { followerCount: count, followerCountAt: countedAt } },
       )
       .exec();
     return result.modifiedCount > 0;
   }
 
-  /** A page of shakes in _id order with their stored follower counts, for the recount job. */
-  pageForRecount(after: Types.ObjectId | null, size: number): Promise<{ _id: Types.ObjectId; followerCount: number }[]> {
+  /** Stores a file count taken at countedAt, under the same rule as storeFollowerCount. */
+  async storeFileCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
+    const result = await this.shakes
+      .updateOne(
+        { _id: shakeId, ...fresherCountFilter('fileCountAt', countedAt) },
+        { $set: { fileCount: count, fileCountAt: countedAt } },
+      )
+      .exec();
+    return result.modifiedCount > 0;
+  }
+
+  /** A page of shakes in _id order with their stored counters, for the recount job. */
+  pageForRecount(after: Types.ObjectId | null, size: number): Promise<ShakeCounts[]> {
     return this.shakes
-      .find(after ? { _id: { $gt: after } } : {}, { _id: 1, followerCount: 1 })
+      .find(after ? { _id: { $gt: after } } : {}, { _id: 1, followerCount: 1, fileCount: 1 })
       .sort({ _id: 1 })
       .limit(size)
-      .lean<{ _id: Types.ObjectId; followerCount: number }[]>()
+      .lean<ShakeCounts[]>()
       .exec();
   }
 }

@@ -1,19 +1,14 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
-import { Types } from 'mongoose';
+import { objectIdIn } from '../jobs/job-payload';
 import { type FollowedJob, QUEUES, type RecountResult, type ShakeDeletedJob, type UnfollowedJob } from '../jobs/queues';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NotificationType } from '../notifications/schemas/notification.schema';
+import { FileCountersService } from './file-counters.service';
 import { FollowsService } from './follows.service';
 import { ShakeCountersService } from './shake-counters.service';
+import { ShakeEntriesService } from './shake-entries.service';
 import { ShakesService } from './shakes.service';
-
-/** A payload that is not an id will never become one: discard instead of retrying, then fail. */
-async function objectIdIn(job: Job, value: unknown): Promise<Types.ObjectId> {
-  if (typeof value === 'string' && /^[0-9a-f]{24}$/.test(value)) return new Types.ObjectId(value);
-  await job.discard();
-  throw new Error(`job ${job.name} has an invalid id in its payload: ${JSON.stringify(value)}`);
-}
 
 /**
  * Social jobs. Each one reads fresh state and derives its result from the facts, so running it twice or
@@ -25,6 +20,8 @@ export class SocialProcessor {
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
     private readonly counters: ShakeCountersService,
+    private readonly fileCounters: FileCountersService,
+    private readonly entries: ShakeEntriesService,
     private readonly notifications: NotificationsService,
   ) {}
 
@@ -54,15 +51,20 @@ export class SocialProcessor {
   }
 
   @Process(QUEUES.social.jobs.shakeDeleted)
-  async shakeDeleted(job: Job<ShakeDeletedJob>): Promise<{ followsRemoved: number }> {
+  async shakeDeleted(job: Job<ShakeDeletedJob>): Promise<{ followsRemoved: number; entriesRemoved: number }> {
     const shakeId = await objectIdIn(job, job.data.shakeId);
-    return { followsRemoved: await this.follows.removeAllOf(shakeId) };
+    return { followsRemoved: await this.follows.removeAllOf(shakeId), entriesRemoved: await this.entries.removeAllOf(shakeId) };
   }
 
+  /** Shakes first (followers, files), then every post (likes, saves, comments, magic). */
   @Process(QUEUES.social.jobs.recount)
-  recount(job: Job<Record<string, never>>): Promise<RecountResult> {
-    return this.counters.recountAll(async (progress) => {
+  async recount(job: Job<Record<string, never>>): Promise<RecountResult> {
+    const shakes = await this.counters.recountAll(async (progress) => {
       await job.progress(progress);
     });
+    const files = await this.fileCounters.recountAll(async (progress) => {
+      await job.progress({ ...shakes, files: progress.files, corrected: shakes.corrected + progress.corrected });
+    });
+    return { shakes: shakes.shakes, files: files.files, corrected: shakes.corrected + files.corrected };
   }
 }

@@ -2,14 +2,26 @@ import { Types } from 'mongoose';
 import { InvalidInputError } from '../errors/domain-errors';
 
 /** The lists that hand out cursors; a cursor from one list is refused by every other. */
-export type CursorKind = 'followers' | 'following' | 'notifications';
+export type CursorKind =
+  | 'followers'
+  | 'following'
+  | 'notifications'
+  | 'shake-files'
+  | 'timeline'
+  | 'incoming'
+  | 'popular'
+  | 'magic'
+  | 'tags'
+  | 'likes'
+  | 'comments';
 
 const VERSION = 'c1';
 const ENCODED = /^[A-Za-z0-9_-]{1,200}$/;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 
 /**
- * A keyset position in a list ordered by _id, newest first: "c1|<kind>|<24 hex>" in base64url. Opaque to
+ * A keyset position in a list, named by the _id of the last item shown (most lists are ordered by _id, newest
+ * first; the others look that item up for their sort key): "c1|<kind>|<24 hex>" in base64url. Opaque to
  * clients; decoding is strict (canonical base64url, known version and kind, a well-formed id), so anything
  * that was not produced here is a 400, never a query.
  */

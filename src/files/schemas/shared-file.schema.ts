@@ -11,6 +11,19 @@ export class FileCounters {
 
 const FileCountersSchema = SchemaFactory.createForClass(FileCounters);
 
+/** When each derived counter was last counted, so that a stale count never overwrites a fresher one. */
+@Schema({ _id: false })
+export class FileCountTimes {
+  @Prop({ type: Date, default: null }) likes!: Date | null;
+  @Prop({ type: Date, default: null }) saves!: Date | null;
+  @Prop({ type: Date, default: null }) comments!: Date | null;
+}
+
+const FileCountTimesSchema = SchemaFactory.createForClass(FileCountTimes);
+
+/** The counters the social jobs derive from facts (views are folded from Redis instead). */
+export type DerivedCounter = keyof FileCountTimes;
+
 /** A post: one user's sharing of a source file, with its own share key, words and counters. */
 @Schema({ collection: 'shared_files', timestamps: true })
 export class SharedFile {
@@ -40,6 +53,33 @@ export class SharedFile {
   @Prop({ type: FileCountersSchema, default: () => ({}) })
   counts!: FileCounters;
 
+  @Prop({ type: FileCountTimesSchema, default: () => ({}) })
+  countedAt!: FileCountTimes;
+
+  /** Lower-cased #words of the description, kept on create and edit (see tags.ts). */
+  @Prop({ type: [String], default: [] })
+  tags!: string[];
+
+  /**
+   * A copy of the source file's one-way flag, so the public streams can leave NSFW posts out with an index:
+   * set from the source when the post is made, and on every post of the source when it is marked.
+   */
+  @Prop({ default: false })
+  nsfw!: boolean;
+
+  /** When this original reached the magic number of likes; set once, never cleared. */
+  @Prop({ type: Date, default: null })
+  magicAt!: Date | null;
+
+  /**
+   * "<userId>:<parentId>" for a live saved copy, the post's own id otherwise (originals, deleted posts).
+   * Unique: one live save per user and post even under concurrent requests. (A partial unique index would say
+   * this directly, but FerretDB 1.x has none, and a plain unique index on {userId, parentId} would refuse a
+   * user's second original, whose parentId is null too.)
+   */
+  @Prop({ required: true, unique: true, default: function (this: { _id: Types.ObjectId }) { return this._id.toHexString(); } })
+  saveKey!: string;
+
   /** Soft delete: set once, the post disappears from every listing at once. */
   @Prop({ type: Date, default: null })
   deletedAt!: Date | null;
@@ -54,5 +94,16 @@ export class SharedFile {
 
 export type SharedFileDocument = HydratedDocument<SharedFile>;
 export const SharedFileSchema = SchemaFactory.createForClass(SharedFile);
-/** A shake's files, newest first (keyset by _id). */
+/** A shake's posts (a shake's timeline itself is read from shake_entries). */
 SharedFileSchema.index({ shakeId: 1, _id: -1 });
+/** GET /incoming ({originalId: null, nsfw: false, deletedAt: null}, newest first), popular's candidates, and an original's saves down its chain. */
+SharedFileSchema.index({ originalId: 1, nsfw: 1, deletedAt: 1, _id: -1 });
+/** A copy's direct saves. */
+SharedFileSchema.index({ parentId: 1 });
+/** GET /magic: magicAt newest first, _id breaking ties. */
+SharedFileSchema.index({ magicAt: -1, _id: -1 });
+/** GET /tags/:tag (multikey): originals with the tag, newest first. */
+SharedFileSchema.index({ tags: 1, originalId: 1, deletedAt: 1, _id: -1 });
+
+export const saveKeyOf = (userId: Types.ObjectId, parentId: Types.ObjectId): string =>
+  `${userId.toHexString()}:${parentId.toHexString()}`;

@@ -46,8 +46,13 @@ export class Shake {
   @Prop({ type: Date, default: () => new Date(0) })
   followerCountAt!: Date;
 
+  /** Kept by the social jobs from the ShakeEntry facts (live posts in this shake); never written by a request. */
   @Prop({ default: 0 })
   fileCount!: number;
+
+  /** When fileCount was taken (see followerCountAt). */
+  @Prop({ type: Date, default: () => new Date(0) })
+  fileCountAt!: Date;
 
   createdAt!: Date;
   updatedAt!: Date;

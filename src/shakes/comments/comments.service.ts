@@ -1,0 +1,85 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
+import { type Model, Types } from 'mongoose';
+import type { AuthUser } from '../../auth/auth-user';
+import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
+import { FilesService } from '../../files/files.service';
+import { PostQueries } from '../../files/post-queries.service';
+import { type CommentJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
+import { Role } from '../../users/schemas/user.schema';
+import { Comment, type CommentDocument } from './comment.schema';
+
+/**
+ * Comments and the queries on the comments collection (index {sharedFileId, _id}). A request writes or removes
+ * the comment and queues a job that recounts and notifies.
+ */
+@Injectable()
+export class CommentsService {
+  constructor(
+    @InjectModel(Comment.name) private readonly comments: Model<Comment>,
+    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly files: FilesService,
+    private readonly posts: PostQueries,
+  ) {}
+
+  /** If the job cannot be queued the comment is taken back, so a retried request does not post it twice. */
+  async create(author: AuthUser, key: string, body: string): Promise<CommentDocument> {
+    const { file } = await this.files.getLive(key);
+    const comment = await this.comments.create({ sharedFileId: file._id, userId: author.id, body });
+    const data: CommentJob = { commentId: comment._id.toHexString(), sharedFileId: file._id.toHexString() };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.commented, data, { jobId: SOCIAL_JOB_IDS.commented(data.commentId) });
+    } catch (error) {
+      await this.comments.deleteOne({ _id: comment._id });
+      throw error;
+    }
+    return comment;
+  }
+
+  /** A live post's comments, oldest first; limit + 1 rows. */
+  async listOf(key: string, after: Types.ObjectId | undefined, limit: number): Promise<CommentDocument[]> {
+    const { file } = await this.files.getLive(key);
+    const filter = after ? { sharedFileId: file._id, _id: { $gt: after } } : { sharedFileId: file._id };
+    return this.comments.find(filter).sort({ _id: 1 }).limit(limit + 1).exec();
+  }
+
+  /** By its author, the owner of the file it is on, or an admin. */
+  async remove(caller: AuthUser, id: string): Promise<void> {
+    const comment = /^[0-9a-f]{24}$/.test(id) ? await this.comments.findById(id).exec() : null;
+    if (!comment) throw new NotFoundError('No such comment');
+    const file = await this.posts.findById(comment.sharedFileId);
+    const mayDelete =
+      comment.userId.equals(caller.id) || (file !== null && file.userId.equals(caller.id)) || caller.role === Role.Admin;
+    if (!mayDelete) throw new ForbiddenError('Only the author, the owner of the file or an admin may delete a comment');
+    const removed = await this.comments.findOneAndDelete({ _id: comment._id }).lean().exec();
+    if (!removed) return;
+    const data: CommentJob = { commentId: comment._id.toHexString(), sharedFileId: comment.sharedFileId.toHexString() };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.commentRemoved, data, { jobId: SOCIAL_JOB_IDS.commentRemoved(data.commentId) });
+    } catch (error) {
+      await this.comments.create(removed).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  findById(id: Types.ObjectId): Promise<CommentDocument | null> {
+    return this.comments.findById(id).exec();
+  }
+
+  countOf(sharedFileId: Types.ObjectId): Promise<number> {
+    return this.comments.countDocuments({ sharedFileId }).exec();
+  }
+
+  /** Comment counts of several posts at once; posts without comments are absent from the map. */
+  async countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    const rows = await this.comments
+      .aggregate<{ _id: Types.ObjectId; count: number }>([
+        { $match: { sharedFileId: { $in: sharedFileIds } } },
+        { $group: { _id: '$sharedFileId', count: { $sum: 1 } } },
+      ])
+      .exec();
+    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  }
+}

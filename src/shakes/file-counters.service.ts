@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import type { Types } from 'mongoose';
+import { settleCount } from '../common/counters/settle-count';
+import { PostCounts } from '../files/post-counts.service';
+import { PostQueries } from '../files/post-queries.service';
+import type { DerivedCounter } from '../files/schemas/shared-file.schema';
+import { CommentsService } from './comments/comments.service';
+import { LikesService } from './likes/likes.service';
+
+const RECOUNT_BATCH = 500;
+
+export interface FileRecountResult {
+  files: number;
+  corrected: number;
+}
+
+/**
+ * A post's likes, saves and comments, always counted from the facts (likes, saved posts, comments) and stored
+ * with the time they were counted, never incremented: a job that runs twice, or late, writes the same number.
+ */
+@Injectable()
+export class FileCountersService {
+  constructor(
+    private readonly likes: LikesService,
+    private readonly comments: CommentsService,
+    private readonly posts: PostQueries,
+    private readonly counts: PostCounts,
+  ) {}
+
+  /** Returns the count, and whether the post became a magic file now. */
+  async recountLikesOf(sharedFileId: Types.ObjectId): Promise<{ likes: number; becameMagic: boolean }> {
+    const likes = await this.settle(sharedFileId, 'likes', () => this.likes.countOf(sharedFileId));
+    return { likes, becameMagic: await this.counts.markMagicIfDue(sharedFileId, likes) };
+  }
+
+  async recountSavesOf(sharedFileId: Types.ObjectId): Promise<number> {
+    const post = await this.posts.findById(sharedFileId);
+    if (!post) return 0;
+    return this.settle(sharedFileId, 'saves', () => this.counts.countSavesOf(post));
+  }
+
+  recountCommentsOf(sharedFileId: Types.ObjectId): Promise<number> {
+    return this.settle(sharedFileId, 'comments', () => this.comments.countOf(sharedFileId));
+  }
+
+  private settle(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+    return settleCount({
+      count,
+      store: (value, countedAt) => this.counts.store(id, counter, value, countedAt),
+      stored: async () => (await this.posts.findById(id))?.counts[counter] ?? null,
+    });
+  }
+
+  /** Every post, in batches by _id; writes only the counts that are wrong (and marks magic files it finds). */
+  async recountAll(onBatch?: (progress: FileRecountResult) => Promise<void>): Promise<FileRecountResult> {
+    const result: FileRecountResult = { files: 0, corrected: 0 };
+    let after: Types.ObjectId | null = null;
+    for (;;) {
+      const batch = await this.counts.pageForRecount(after, RECOUNT_BATCH);
+      if (batch.length === 0) return result;
+      const countedAt = new Date();
+      const ids = batch.map((post) => post._id);
+      const [likes, saves, comments] = await Promise.all([
+        this.likes.countOfEach(ids),
+        this.counts.countSavesOfEach(batch),
+        this.comments.countOfEach(ids),
+      ]);
+      const actual: Record<DerivedCounter, Map<string, number>> = { likes, saves, comments };
+      for (const post of batch) {
+        for (const counter of ['likes', 'saves', 'comments'] as const) {
+          const count = actual[counter].get(post._id.toHexString()) ?? 0;
+          if (count !== post.counts[counter] && (await this.counts.store(post._id, counter, count, countedAt))) {
+            result.corrected += 1;
+          }
+        }
+        if (!post.originalId) await this.counts.markMagicIfDue(post._id, likes.get(post._id.toHexString()) ?? 0);
+      }
+      result.files += batch.length;
+      after = batch[batch.length - 1]._id;
+      await onBatch?.(result);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Controller, Delete, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
+import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser } from '../../auth/auth.decorators';
+import type { AuthUser } from '../../auth/auth-user';
+import { LikesService } from './likes.service';
+
+@ApiTags('likes')
+@Controller('files/:key/like')
+@Authenticated()
+export class LikesController {
+  constructor(private readonly likes: LikesService) {}
+
+  @Put()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Liked (again: nothing changes); a saved copy likes its original too; the count follows shortly' })
+  @ApiNotFoundResponse({ description: 'No such file' })
+  @ApiConflictResponse({ description: 'You cannot like your own file' })
+  async like(@CurrentUser() caller: AuthUser, @Param('key') key: string): Promise<void> {
+    await this.likes.like(caller.id, key);
+  }
+
+  @Delete()
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse({ description: 'Not liked (any more, or never was); only this file, not its original' })
+  @ApiNotFoundResponse({ description: 'No such file' })
+  async unlike(@CurrentUser() caller: AuthUser, @Param('key') key: string): Promise<void> {
+    await this.likes.unlike(caller.id, key);
+  }
+}

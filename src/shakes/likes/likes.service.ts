@@ -1,0 +1,98 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Injectable } from '@nestjs/common';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Queue } from 'bull';
+import { type Model, mongo, type Types } from 'mongoose';
+import { ConflictError } from '../../common/errors/domain-errors';
+import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
+import { FilesService } from '../../files/files.service';
+import { PostQueries } from '../../files/post-queries.service';
+import { type LikeJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
+import { Like, type LikeDocument } from './like.schema';
+
+const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/**
+ * Likes and the queries on the likes collection (indexes: {userId, sharedFileId} unique, sharedFileId,
+ * {userId, _id}). A request writes or removes the fact and queues a job that recounts and notifies.
+ */
+@Injectable()
+export class LikesService {
+  constructor(
+    @InjectModel(Like.name) private readonly likes: Model<Like>,
+    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly files: FilesService,
+    private readonly posts: PostQueries,
+  ) {}
+
+  /**
+   * Idempotent. Liking a saved copy also likes its original (two facts), unless the original is the liker's own
+   * or gone.
+   */
+  async like(userId: Types.ObjectId, key: string): Promise<void> {
+    const { file } = await this.files.getLive(key);
+    if (file.userId.equals(userId)) throw new ConflictError('You cannot like your own file');
+    const targets: SharedFileDocument[] = [file];
+    if (file.originalId) {
+      const original = await this.posts.findById(file.originalId);
+      if (original && !original.deletedAt && !original.userId.equals(userId)) targets.push(original);
+    }
+    for (const target of targets) await this.likeOne(userId, target._id);
+  }
+
+  /** Idempotent: unliking what you do not like changes nothing. Only this post: the original keeps its like. */
+  async unlike(userId: Types.ObjectId, key: string): Promise<void> {
+    const { file } = await this.files.getLive(key);
+    const removed = await this.likes.findOneAndDelete({ userId, sharedFileId: file._id }).lean().exec();
+    if (!removed) return;
+    const data: LikeJob = { likeId: removed._id.toHexString(), sharedFileId: file._id.toHexString() };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.unliked, data, { jobId: SOCIAL_JOB_IDS.unliked(data.likeId) });
+    } catch (error) {
+      await this.likes.create(removed).catch(() => undefined); // put the fact back; a retry starts clean
+      throw error;
+    }
+  }
+
+  private async likeOne(userId: Types.ObjectId, sharedFileId: Types.ObjectId): Promise<void> {
+    let like: LikeDocument;
+    try {
+      like = await this.likes.create({ userId, sharedFileId });
+    } catch (error) {
+      if (isDuplicateKey(error)) return;
+      throw error;
+    }
+    const data: LikeJob = { likeId: like._id.toHexString(), sharedFileId: sharedFileId.toHexString() };
+    try {
+      await this.socialQueue.add(QUEUES.social.jobs.liked, data, { jobId: SOCIAL_JOB_IDS.liked(data.likeId) });
+    } catch (error) {
+      await this.likes.deleteOne({ _id: like._id });
+      throw error;
+    }
+  }
+
+  findById(id: Types.ObjectId): Promise<LikeDocument | null> {
+    return this.likes.findById(id).exec();
+  }
+
+  /** A user's likes, newest first; limit + 1 rows. */
+  likesOf(userId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<LikeDocument[]> {
+    const filter = before ? { userId, _id: { $lt: before } } : { userId };
+    return this.likes.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  }
+
+  countOf(sharedFileId: Types.ObjectId): Promise<number> {
+    return this.likes.countDocuments({ sharedFileId }).exec();
+  }
+
+  /** Like counts of several posts at once; posts nobody likes are absent from the map. */
+  async countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    const rows = await this.likes
+      .aggregate<{ _id: Types.ObjectId; count: number }>([
+        { $match: { sharedFileId: { $in: sharedFileIds } } },
+        { $group: { _id: '$sharedFileId', count: { $sum: 1 } } },
+      ])
+      .exec();
+    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  }
+}

@@ -1,0 +1,28 @@
+import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import type { OnApplicationBootstrap } from '@nestjs/common';
+import type { Job, Queue } from 'bull';
+import { QUEUES } from '../../jobs/queues';
+import { PopularService } from './popular.service';
+
+/** How often the popular ranking is taken anew. */
+export const POPULAR_REFRESH_MS = 5 * 60 * 1000;
+
+@Processor(QUEUES.streams.name)
+export class PopularProcessor implements OnApplicationBootstrap {
+  constructor(
+    @InjectQueue(QUEUES.streams.name) private readonly queue: Queue,
+    private readonly popular: PopularService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // One repeatable job for all workers (Bull keys it by name and interval), and one now so a fresh start has a ranking.
+    await this.queue.add(QUEUES.streams.jobs.popularSnapshot, {}, { repeat: { every: POPULAR_REFRESH_MS }, removeOnComplete: 10 });
+    await this.queue.add(QUEUES.streams.jobs.popularSnapshot, {}, { removeOnComplete: 10 });
+  }
+
+  @Process(QUEUES.streams.jobs.popularSnapshot)
+  async snapshot(_job: Job): Promise<{ snapshotId: string; size: number }> {
+    const { snapshotId, size } = await this.popular.takeSnapshot();
+    return { snapshotId: snapshotId.toHexString(), size };
+  }
+}

@@ -1,0 +1,72 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Authenticated, CurrentUser, Public } from '../../auth/auth.decorators';
+import type { AuthUser } from '../../auth/auth-user';
+import { FilePageDto } from './dto/file-page.dto';
+import { StreamQueryDto } from './dto/stream-query.dto';
+import { StreamsService } from './streams.service';
+
+const BAD_PAGE = 'A `before` that this list did not hand out, or a limit outside 1-100';
+
+@ApiTags('streams')
+@Controller()
+@ApiBadRequestResponse({ description: BAD_PAGE })
+export class StreamsController {
+  constructor(private readonly streams: StreamsService) {}
+
+  @Get('shakes/:name/files')
+  @Public()
+  @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first" })
+  @ApiNotFoundResponse({ description: 'No such shake' })
+  shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.shakeFiles(name, page);
+  }
+
+  @Get('timeline')
+  @Authenticated()
+  @ApiOkResponse({ type: FilePageDto, description: 'Files from the shakes you follow and your own, newest first, each image once' })
+  timeline(@CurrentUser() caller: AuthUser, @Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.timeline(caller.id, page);
+  }
+
+  @Get('incoming')
+  @Public()
+  @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files left out' })
+  incoming(@Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.incoming(page);
+  }
+
+  @Get('popular')
+  @Public()
+  @ApiOkResponse({
+    type: FilePageDto,
+    description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW left out',
+  })
+  @ApiBadRequestResponse({ description: `${BAD_PAGE}, or a cursor of a ranking that has expired (start again)` })
+  popular(@Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.popularFiles(page);
+  }
+
+  @Get('magic')
+  @Public()
+  @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW left out' })
+  magic(@Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.magic(page);
+  }
+
+  @Get('tags/:tag')
+  @Public()
+  @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW left out' })
+  @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
+  tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.tagged(tag, page);
+  }
+
+  @Get('users/:username/likes')
+  @Public()
+  @ApiOkResponse({ type: FilePageDto, description: 'Files the user liked, most recent like first' })
+  @ApiNotFoundResponse({ description: 'No such user' })
+  likes(@Param('username') username: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
+    return this.streams.likedBy(username, page);
+  }
+}
