@@ -12,7 +12,7 @@ import { TestContext, type TestUser } from '../harness/test-app';
 const ACTORS = ['anonymous', 'stranger', 'owner', 'manager', 'admin'] as const;
 type Actor = (typeof ACTORS)[number];
 
-/** Per case: a fresh file of `owner`, a group shake of `owner` run by `manager`, a file of `bystander`, and a comment of `bystander`. */
+/** Per case: a fresh file of `owner` with a comment of `bystander` (and, where a route needs one, a file of `bystander`). */
 interface Fixture {
   key: string;
   bystanderKey: string;
@@ -44,6 +44,8 @@ describe('permission matrix of the file social routes', () => {
   let comments: Model<Comment>;
   let posts: Model<SharedFile>;
   const users = {} as Record<Exclude<Actor, 'anonymous'> | 'bystander', TestUser>;
+  /** A group shake of `owner` run by `manager`. */
+  let groupShake: string;
 
   beforeAll(async () => {
     app = await ctx.startApp({ GROUP_SHAKES_PER_USER: '1000' });
@@ -52,6 +54,9 @@ describe('permission matrix of the file social routes', () => {
     posts = app.get(getModelToken('SharedFile'));
     for (const role of ['stranger', 'owner', 'manager', 'admin', 'bystander'] as const) users[role] = await ctx.newUser(app);
     await makeAdmin(app, users.admin.username);
+    groupShake = `p${Math.random().toString(36).slice(2, 9)}`;
+    await http().post('/api/v1/shakes').set(as(users.owner)).send({ name: groupShake, title: 'T' }).expect(201);
+    await http().put(`/api/v1/shakes/${groupShake}/managers/${users.manager.username}`).set(as(users.owner)).expect(200);
   });
   afterAll(() => ctx.close());
 
@@ -59,13 +64,9 @@ describe('permission matrix of the file social routes', () => {
   const as = (user: TestUser) => ({ Authorization: user.auth });
 
   const newFixture = async (): Promise<Fixture> => {
-    const shake = `p${Math.random().toString(36).slice(2, 9)}`;
-    await http().post('/api/v1/shakes').set(as(users.owner)).send({ name: shake, title: 'T' }).expect(201);
-    await http().put(`/api/v1/shakes/${shake}/managers/${users.manager.username}`).set(as(users.owner)).expect(200);
     const { key } = await uploadAs(app, users.owner);
-    const { key: bystanderKey } = await uploadAs(app, users.bystander);
     const comment = await http().post(`/api/v1/files/${key}/comments`).set(as(users.bystander)).send({ body: 'by a bystander' }).expect(201);
-    return { key, bystanderKey, shake, commentId: comment.body.id };
+    return { key, bystanderKey: key, shake: groupShake, commentId: comment.body.id };
   };
 
   const stateOf = async (f: Fixture): Promise<State> => {
@@ -109,6 +110,7 @@ describe('permission matrix of the file social routes', () => {
       method: 'post',
       path: (f) => `/api/v1/files/${f.bystanderKey}/save`,
       body: (f) => ({ shake: f.shake }),
+      setup: async () => ({ bystanderKey: (await uploadAs(app, users.bystander)).key }),
       expected: { anonymous: 401, stranger: 403, owner: 201, manager: 201, admin: 403 },
       applied: (before, after) => expect(after.posts).toBe(before.posts + 1),
     },

@@ -15,9 +15,9 @@ export class PopularProcessor implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // One repeatable job for all workers (Bull keys it by name and interval), and one now so a fresh start has a ranking.
+    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op. The
+    // first ranking of a fresh installation comes with its first run, within POPULAR_REFRESH_MS.
     await this.queue.add(QUEUES.streams.jobs.popularSnapshot, {}, { repeat: { every: POPULAR_REFRESH_MS }, removeOnComplete: 10 });
-    await this.queue.add(QUEUES.streams.jobs.popularSnapshot, {}, { removeOnComplete: 10 });
   }
 
   @Process(QUEUES.streams.jobs.popularSnapshot)
