@@ -13,6 +13,8 @@ import { FilesWorkerModule } from './files/files-worker.module';
 import { FilesModule } from './files/files.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { SearchWorkerModule } from './search/search-worker.module';
+import { SearchModule } from './search/search.module';
 import { ShakesModule } from './shakes/shakes.module';
 import { SystemModule } from './system/system.module';
 import { UsersModule } from './users/users.module';
@@ -55,7 +57,8 @@ export class AppModule {
         UsersModule,
         ShakesModule,
         FilesModule,
-        ...(runsJobs(env.MALTED_MODE) ? [FilesWorkerModule] : []),
+        SearchModule,
+        ...(runsJobs(env.MALTED_MODE) ? [FilesWorkerModule, SearchWorkerModule] : []),
       ],
     };
   }

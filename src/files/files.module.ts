@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';
@@ -22,6 +23,7 @@ import { ViewsCounter } from './views.counter';
     StorageModule,
     UsersModule,
     ShakesModule,
+    SearchIndexerModule,
   ],
   controllers: [FilesController],
   providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter],

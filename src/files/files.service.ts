@@ -11,6 +11,7 @@ import type { AuthUser } from '../auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
 import { QUEUES } from '../jobs/queues';
+import { SearchIndexer } from '../search/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
 import { Role } from '../users/schemas/user.schema';
 import { UsersService } from '../users/users.service';
@@ -50,6 +51,7 @@ export class FilesService {
     private readonly sources: SourceFilesService,
     private readonly users: UsersService,
     private readonly shakes: ShakesService,
+    private readonly search: SearchIndexer,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -97,6 +99,7 @@ export class FilesService {
         throw error;
       }
       if (created) await this.enqueueVariants(source._id);
+      await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);
     } finally {
       await rm(received.path, { force: true });
@@ -126,6 +129,7 @@ export class FilesService {
     const words = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
     if (Object.keys(words).length > 0) await this.files.updateOne({ _id: file._id }, { $set: words }).exec();
     if (nsfw) await this.sources.markNsfw(file.sourceId);
+    await this.search.enqueue('file', file._id);
     return this.describe(key);
   }
 
@@ -135,6 +139,7 @@ export class FilesService {
     this.assertMayChange(user, file, 'delete');
     await this.files.updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date() } }).exec();
     await this.queue.add(QUEUES.files.jobs.release, { sharedFileId: file._id.toString() }, { jobId: `release:${file._id}` });
+    await this.search.enqueue('file', file._id);
   }
 
   /** Job: gives a deleted post's reference back to its source, once, and purges bytes nothing refers to. */
