@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Public } from '../auth/auth.decorators';
 import type { AuthUser } from '../auth/auth-user';
 import { SEARCH_HIT_MODELS, SearchPageDto } from './dto/search-page.dto';
@@ -25,6 +25,7 @@ export class SearchController {
   })
   @ApiOkResponse({ type: SearchPageDto })
   @ApiBadRequestResponse({ description: 'An empty, 1-character, over-200-character or over-10-word q; a bad filter, cursor, type or limit' })
+  @ApiServiceUnavailableResponse({ description: 'The search needed more database time than SEARCH_TIMEOUT_MS allows: try more specific words' })
   find(@Query() query: SearchQueryDto, @CurrentUser() viewer?: AuthUser): Promise<SearchPageDto> {
     return this.search.search({
       type: query.type,

@@ -4,6 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import { QUEUES } from '../../src/jobs/queues';
 import type { SearchEntry } from '../../src/search/database/search-entry.schema';
@@ -20,23 +23,28 @@ const uniqueWord = () => `q${randomBytes(5).toString('hex').replace(/[0-9]/g, (d
 describe('search', () => {
   const ctx = new TestContext(__filename);
   let api: NestExpressApplication;
-  let worker: NestExpressApplication;
   let alice: TestUser;
   let bob: TestUser;
   let posts: Model<SharedFile>;
   let entries: Model<SearchEntry>;
   let searchQueue: Queue;
 
+  // Its own upload folder: files.e2e-spec checks the OS temporary folder for leftovers while it runs.
+  const uploadDir = mkdtempSync(join(tmpdir(), 'malted-search-e2e-'));
+
   beforeAll(async () => {
-    api = await ctx.startApp({ MALTED_MODE: 'api' });
-    worker = await ctx.startApp({ MALTED_MODE: 'worker' });
+    api = await ctx.startApp({ MALTED_MODE: 'api', UPLOAD_TMP_DIR: uploadDir });
+    await ctx.startApp({ MALTED_MODE: 'worker', UPLOAD_TMP_DIR: uploadDir }); // runs the jobs, as a worker pod would
     alice = await ctx.newUser(api);
     bob = await ctx.newUser(api);
     posts = api.get(getModelToken('SharedFile'));
     entries = api.get(getModelToken('SearchEntry'));
     searchQueue = api.get<Queue>(getQueueToken(QUEUES.search.name));
   });
-  afterAll(() => ctx.close());
+  afterAll(async () => {
+    await ctx.close();
+    rmSync(uploadDir, { recursive: true, force: true });
+  });
 
   const http = () => ctx.http(api);
 
@@ -401,6 +409,32 @@ describe('search', () => {
       await indexed();
       expect((await search({ q: name, type: 'shakes' }).expect(200)).body.items).toEqual([]);
     });
+  });
+
+  it('stops a search that needs more database time than SEARCH_TIMEOUT_MS, with a clear 503', async () => {
+    const word = uniqueWord();
+    const filler = Array.from({ length: 1500 }, (_, i) => ({
+      _id: `file:${new Types.ObjectId().toString()}`,
+      kind: 'file',
+      keys: [`=${word}`, `=n${i}`],
+      rank: i,
+      popularity: 0,
+      createdAt: new Date(),
+      original: true,
+      nsfw: false,
+      rebuild: 0,
+      hit: { key: `k${i}` },
+    }));
+    await entries.collection.insertMany(filler as never[]);
+    try {
+      const hurried = await ctx.startApp({ MALTED_MODE: 'api', SEARCH_TIMEOUT_MS: '1', UPLOAD_TMP_DIR: uploadDir });
+      const res = await ctx.http(hurried).get('/api/v1/search').query({ q: word }).expect(503);
+      expect(res.body).toMatchObject({ statusCode: 503, message: expect.stringMatching(/^The search took too long/) });
+      await ctx.closeApp(hurried);
+      expect((await search({ q: word, limit: 5 }).expect(200)).body.items).toHaveLength(5); // the default budget suffices
+    } finally {
+      await entries.deleteMany({ keys: `=${word}` });
+    }
   });
 
   describe('rebuild', () => {

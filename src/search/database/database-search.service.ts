@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { type FilterQuery, type Model, mongo } from 'mongoose';
+import { ServiceUnavailableError } from '../../common/errors/domain-errors';
+import type { ResolvedEnvironment } from '../../config/environment';
 import { parseSearchQuery } from '../query/search-query';
 import { rankOf } from '../ranking';
 import type { SearchDocument } from '../search-document';
@@ -12,13 +15,39 @@ import { SearchEntry } from './search-entry.schema';
 import { type KeyTier, planTiers } from './search-plan';
 
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+/** MaxTimeMSExpired: the server stopped the query at its time limit. */
+const isTimeout = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 50;
 
-const entryId = (ref: SearchRef): string => `${ref.kind}:${ref.id}`;
+const tooSlow = () =>
+  new ServiceUnavailableError('The search took too long: try more specific words, or narrow it with from: or in:');
+
+export const entryId = (ref: SearchRef): string => `${ref.kind}:${ref.id}`;
 
 function refOf(id: string): SearchRef {
   const [kind, sourceId] = id.split(':');
   if (!isSearchKind(kind)) throw new Error(`not a search entry id: ${id}`);
   return { kind, id: sourceId };
+}
+
+export type EntryFields = Omit<SearchEntry, '_id' | 'rebuild' | 'indexedAt'>;
+
+/** The stored form of a document: its keys and rank computed, everything else as given. */
+export function entryFieldsOf(document: SearchDocument): EntryFields {
+  const filterKeys = [
+    ...(document.filters.from === undefined ? [] : [filterKey('from', document.filters.from)]),
+    ...(document.filters.in ?? []).map((name) => filterKey('in', name)),
+  ];
+  return {
+    kind: document.kind,
+    keys: entryKeys(document.texts, filterKeys),
+    rank: rankOf(document.popularity, document.createdAt),
+    popularity: document.popularity,
+    createdAt: document.createdAt,
+    original: document.original,
+    nsfw: document.nsfw,
+    ...(document.sourceId === undefined ? {} : { sourceId: document.sourceId }),
+    hit: document.hit,
+  };
 }
 
 /**
@@ -28,7 +57,14 @@ function refOf(id: string): SearchRef {
  */
 @Injectable()
 export class DatabaseSearchService implements SearchService {
-  constructor(@InjectModel(SearchEntry.name) private readonly entries: Model<SearchEntry>) {}
+  private readonly timeoutMs: number;
+
+  constructor(
+    @InjectModel(SearchEntry.name) private readonly entries: Model<SearchEntry>,
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    this.timeoutMs = config.get('SEARCH_TIMEOUT_MS', { infer: true });
+  }
 
   async search(request: SearchRequest): Promise<SearchPage> {
     const kind = kindOfType(request.type);
@@ -39,15 +75,23 @@ export class DatabaseSearchService implements SearchService {
     const start = request.cursor === undefined ? undefined : decodeCursor(request.cursor, fingerprint, tiers.length);
 
     // limit + 1 entries tell whether there is a next page; the prefix tier is read only if the first runs out.
+    // Both share one time budget, so no search holds the database for longer than SEARCH_TIMEOUT_MS.
+    const deadline = Date.now() + this.timeoutMs;
     const found: { tier: number; entry: Pick<SearchEntry, '_id' | 'rank' | 'hit'> }[] = [];
     for (let tier = start?.tier ?? 0; tier < tiers.length && found.length <= request.limit; tier++) {
       const after = tier === start?.tier ? start : undefined;
+      const budget = deadline - Date.now();
+      if (budget <= 0) throw tooSlow();
       const entries = await this.entries
         .find({ ...base, ...this.keysFilter(tiers[tier]), ...(after ? this.after(after) : {}) }, { rank: 1, hit: 1 })
         .sort({ rank: -1, _id: -1 })
         .limit(request.limit + 1 - found.length)
+        .maxTimeMS(budget)
         .lean<Pick<SearchEntry, '_id' | 'rank' | 'hit'>[]>()
-        .exec();
+        .exec()
+        .catch((error: unknown) => {
+          throw isTimeout(error) ? tooSlow() : error;
+        });
       found.push(...entries.map((entry) => ({ tier, entry })));
     }
 
@@ -61,17 +105,7 @@ export class DatabaseSearchService implements SearchService {
   }
 
   async upsert(document: SearchDocument, rebuild?: number): Promise<void> {
-    const fields: Omit<SearchEntry, '_id' | 'rebuild' | 'indexedAt'> = {
-      kind: document.kind,
-      keys: entryKeys(document.texts, this.filterKeysOf(document)),
-      rank: rankOf(document.popularity, document.createdAt),
-      popularity: document.popularity,
-      createdAt: document.createdAt,
-      original: document.original,
-      nsfw: document.nsfw,
-      ...(document.sourceId === undefined ? {} : { sourceId: document.sourceId }),
-      hit: document.hit,
-    };
+    const fields = entryFieldsOf(document);
     const write = () =>
       this.entries
         .updateOne({ _id: entryId(document) }, { $set: { ...fields, ...(rebuild === undefined ? {} : { rebuild }) } }, { upsert: true })
@@ -130,12 +164,5 @@ export class DatabaseSearchService implements SearchService {
   /** Strictly after the given entry in (rank desc, _id desc) order. */
   private after(position: SearchPosition): FilterQuery<SearchEntry> {
     return { $or: [{ rank: { $lt: position.rank } }, { rank: position.rank, _id: { $lt: position.id } }] };
-  }
-
-  private filterKeysOf(document: SearchDocument): string[] {
-    return [
-      ...(document.filters.from === undefined ? [] : [filterKey('from', document.filters.from)]),
-      ...(document.filters.in ?? []).map((name) => filterKey('in', name)),
-    ];
   }
 }
