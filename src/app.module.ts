@@ -16,6 +16,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { ShakesApiModule } from './shakes/shakes-api.module';
 import { ShakesWorkerModule } from './shakes/shakes-worker.module';
+import { SearchApiModule } from './search/search-api.module';
+import { SearchWorkerModule } from './search/search-worker.module';
 import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
@@ -53,9 +55,17 @@ export class AppModule {
         HealthModule,
         // Routes only where the API is served, processors only where jobs run (worker mode: health only).
         ...(servesApi(env.MALTED_MODE)
-          ? [ThrottlingModule, AuthModule, UsersApiModule, ShakesApiModule, NotificationsApiModule, FilesApiModule]
+          ? [
+              ThrottlingModule,
+              AuthModule,
+              UsersApiModule,
+              ShakesApiModule,
+              NotificationsApiModule,
+              FilesApiModule,
+              SearchApiModule,
+            ]
           : []),
-        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule] : []),
+        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule, SearchWorkerModule] : []),
       ],
     };
   }

@@ -7,13 +7,16 @@ import { AuthService } from './auth/auth.service';
 import { RegisterDto } from './auth/dto/auth.dto';
 import { InvalidEnvironmentError, validateEnvironment } from './config/environment';
 import { RunMode } from './config/run-mode';
+import { followRebuild } from './search/follow-rebuild';
+import { SearchIndexer } from './search/search-indexer';
 import { resolveLocalServices } from './dev/local-services';
 import { Role } from './users/schemas/user.schema';
 import { UsersService } from './users/users.service';
 
 const USAGE = `Usage:
   npm run cli -- create-admin <username> <email>   create an admin (password from stdin, or one is generated)
-  npm run cli -- make-admin <username>             make an existing user an admin`;
+  npm run cli -- make-admin <username>             make an existing user an admin
+  npm run cli -- search-rebuild [--no-wait]        rebuild the search index (a worker runs it; waits and shows progress)`;
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -25,7 +28,11 @@ async function readStdin(): Promise<string> {
 /** Operator commands that must never be HTTP endpoints, run against the configured database. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (!((command === 'create-admin' && args.length === 2) || (command === 'make-admin' && args.length === 1))) {
+  const valid =
+    (command === 'create-admin' && args.length === 2) ||
+    (command === 'make-admin' && args.length === 1) ||
+    (command === 'search-rebuild' && (args.length === 0 || (args.length === 1 && args[0] === '--no-wait')));
+  if (!valid) {
     process.stderr.write(`${USAGE}\n`);
     return 64; // EX_USAGE
   }
@@ -36,7 +43,9 @@ async function main(argv: string[]): Promise<number> {
     { logger: ['error', 'warn'] },
   );
   try {
-    if (command === 'make-admin') {
+    if (command === 'search-rebuild') {
+      await rebuildSearch(app.get(SearchIndexer), args[0] !== '--no-wait');
+    } else if (command === 'make-admin') {
       const users = app.get(UsersService);
       const user = await users.getByUsername(args[0]);
       await users.update(user._id, { role: Role.Admin });
@@ -61,6 +70,18 @@ async function main(argv: string[]): Promise<number> {
     await app.close();
     await local.stop();
   }
+}
+
+/** Queues a rebuild (or joins the one already queued) and, unless told not to, follows it to the end. */
+async function rebuildSearch(indexer: SearchIndexer, wait: boolean): Promise<void> {
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const started = Date.now();
+  const request = await indexer.requestRebuild();
+  say(request.queued ? `queued the search rebuild (job ${request.jobId})` : `a search rebuild is already queued or running (job ${request.jobId})`);
+  if (!wait) return;
+  const result = await followRebuild(indexer, say);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  say(`search rebuild finished: ${result.indexed} indexed, ${result.removed} removed, ${result.swept} rechecked, in ${seconds}s`);
 }
 
 main(process.argv.slice(2)).then(

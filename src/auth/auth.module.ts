@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';
@@ -15,6 +16,7 @@ import { TokensService } from './tokens.service';
     MongooseModule.forFeature([{ name: AccessToken.name, schema: AccessTokenSchema }]),
     UsersModule,
     ShakesModule,
+    SearchIndexerModule,
   ],
   controllers: [AuthController, MeController],
   providers: [AuthService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { NotAuthenticatedError } from '../common/errors/domain-errors';
+import { SearchIndexer } from '../search/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
 import { Role, type UserDocument } from '../users/schemas/user.schema';
 import { UsersService } from '../users/users.service';
@@ -21,6 +22,7 @@ export class AuthService {
     private readonly users: UsersService,
     private readonly shakes: ShakesService,
     private readonly tokens: TokensService,
+    private readonly search: SearchIndexer,
   ) {}
 
   /**
@@ -40,6 +42,7 @@ export class AuthService {
       await this.users.remove(user._id);
       throw error;
     }
+    await this.search.enqueue('user', user._id);
     return user;
   }
 

@@ -47,6 +47,12 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ UPLOAD_MAX_PIXELS: '0' })).toThrow(/UPLOAD_MAX_PIXELS/);
   });
 
+  it('bounds each search to 5 s of database time unless configured', () => {
+    expect(validateEnvironment({}).SEARCH_TIMEOUT_MS).toBe(5000);
+    expect(validateEnvironment({ SEARCH_TIMEOUT_MS: '250' }).SEARCH_TIMEOUT_MS).toBe(250);
+    expect(() => validateEnvironment({ SEARCH_TIMEOUT_MS: '0' })).toThrow(/SEARCH_TIMEOUT_MS/);
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });

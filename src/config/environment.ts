@@ -217,6 +217,13 @@ export class Environment {
   @Min(5)
   @Max(3600)
   VIEWS_FOLD_INTERVAL_SECONDS = 300;
+
+  /** The most database time one search may take (maxTimeMS); a search that needs more gets 503. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(600000)
+  SEARCH_TIMEOUT_MS = 5000;
 }
 
 /** Variables that have no default in production: each names a secret or a server. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';
@@ -25,6 +26,7 @@ import { ViewsCounter } from './views.counter';
     StorageModule,
     UsersModule,
     ShakesModule,
+    SearchIndexerModule,
   ],
   providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts],
   exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, StorageModule],

@@ -13,6 +13,7 @@ import type { ResolvedEnvironment } from '../config/environment';
 import { type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
+import { SearchIndexer } from '../search/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
 import { Role } from '../users/schemas/user.schema';
 import { FileDto } from './dto/file.dto';
@@ -72,6 +73,7 @@ export class FilesService {
     private readonly shakes: ShakesService,
     private readonly entries: ShakeEntriesService,
     private readonly views: FileViews,
+    private readonly search: SearchIndexer,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -121,6 +123,7 @@ export class FilesService {
         throw error;
       }
       if (created) await this.enqueueVariants(source._id);
+      await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);
     } finally {
       await rm(received.path, { force: true });
@@ -196,6 +199,7 @@ export class FilesService {
       await this.sources.markNsfw(file.sourceId);
       await this.files.updateMany({ sourceId: file.sourceId }, { $set: { nsfw: true } }).exec();
     }
+    await this.search.enqueue('file', file._id);
     return this.describe(key);
   }
 
@@ -215,6 +219,7 @@ export class FilesService {
     await this.queue.add(QUEUES.files.jobs.release, data, { jobId: `release:${file._id}` });
     await this.socialQueue.add(QUEUES.social.jobs.postRemoved, data, { jobId: SOCIAL_JOB_IDS.postRemoved(data.sharedFileId) });
     await this.entries.removePost(file._id);
+    await this.search.enqueue('file', file._id);
   }
 
   /** Job: gives a deleted post's reference back to its source, once, and purges bytes nothing refers to. */

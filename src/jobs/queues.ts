@@ -56,6 +56,19 @@ export const QUEUES = {
       popularSnapshot: 'popular-snapshot',
     },
   },
+  search: {
+    name: 'search',
+    jobs: {
+      /**
+       * Bring the search entry of one file, shake or user in line with its sources: {kind, id}. No jobId on
+       * purpose: Bull ignores an add whose jobId is still active, so a change made while that job runs would
+       * never be indexed; a second job for the same thing is cheap and idempotent instead.
+       */
+      index: 'index',
+      /** Rebuild the whole index from the source collections. jobId search-rebuild: one at a time. */
+      rebuild: 'rebuild',
+    },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];

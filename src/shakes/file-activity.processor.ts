@@ -1,4 +1,5 @@
 import { Process, Processor } from '@nestjs/bull';
+import { SearchIndexer } from '../search/search-indexer';
 import type { Job } from 'bull';
 import type { Types } from 'mongoose';
 import { PostQueries } from '../files/post-queries.service';
@@ -31,12 +32,14 @@ export class FileActivityProcessor {
     private readonly comments: CommentsService,
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
+    private readonly search: SearchIndexer,
   ) {}
 
   @Process(jobs.posted)
   async posted(job: Job<PostJob>): Promise<{ fileCount: number; notified: boolean }> {
     const post = await this.posts.findById(await objectIdIn(job, job.data.sharedFileId));
     if (!post) return { fileCount: 0, notified: false };
+    await this.search.enqueue('file', post._id); // saved copies are searchable with originals=false
     const fileCount = await this.shakeCounters.recountFilesOf(post.shakeId);
     if (!post.parentId) return { fileCount, notified: false };
     await this.recountSavesAbove(post.parentId, post.originalId);
@@ -69,6 +72,7 @@ export class FileActivityProcessor {
     const likeId = await objectIdIn(job, job.data.likeId);
     const sharedFileId = await objectIdIn(job, job.data.sharedFileId);
     const counted = await this.fileCounters.recountLikesOf(sharedFileId);
+    await this.search.enqueue('file', sharedFileId); // likes rank search results
     const [like, post] = await Promise.all([this.likes.findById(likeId), this.posts.findById(sharedFileId)]);
     const notified =
       like !== null &&
@@ -85,7 +89,9 @@ export class FileActivityProcessor {
 
   @Process(jobs.unliked)
   async unliked(job: Job<LikeJob>): Promise<{ likes: number }> {
-    const { likes } = await this.fileCounters.recountLikesOf(await objectIdIn(job, job.data.sharedFileId));
+    const sharedFileId = await objectIdIn(job, job.data.sharedFileId);
+    const { likes } = await this.fileCounters.recountLikesOf(sharedFileId);
+    await this.search.enqueue('file', sharedFileId);
     return { likes };
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
 import { FileActivityProcessor } from './file-activity.processor';
@@ -9,7 +10,7 @@ import { PopularProcessor } from './streams/popular.processor';
 
 /** The social and streams queues' processors; only where jobs run. */
 @Module({
-  imports: [ShakesModule, SocialModule, NotificationsModule, UsersModule],
+  imports: [ShakesModule, SocialModule, NotificationsModule, UsersModule, SearchIndexerModule],
   providers: [SocialProcessor, FileActivityProcessor, PopularProcessor],
 })
 export class ShakesWorkerModule {}

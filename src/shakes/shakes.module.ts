@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { FollowsService } from './follows.service';
 import { Follow, FollowSchema } from './schemas/follow.schema';
 import { ShakeEntry, ShakeEntrySchema } from './schemas/shake-entry.schema';
@@ -19,6 +20,7 @@ import { ShakesService } from './shakes.service';
       { name: Follow.name, schema: FollowSchema },
       { name: ShakeEntry.name, schema: ShakeEntrySchema },
     ]),
+    SearchIndexerModule,
   ],
   providers: [ShakesService, FollowsService, ShakeCountersService, ShakeEntriesService],
   exports: [ShakesService, FollowsService, ShakeCountersService, ShakeEntriesService],

@@ -9,6 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/d
 import type { ResolvedEnvironment } from '../config/environment';
 import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
 import { Role } from '../users/schemas/user.schema';
+import { SearchIndexer } from '../search/search-indexer';
 import { Shake, type ShakeDocument, ShakeType } from './schemas/shake.schema';
 import { ANY_SHAKE_NAME } from './shake-names';
 
@@ -51,6 +52,7 @@ export class ShakesService {
     @InjectModel(Shake.name) private readonly shakes: Model<Shake>,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
     private readonly config: ConfigService<ResolvedEnvironment, true>,
+    private readonly search: SearchIndexer,
   ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
@@ -103,6 +105,7 @@ export class ShakesService {
       await this.shakes.deleteOne({ _id: shake._id });
       throw limitReached();
     }
+    await this.search.enqueue('shake', shake._id);
     return shake;
   }
 
@@ -164,6 +167,7 @@ export class ShakesService {
     if (changes.description !== undefined) set.description = changes.description;
     const updated = await this.shakes.findByIdAndUpdate(shake._id, { $set: set }, { new: true }).exec();
     if (!updated) throw new NotFoundError('No such shake');
+    await this.search.enqueue('shake', updated._id);
     return updated;
   }
 
@@ -174,6 +178,7 @@ export class ShakesService {
       throw new ConflictError('A user shake cannot be deleted: it belongs to its account');
     }
     await this.shakes.deleteOne({ _id: shake._id });
+    await this.search.enqueue('shake', shake._id);
     const data: ShakeDeletedJob = { shakeId: shake._id.toHexString() };
     await this.socialQueue.add(QUEUES.social.jobs.shakeDeleted, data, {
       jobId: SOCIAL_JOB_IDS.shakeDeleted(data.shakeId),

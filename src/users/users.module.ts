@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { SearchIndexerModule } from '../search/search-indexer.module';
 import { User, UserSchema } from './schemas/user.schema';
 import { UsersService } from './users.service';
 
 /** Users and their queries, for every process; UsersApiModule adds the routes. */
 @Module({
-  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }])],
+  imports: [MongooseModule.forFeature([{ name: User.name, schema: UserSchema }]), SearchIndexerModule],
   providers: [UsersService],
   exports: [UsersService],
 })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, mongo, Types } from 'mongoose';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
+import { SearchIndexer } from '../search/search-indexer';
 import { Role, User, type UserDocument } from './schemas/user.schema';
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
@@ -11,7 +12,10 @@ const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerErr
 /** Users and the queries on the users collection (indexes: usernameLower unique, email unique, _id). */
 @Injectable()
 export class UsersService {
-  constructor(@InjectModel(User.name) private readonly users: Model<User>) {}
+  constructor(
+    @InjectModel(User.name) private readonly users: Model<User>,
+    private readonly search: SearchIndexer,
+  ) {}
 
   /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
   async create(input: { username: string; email: string; passwordHash: string; role?: Role }): Promise<UserDocument> {
@@ -84,6 +88,7 @@ export class UsersService {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
+    await this.search.enqueue('user', user._id);
     return user;
   }
 }

@@ -26,3 +26,7 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   readonly status = 409;
 }
+/** The work is refused for now (too expensive or a dependency is away); trying again later or differently may work. */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = 503;
+}

@@ -1,0 +1,30 @@
+/**
+ * The app under test, in its own process so that the load generator does not share its event loop: the real
+ * application (API mode) plus one bench-only route, GET /bench/baseline?id=, that answers a plain findOne by _id
+ * on search_entries over the same HTTP server. Configured by the environment run.ts passes; prints
+ * "READY <origin>" once it listens on 127.0.0.1.
+ */
+import { getModelToken } from '@nestjs/mongoose';
+import type { NextFunction, Request, Response } from 'express';
+import type { Model } from 'mongoose';
+import { createApp } from '../../src/app.factory';
+import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+import { SearchEntry } from '../../src/search/database/search-entry.schema';
+
+async function main(): Promise<void> {
+  const app = await createApp(validateEnvironment(process.env) as ResolvedEnvironment);
+  const entries = app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name));
+  app.use('/bench/baseline', (req: Request, res: Response, next: NextFunction) => {
+    entries.findOne({ _id: String(req.query.id) }, { hit: 1 }).lean().exec().then((entry) => res.json(entry?.hit ?? null), next);
+  });
+  await app.listen(0, '127.0.0.1');
+  await entries.init(); // the indexes exist before run.ts seeds, as they would in production
+  process.stdout.write(`READY ${await app.getUrl()}\n`);
+  process.stdin.resume();
+  process.stdin.once('end', () => void app.close().then(() => process.exit(0)));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

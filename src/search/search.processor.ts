@@ -1,0 +1,34 @@
+import { Process, Processor } from '@nestjs/bull';
+import type { Job } from 'bull';
+import { Types } from 'mongoose';
+import { QUEUES } from '../jobs/queues';
+import type { IndexJobData } from './search-indexer';
+import { SearchIndexing, type IndexOutcome } from './search-indexing';
+import { isSearchKind } from './search-kinds';
+import { SearchRebuild, type RebuildResult } from './search-rebuild';
+
+const { jobs } = QUEUES.search;
+
+/** Search's slow work: every handler reads current state by id and is safe to run twice. */
+@Processor(QUEUES.search.name)
+export class SearchProcessor {
+  constructor(
+    private readonly indexing: SearchIndexing,
+    private readonly rebuilder: SearchRebuild,
+  ) {}
+
+  @Process({ name: jobs.index, concurrency: 4 })
+  async index(job: Job<IndexJobData>): Promise<IndexOutcome> {
+    const { kind, id } = job.data;
+    if (!isSearchKind(kind) || typeof id !== 'string' || !Types.ObjectId.isValid(id)) {
+      await job.discard(); // it can never succeed
+      throw new Error(`bad search index job: ${JSON.stringify(job.data)}`);
+    }
+    return kind === 'user' ? this.indexing.indexUser(id) : this.indexing.indexOne(kind, id);
+  }
+
+  @Process(jobs.rebuild)
+  rebuild(job: Job): Promise<RebuildResult> {
+    return this.rebuilder.run(Date.now(), (progress) => job.progress(progress));
+  }
+}
