@@ -13,11 +13,13 @@ import type request from 'supertest';
 import { QUEUES } from '../../src/jobs/queues';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
+import { GRIDFS_BUCKET_NAME } from '../../src/files/storage/gridfs.storage';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { Role } from '../../src/users/schemas/user.schema';
 import { UsersService } from '../../src/users/users.service';
 import { jpegWithGps, png, randomColor } from '../harness/images';
 import { eventually } from '../harness/servers';
+import { pngHeader } from '../support/images';
 import { TestContext, type TestUser } from '../harness/test-app';
 
 /** Collects a response body as bytes (supertest's parsers would decode an image as text). */
@@ -163,6 +165,15 @@ describe('files', () => {
     });
   });
 
+  it('refuses a zero-byte file and a PNG whose header claims 20000x20000, storing nothing', async () => {
+    const before = await sources.countDocuments();
+    const empty = await upload(alice, Buffer.alloc(0));
+    expect([400, 415, 422]).toContain(empty.status);
+    const bomb = Buffer.concat([pngHeader(20000, 20000), Buffer.alloc(64 * 1024)]);
+    await upload(alice, bomb).expect(413, /pixels/);
+    expect(await sources.countDocuments()).toBe(before);
+  });
+
   it('refuses an upload over the byte limit with 413 as soon as it passes it', async () => {
     const small = await ctx.startApp({ MALTED_MODE: 'api', UPLOAD_MAX_BYTES: '20000' });
     const noise = await sharp(Buffer.from(Array.from({ length: 200 * 200 * 3 }, () => Math.floor(Math.random() * 256))), {
@@ -170,10 +181,13 @@ describe('files', () => {
     }).png().toBuffer();
     expect(noise.length).toBeGreaterThan(20000);
     const before = await sources.countDocuments();
+    const chunks = () => sources.db.collection(`${GRIDFS_BUCKET_NAME}.chunks`).countDocuments();
+    const chunksBefore = await chunks();
     const res = await ctx.http(small).post('/api/v1/files').set('Authorization', alice.auth).attach('file', noise, 'big.png');
     expect(res.status).toBe(413);
     expect(res.body.message).toMatch(/larger than the limit/);
     expect(await sources.countDocuments()).toBe(before);
+    expect(await chunks()).toBe(chunksBefore); // no GridFS object was started either
     await ctx.closeApp(small);
   });
 
