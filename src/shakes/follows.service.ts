@@ -7,6 +7,7 @@ import { ConflictError } from '../common/errors/domain-errors';
 import { type FollowedJob, QUEUES, SOCIAL_JOB_IDS, type UnfollowedJob } from '../jobs/queues';
 import { Follow, type FollowDocument } from './schemas/follow.schema';
 import type { ShakeDocument } from './schemas/shake.schema';
+import { countByShake } from './count-by-shake';
 
 /** The home timeline reads this many followed shakes at most (see docs/timelines.md). */
 export const MAX_FOLLOWED_READ = 2000;
@@ -95,13 +96,7 @@ export class FollowsService {
 
   /** Follower counts of several shakes at once; shakes nobody follows are absent from the map. */
   async countFollowersOfEach(shakeIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    const rows = await this.follows
-      .aggregate<{ _id: Types.ObjectId; count: number }>([
-        { $match: { shakeId: { $in: shakeIds } } },
-        { $group: { _id: '$shakeId', count: { $sum: 1 } } },
-      ])
-      .exec();
-    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+    return countByShake(this.follows, shakeIds);
   }
 
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import { ShakeEntry, type ShakeEntryDocument } from './schemas/shake-entry.schema';
+import { countByShake } from './count-by-shake';
 
 export interface NewShakeEntry {
   shakeId: Types.ObjectId;
@@ -79,13 +80,7 @@ export class ShakeEntriesService {
 
   /** File counts of several shakes at once; shakes without files are absent from the map. */
   async countInEach(shakeIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    const rows = await this.entries
-      .aggregate<{ _id: Types.ObjectId; count: number }>([
-        { $match: { shakeId: { $in: shakeIds } } },
-        { $group: { _id: '$shakeId', count: { $sum: 1 } } },
-      ])
-      .exec();
-    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+    return countByShake(this.entries, shakeIds);
   }
 
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {
