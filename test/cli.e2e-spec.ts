@@ -1,31 +1,11 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { mongoUriFor, TestContext } from './harness/test-app';
-
-const ROOT = join(__dirname, '..');
+import { runCli } from './harness/cli-process';
+import { TestContext } from './harness/test-app';
 
 describe('the operator CLI', () => {
   const ctx = new TestContext(__filename);
   afterAll(() => ctx.close());
 
-  const cli = (args: string[], stdin = '') =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'cli.ts'), ...args], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          MONGODB_URI: mongoUriFor(ctx.database),
-          REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
-          REDIS_KEY_PREFIX: ctx.prefix,
-        },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdin.end(stdin);
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const cli = (args: string[], stdin = '') => runCli(ctx, args, stdin);
 
   it('creates the first admin, who can then use admin routes', async () => {
     const created = await cli(['create-admin', 'rootadmin', 'root@example.com'], 'a strong admin password');

@@ -16,6 +16,7 @@ import { UsersService } from '../../src/users/users.service';
 import { png, randomColor } from '../harness/images';
 import { eventually } from '../harness/servers';
 import { TestContext, type TestUser } from '../harness/test-app';
+import { runCli } from '../harness/cli-process';
 
 /** A word no other test uses, so each test sees only its own files (letters only: digits would be fine too). */
 const uniqueWord = () => `q${randomBytes(5).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)])}`;
@@ -520,27 +521,3 @@ describe('search', () => {
     });
   });
 });
-
-async function runCli(ctx: TestContext, args: string[]) {
-  const { spawn } = await import('node:child_process');
-  const { join } = await import('node:path');
-  const { mongoUriFor } = await import('../harness/test-app');
-  const root = join(__dirname, '..', '..');
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(root, 'src', 'cli.ts'), ...args], {
-      cwd: root,
-      env: {
-        PATH: process.env.PATH ?? '',
-        MONGODB_URI: mongoUriFor(ctx.database),
-        REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
-        REDIS_KEY_PREFIX: ctx.prefix,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end();
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
