@@ -1,4 +1,5 @@
 import type { SearchDocument } from '../../src/search/search-document';
+import { randomSource, zipf } from '../common/random';
 
 /**
  * A synthetic but realistically shaped corpus of posts: word frequencies follow Zipf's law (as in any natural
@@ -6,36 +7,6 @@ import type { SearchDocument } from '../../src/search/search-document';
  * posts have none, a few have thousands), and posts spread over two years. Seeded, so every run indexes the
  * same corpus and asks the same queries.
  */
-
-/** mulberry32: small, fast, good enough for test data. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Picks ranks 0..n-1 with probability proportional to 1 / (rank + 1)^exponent. */
-export function zipf(n: number, exponent: number, random: () => number): () => number {
-  const cumulative = new Float64Array(n);
-  let total = 0;
-  for (let rank = 0; rank < n; rank++) cumulative[rank] = total += 1 / Math.pow(rank + 1, exponent);
-  return () => {
-    const target = random() * total;
-    let low = 0;
-    let high = n - 1;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if (cumulative[middle] < target) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  };
-}
 
 const SYLLABLES = [
   'ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ber', 'dan', 'fel', 'gor', 'hil', 'jun', 'kor', 'lin', 'mar', 'nor',

@@ -10,10 +10,16 @@ export interface LoadResult {
 
 /**
  * Keeps `connections` requests in flight (keep-alive), cycling through the paths, until `seconds` have passed;
- * requests already sent then finish (the server bounds each search by SEARCH_TIMEOUT_MS), so the run ends soon
- * after.
+ * requests already sent then finish, so the run ends one answer after the deadline at most. `headers` go with
+ * every request (an Authorization header for routes that need a user).
  */
-export async function load(origin: string, paths: string[], connections: number, seconds: number): Promise<LoadResult> {
+export async function load(
+  origin: string,
+  paths: string[],
+  connections: number,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const result: LoadResult = { ok: [], failed: {}, seconds: 0 };
   const started = performance.now();
@@ -21,7 +27,7 @@ export async function load(origin: string, paths: string[], connections: number,
   let next = 0;
   const one = (path: string) =>
     new Promise<number>((resolve) => {
-      get(origin + path, { agent }, (res) => {
+      get(origin + path, { agent, headers }, (res) => {
         res.resume();
         res.once('end', () => resolve(res.statusCode ?? 0));
       }).once('error', () => resolve(0));
