@@ -1,0 +1,158 @@
+/**
+ * npm run bench:social: seeds a social graph straight into the database (bulk inserts through the app's
+ * schemas, see seed.ts): 100k posts (10% of them saves) by 1000 users, one shake of 10k posts, 10k follows of
+ * which the viewer's 500. Then it starts the real app in its own process and measures, side by side, page 1 and
+ * page 500 of GET /api/v1/shakes/:name/files (the big shake) and GET /api/v1/timeline (the viewer, signed in):
+ * p50/p99 latency, answers per second and the ratio deep/first. Page 500's cursor is built from the seeded
+ * entries with the app's own encodeCursor (the 4990th entry, as a walk of 499 pages of 10 would end), and
+ * checked against what the app answers. Everything listens on 127.0.0.1 and is dropped afterwards. Not part of
+ * npm test or CI.
+ *
+ * Database: as bench:search (see bench/common/services.ts). Knobs: BENCH_POSTS (100000), BENCH_USERS (1000),
+ * BENCH_BIG_POSTS (10000), BENCH_FOLLOWS (10000), BENCH_VIEWER_FOLLOWS (500), BENCH_DEEP_PAGE (500),
+ * BENCH_SECONDS per scenario (15), BENCH_CONNECTIONS (2).
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import mongoose, { Types } from 'mongoose';
+import { type CursorKind, encodeCursor } from '../../src/common/pagination/cursor';
+import { type LoadResult, load, percentile } from '../common/load';
+import { type BenchServer, isolate, say, startServer } from '../common/services';
+import { type SeededEntry, seedSocialGraph } from './seed';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PLAN = {
+  posts: env('BENCH_POSTS', 100_000),
+  users: env('BENCH_USERS', 1000),
+  bigPosts: env('BENCH_BIG_POSTS', 10_000),
+  follows: env('BENCH_FOLLOWS', 10_000),
+  viewerFollows: env('BENCH_VIEWER_FOLLOWS', 500),
+  saveShare: 0.1,
+};
+const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
+const SECONDS = env('BENCH_SECONDS', 15);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 2);
+const LIMIT = 10;
+
+interface Scenario {
+  stream: string;
+  page: number;
+  path: string;
+  headers?: Record<string, string>;
+}
+
+/** The cursor a client holds after walking pages 1..page-1: the position of the last entry it was shown. */
+function cursorOfPage(kind: CursorKind, entries: SeededEntry[], page: number): string {
+  const last = entries[(page - 1) * LIMIT - 1];
+  if (!last) throw new Error(`only ${entries.length} entries: page ${page} does not exist`);
+  return encodeCursor(kind, last._id);
+}
+
+async function getJson(origin: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(origin + path, { headers: { 'content-type': 'application/json', ...headers } });
+  return { status: res.status, body: await res.json() };
+}
+
+async function register(origin: string): Promise<{ id: Types.ObjectId; auth: string }> {
+  const account = { username: 'bench_viewer', email: 'bench_viewer@bench.example', password: 'a long bench password 1' };
+  const res = await fetch(`${origin}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(account),
+  });
+  const body = (await res.json()) as { token: string; user: { id: string } };
+  if (res.status !== 201) throw new Error(`registering the viewer failed: ${res.status} ${JSON.stringify(body)}`);
+  return { id: new Types.ObjectId(body.user.id), auth: `Bearer ${body.token}` };
+}
+
+async function main(): Promise<void> {
+  const { database, redisUrl, prefix, dispose } = await isolate('social');
+  let server: BenchServer | undefined;
+  try {
+    server = await startServer(join(__dirname, 'server.ts'), {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      MALTED_MODE: 'api',
+      MONGODB_URI: database.uri,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      RATE_LIMIT_PER_HOUR: '1000000000',
+      SWAGGER_ENABLED: 'false',
+    });
+    say(
+      `Malted social benchmark: ${PLAN.posts} posts, ${PLAN.users} users, ${PLAN.follows} follows on ${database.label}; ` +
+        `${cpus().length} CPUs, ${CONNECTIONS} connections, ${SECONDS}s per scenario, ${LIMIT} files per page`,
+    );
+    const viewer = await register(server.origin);
+    const connection = await mongoose.createConnection(database.uri).asPromise();
+    const seeded = await seedSocialGraph(connection, PLAN, viewer.id);
+    await connection.close();
+    say(`  seeded ${JSON.stringify(seeded.counts)} in ${seeded.seconds.toFixed(0)}s`);
+    say(`  the big shake has ${seeded.bigEntries.length} entries; the viewer's followed shakes ${seeded.viewerEntries.length}`);
+
+    const shakePath = `/api/v1/shakes/${seeded.bigShakeName}/files?limit=${LIMIT}`;
+    const signedIn = { authorization: viewer.auth };
+    const deepShake = `${shakePath}&before=${cursorOfPage('shake-files', seeded.bigEntries, DEEP_PAGE)}`;
+    const deepTimeline = `/api/v1/timeline?limit=${LIMIT}&before=${cursorOfPage('timeline', seeded.viewerEntries, DEEP_PAGE)}`;
+
+    // The constructed cursors land where a walk would: the big shake's page is exact; the timeline's page holds
+    // only entries past the cursor (it skips an image already shown at a newer place, so it can reach further).
+    const shakePage = await getJson(server.origin, deepShake);
+    const expected = seeded.bigEntries.slice((DEEP_PAGE - 1) * LIMIT, DEEP_PAGE * LIMIT).map((entry) => entry.key);
+    const got = (shakePage.body.items ?? []).map((item: { key: string }) => item.key);
+    if (JSON.stringify(got) !== JSON.stringify(expected)) throw new Error(`page ${DEEP_PAGE} of the big shake is not what a walk would show: ${JSON.stringify(shakePage.body).slice(0, 300)}`);
+    const timelinePage = await getJson(server.origin, deepTimeline, signedIn);
+    const older = new Set(seeded.viewerEntries.slice((DEEP_PAGE - 1) * LIMIT).map((entry) => entry.key));
+    const timelineKeys: string[] = (timelinePage.body.items ?? []).map((item: { key: string }) => item.key);
+    if (timelinePage.status !== 200 || timelineKeys.length === 0 || !timelineKeys.every((key) => older.has(key))) {
+      throw new Error(`page ${DEEP_PAGE} of the timeline is wrong: ${timelinePage.status} ${JSON.stringify(timelinePage.body).slice(0, 300)}`);
+    }
+
+    const scenarios: Scenario[] = [
+      { stream: 'GET /shakes/:name/files', page: 1, path: shakePath },
+      { stream: 'GET /shakes/:name/files', page: DEEP_PAGE, path: deepShake },
+      { stream: 'GET /timeline', page: 1, path: `/api/v1/timeline?limit=${LIMIT}`, headers: signedIn },
+      { stream: 'GET /timeline', page: DEEP_PAGE, path: deepTimeline, headers: signedIn },
+      { stream: 'HTTP floor: GET /health/live', page: 0, path: '/health/live' },
+    ];
+    const results: LoadResult[] = [];
+    for (const scenario of scenarios) {
+      await load(server.origin, [scenario.path], CONNECTIONS, 2, scenario.headers); // warm-up, not recorded
+      const result = await load(server.origin, [scenario.path], CONNECTIONS, SECONDS, scenario.headers);
+      results.push(result);
+      say(`  ${scenario.stream} page ${scenario.page}: ${result.ok.length} answered`);
+    }
+
+    const rps = (r: LoadResult) => r.ok.length / r.seconds;
+    const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
+    const failures = (r: LoadResult) => Object.entries(r.failed).map(([status, n]) => `${n}×${status}`).join(', ') || '0';
+    say('');
+    say('| stream | page | p50 ms | p99 ms | answered/s | answered | failed | p50 deep/first | answered/s first/deep |');
+    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    scenarios.forEach((scenario, i) => {
+      const result = results[i];
+      const first = scenario.page === DEEP_PAGE ? results[i - 1] : undefined;
+      say(
+        `| ${scenario.stream} | ${scenario.page || ''} | ${ms(percentile(result.ok, 50))} | ${ms(percentile(result.ok, 99))} | ` +
+          `${rps(result).toFixed(1)} | ${result.ok.length} | ${failures(result)} | ` +
+          `${first ? `${(percentile(result.ok, 50) / percentile(first.ok, 50)).toFixed(2)}×` : ''} | ` +
+          `${first ? `${(rps(first) / rps(result)).toFixed(2)}×` : ''} |`,
+      );
+    });
+    for (const i of [1, 3]) {
+      const ratio = percentile(results[i].ok, 50) / percentile(results[i - 1].ok, 50);
+      say(`${scenarios[i].stream}: page ${DEEP_PAGE} p50 is ${ratio.toFixed(2)}× page 1 (${ratio <= 1.5 ? 'within' : 'OVER'} the 1.5× budget)`);
+    }
+  } finally {
+    server?.stop();
+    await dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
