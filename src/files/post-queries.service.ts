@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
+import { idRange, type Seek } from '../common/pagination/seek';
 import { SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 
 /** An original for the popular snapshot: enough to score it. */
@@ -14,7 +15,8 @@ const hex = (id: Types.ObjectId) => id.toHexString();
 
 /**
  * The list queries on shared_files behind the public streams, each next to the index it uses (see the schema).
- * Every list is keyset-paginated: limit + 1 rows, so the caller can tell whether more exist.
+ * Every list is keyset-paginated in both directions: limit + 1 rows from the seek's position, in the order read
+ * (newest first going older, oldest first going newer; see pageFromRows), so the caller can tell whether more exist.
  */
 @Injectable()
 export class PostQueries {
@@ -33,31 +35,32 @@ export class PostQueries {
   }
 
   /** GET /incoming: new originals, NSFW left out; index {originalId, nsfw, deletedAt, _id}. */
-  incoming(before: Types.ObjectId | undefined, limit: number): Promise<SharedFileDocument[]> {
-    const filter: FilterQuery<SharedFile> = { originalId: null, nsfw: false, deletedAt: null };
-    if (before) filter._id = { $lt: before };
-    return this.files.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  incoming(seek: Seek): Promise<SharedFileDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.files.find({ originalId: null, nsfw: false, deletedAt: null, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /**
    * GET /magic: magicAt newest first, _id breaking ties; index {magicAt, _id}. The cursor names a post, whose
-   * magicAt (set once, never changed) gives the position.
+   * magicAt (set once, never changed) gives the position. Null when the cursor's post is not a magic file.
    */
-  async magic(before: Types.ObjectId | undefined, limit: number): Promise<SharedFileDocument[] | null> {
+  async magic(seek: Seek): Promise<SharedFileDocument[] | null> {
     const filter: FilterQuery<SharedFile> = { magicAt: { $ne: null }, deletedAt: null, nsfw: false };
-    if (before) {
-      const at = await this.files.findById(before, { magicAt: 1 }).lean().exec();
+    const newer = seek.direction === 'newer';
+    if (seek.from) {
+      const at = await this.files.findById(seek.from, { magicAt: 1 }).lean().exec();
       if (!at?.magicAt) return null;
-      filter.$or = [{ magicAt: { $lt: at.magicAt } }, { magicAt: at.magicAt, _id: { $lt: before } }];
+      const beyond = newer ? '$gt' : '$lt';
+      filter.$or = [{ magicAt: { [beyond]: at.magicAt } }, { magicAt: at.magicAt, _id: { [beyond]: seek.from } }];
     }
-    return this.files.find(filter).sort({ magicAt: -1, _id: -1 }).limit(limit + 1).exec();
+    const order = newer ? 1 : -1;
+    return this.files.find(filter).sort({ magicAt: order, _id: order }).limit(seek.limit + 1).exec();
   }
 
   /** GET /tags/:tag: originals with the tag, newest first; multikey index {tags, originalId, deletedAt, _id}. */
-  tagged(tag: string, before: Types.ObjectId | undefined, limit: number): Promise<SharedFileDocument[]> {
-    const filter: FilterQuery<SharedFile> = { tags: tag, originalId: null, deletedAt: null, nsfw: false };
-    if (before) filter._id = { $lt: before };
-    return this.files.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  tagged(tag: string, seek: Seek): Promise<SharedFileDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.files.find({ tags: tag, originalId: null, deletedAt: null, nsfw: false, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /** Originals made after `since` with at least one like, newest first (the incoming index, bounded by _id). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
+import { idRange, type Seek } from '../common/pagination/seek';
 import { ShakeEntry, type ShakeEntryDocument } from './schemas/shake-entry.schema';
 import { countByShake } from './count-by-shake';
 
@@ -36,11 +37,14 @@ export class ShakeEntriesService {
     return found.map((entry) => entry.shakeId);
   }
 
-  /** Newest first across the given shakes; limit + 1 rows so the caller can tell whether more exist. */
-  page(shakeIds: Types.ObjectId[], before: Types.ObjectId | undefined, limit: number): Promise<ShakeEntryDocument[]> {
+  /**
+   * Across the given shakes, limit + 1 entries from the seek's position in the order read: newest first going
+   * older, oldest first going newer (see pageFromRows).
+   */
+  page(shakeIds: Types.ObjectId[], seek: Seek): Promise<ShakeEntryDocument[]> {
     const shakeId = shakeIds.length === 1 ? shakeIds[0] : { $in: shakeIds };
-    const filter = before ? { shakeId, _id: { $lt: before } } : { shakeId };
-    return this.entries.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+    const { bound, sort } = idRange(seek);
+    return this.entries.find({ shakeId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /**

@@ -4,6 +4,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, mongo, type Types } from 'mongoose';
 import { ConflictError } from '../../common/errors/domain-errors';
+import { idRange, type Seek } from '../../common/pagination/seek';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { FilesService } from '../../files/files.service';
 import { PostQueries } from '../../files/post-queries.service';
@@ -75,10 +76,10 @@ export class LikesService {
     return this.likes.findById(id).exec();
   }
 
-  /** A user's likes, newest first; limit + 1 rows. */
-  likesOf(userId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<LikeDocument[]> {
-    const filter = before ? { userId, _id: { $lt: before } } : { userId };
-    return this.likes.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  /** A user's likes from the seek's position, limit + 1 in the order read (see pageFromRows). */
+  likesOf(userId: Types.ObjectId, seek: Seek): Promise<LikeDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.likes.find({ userId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   countOf(sharedFileId: Types.ObjectId): Promise<number> {

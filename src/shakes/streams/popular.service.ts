@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { InvalidInputError } from '../../common/errors/domain-errors';
+import type { Seek } from '../../common/pagination/seek';
 import { PostQueries } from '../../files/post-queries.service';
 import { popularScore } from './popular-score';
 import { PopularEntry, type PopularEntryDocument, PopularSnapshot } from './schemas/popular.schema';
@@ -45,19 +46,24 @@ export class PopularService {
     return { snapshotId, size: ranked.length };
   }
 
-  /** limit + 1 entries of the newest snapshot (or of the cursor's), by rank. */
-  async page(before: Types.ObjectId | undefined, limit: number): Promise<PopularEntryDocument[]> {
+  /**
+   * limit + 1 entries of the newest snapshot, or of the cursor's: by rank going down the ranking (`before`), by
+   * rank backwards from the cursor going up (`after`, the previous page; a snapshot never changes, so nothing
+   * new arrives there: new rankings are new snapshots, read from the first page).
+   */
+  async page(seek: Seek): Promise<PopularEntryDocument[]> {
     let filter: Record<string, unknown>;
-    if (before) {
-      const at = await this.entries.findById(before, { snapshotId: 1, rank: 1 }).lean().exec();
+    const up = seek.direction === 'newer';
+    if (seek.from) {
+      const at = await this.entries.findById(seek.from, { snapshotId: 1, rank: 1 }).lean().exec();
       if (!at) throw new InvalidInputError('This page of popular files has expired: start again from the first page');
-      filter = { snapshotId: at.snapshotId, rank: { $gt: at.rank } };
+      filter = { snapshotId: at.snapshotId, rank: { [up ? '$lt' : '$gt']: at.rank } };
     } else {
       const newest = await this.snapshots.findOne({}, { _id: 1 }).sort({ _id: -1 }).lean().exec();
       if (!newest) return [];
       filter = { snapshotId: newest._id };
     }
-    return this.entries.find(filter).sort({ rank: 1 }).limit(limit + 1).exec();
+    return this.entries.find(filter).sort({ rank: up ? -1 : 1 }).limit(seek.limit + 1).exec();
   }
 
   private async dropOlderThan(cutoff: Date, keep: Types.ObjectId): Promise<void> {

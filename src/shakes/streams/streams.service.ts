@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
-import { type CursorKind, decodeCursor, encodeCursor } from '../../common/pagination/cursor';
-import { toPage } from '../../common/pagination/to-page';
+import type { CursorKind } from '../../common/pagination/cursor';
+import { pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPageRequest } from '../../common/pagination/seek';
 import { InvalidInputError, NotFoundError } from '../../common/errors/domain-errors';
 import { FileViews } from '../../files/file-views';
+import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { PostQueries } from '../../files/post-queries.service';
 import { normaliseTag } from '../../files/tags';
 import { UsersService } from '../../users/users.service';
@@ -18,15 +19,11 @@ import { PopularService } from './popular.service';
 /** How many pages of entries one home-timeline request reads at most while skipping repeated sources. */
 const TIMELINE_MAX_ROUNDS = 5;
 
-export interface PageRequest {
-  before?: string;
-  limit: number;
-}
-
 /**
- * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query, the posts behind
- * them are loaded live (a deleted post never shows, even before its entry is gone), and mapped by FileViews.
- * The cursor is always the position of the last item read, so a page deep in a stream costs what the first does.
+ * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query from a cursor in
+ * either direction (see seek.ts), the posts behind them are loaded live (a deleted post never shows, even before
+ * its entry is gone), and mapped by FileViews. The cursors are always the positions of the first and last items
+ * read, so a page deep in a stream costs what the first does.
  */
 @Injectable()
 export class StreamsService {
@@ -41,88 +38,93 @@ export class StreamsService {
     private readonly popular: PopularService,
   ) {}
 
-  async shakeFiles(name: string, page: PageRequest): Promise<FilePageDto> {
-    const before = this.positionIn('shake-files', page);
+  async shakeFiles(name: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('shake-files', page);
     const shake = await this.shakes.getByName(name);
-    const { items, hasMore } = toPage(await this.entries.page([shake._id], before, page.limit), page.limit);
-    return this.pageOf('shake-files', items, (entry) => entry.sharedFileId, hasMore);
+    return this.pageOf('shake-files', seek, await this.entries.page([shake._id], seek), (entry) => entry.sharedFileId);
   }
 
   /**
    * Home: the shakes the user follows and their own user shake, read at request time (fan-out on read, see
-   * docs/timelines.md). A source posted in several of them shows once, at its newest entry.
+   * docs/timelines.md). A source posted in several of them shows once, at its newest entry. That rule does not
+   * depend on the direction read, so a page read upwards (`after`) holds the files the page above showed.
    */
-  async timeline(userId: Types.ObjectId, page: PageRequest): Promise<FilePageDto> {
-    let cursor = this.positionIn('timeline', page);
+  async timeline(userId: Types.ObjectId, page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('timeline', page);
     const own = await this.shakes.findUserShakeOf(userId);
     const shakeIds = [...(await this.follows.shakeIdsFollowedBy(userId)), ...(own ? [own._id] : [])];
     const shown: ShakeEntryDocument[] = [];
+    let position = seek.from;
+    let firstRead: Types.ObjectId | undefined;
     let exhausted = false;
-    for (let round = 0; round < TIMELINE_MAX_ROUNDS && !exhausted && shown.length < page.limit; round++) {
-      const rows = await this.entries.page(shakeIds, cursor, page.limit);
-      const read = rows.slice(0, page.limit);
-      exhausted = rows.length <= page.limit;
+    for (let round = 0; round < TIMELINE_MAX_ROUNDS && !exhausted && shown.length < seek.limit; round++) {
+      const rows = await this.entries.page(shakeIds, { ...seek, from: position });
+      const read = rows.slice(0, seek.limit);
+      exhausted = rows.length <= seek.limit;
       const repeated = await this.entries.supersededAmong(shakeIds, read);
       for (const entry of read) {
-        if (shown.length === page.limit) {
+        if (shown.length === seek.limit) {
           exhausted = false; // the rest of this read is left for the next page
           break;
         }
-        cursor = entry._id;
+        position = entry._id;
+        firstRead ??= entry._id;
         if (!repeated.has(entry._id.toHexString())) shown.push(entry);
       }
     }
+    // Read in the seek's order: the first position read is the newest going older, the oldest going newer.
+    const older = seek.direction === 'older';
+    if (!older) shown.reverse();
+    const [newest, oldest] = older ? [firstRead, firstRead && position] : [firstRead && position, firstRead];
     const posts = await this.posts.findLiveInOrder(shown.map((entry) => entry.sharedFileId));
-    return { items: await this.views.many(posts), next: !exhausted && cursor ? encodeCursor('timeline', cursor) : null };
+    return { items: await this.views.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
   }
 
-  async incoming(page: PageRequest): Promise<FilePageDto> {
-    const { items, hasMore } = toPage(await this.posts.incoming(this.positionIn('incoming', page), page.limit), page.limit);
-    return { items: await this.views.many(items), next: hasMore ? encodeCursor('incoming', items[items.length - 1]._id) : null };
+  async incoming(page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('incoming', page);
+    return this.pageOfPosts('incoming', seek, await this.posts.incoming(seek));
   }
 
-  async magic(page: PageRequest): Promise<FilePageDto> {
-    const rows = await this.posts.magic(this.positionIn('magic', page), page.limit);
-    if (!rows) throw new InvalidInputError('before is not a cursor of this list: pass a value this list returned');
-    const { items, hasMore } = toPage(rows, page.limit);
-    return { items: await this.views.many(items), next: hasMore ? encodeCursor('magic', items[items.length - 1]._id) : null };
+  async magic(page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('magic', page);
+    const rows = await this.posts.magic(seek);
+    if (!rows) throw new InvalidInputError(`${page.after === undefined ? 'before' : 'after'} is not a cursor of this list: pass a value this list returned`);
+    return this.pageOfPosts('magic', seek, rows);
   }
 
-  async tagged(text: string, page: PageRequest): Promise<FilePageDto> {
-    const before = this.positionIn('tags', page);
+  async tagged(text: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('tags', page);
     const tag = normaliseTag(text);
     if (!tag) throw new NotFoundError('No such tag');
-    const { items, hasMore } = toPage(await this.posts.tagged(tag, before, page.limit), page.limit);
-    return { items: await this.views.many(items), next: hasMore ? encodeCursor('tags', items[items.length - 1]._id) : null };
+    return this.pageOfPosts('tags', seek, await this.posts.tagged(tag, seek));
   }
 
-  async likedBy(username: string, page: PageRequest): Promise<FilePageDto> {
-    const before = this.positionIn('likes', page);
+  async likedBy(username: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('likes', page);
     const user = await this.users.getActiveByUsername(username);
-    const { items, hasMore } = toPage(await this.likes.likesOf(user._id, before, page.limit), page.limit);
-    return this.pageOf('likes', items, (like) => like.sharedFileId, hasMore);
+    return this.pageOf('likes', seek, await this.likes.likesOf(user._id, seek), (like) => like.sharedFileId);
   }
 
-  async popularFiles(page: PageRequest): Promise<FilePageDto> {
-    const { items, hasMore } = toPage(await this.popular.page(this.positionIn('popular', page), page.limit), page.limit);
-    return this.pageOf('popular', items, (entry) => entry.sharedFileId, hasMore);
+  async popularFiles(page: TwoWayPageRequest): Promise<FilePageDto> {
+    const seek = seekIn('popular', page);
+    return this.pageOf('popular', seek, await this.popular.page(seek), (entry) => entry.sharedFileId);
   }
 
-  private positionIn(kind: CursorKind, page: PageRequest): Types.ObjectId | undefined {
-    return page.before === undefined ? undefined : decodeCursor(kind, page.before);
-  }
-
-  /** A page of positions that point at posts: the cursor is the last position, shown or not. */
+  /** A page of positions that point at posts: the cursors are the first and last positions, shown or not. */
   private async pageOf<T extends { _id: Types.ObjectId }>(
     kind: CursorKind,
-    positions: T[],
+    seek: Seek,
+    rows: T[],
     postOf: (position: T) => Types.ObjectId,
-    hasMore: boolean,
   ): Promise<FilePageDto> {
+    const { items: positions, more } = pageFromRows(rows, seek);
     const posts = await this.posts.findLiveInOrder(positions.map(postOf));
-    return {
-      items: await this.views.many(posts),
-      next: hasMore ? encodeCursor(kind, positions[positions.length - 1]._id) : null,
-    };
+    return { items: await this.views.many(posts), ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
+  }
+
+  /** A page of the posts themselves (they are their own positions). */
+  private async pageOfPosts(kind: CursorKind, seek: Seek, rows: SharedFileDocument[]): Promise<FilePageDto> {
+    const { items, more } = pageFromRows(rows, seek);
+    return { items: await this.views.many(items), ...pageCursors(kind, seek, items[0]?._id, items.at(-1)?._id, more) };
   }
 }
