@@ -14,6 +14,7 @@ import { FilesWorkerModule } from './files/files-worker.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
+import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { ShakesApiModule } from './shakes/shakes-api.module';
 import { ShakesWorkerModule } from './shakes/shakes-worker.module';
 import { SearchApiModule } from './search/search-api.module';
@@ -65,7 +66,7 @@ export class AppModule {
               SearchApiModule,
             ]
           : []),
-        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule, SearchWorkerModule] : []),
+        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),
       ],
     };
   }

@@ -53,6 +53,17 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ SEARCH_TIMEOUT_MS: '0' })).toThrow(/SEARCH_TIMEOUT_MS/);
   });
 
+  it('prunes read notifications after 90 days, keeping 100 per user, unless configured', () => {
+    expect(validateEnvironment({})).toMatchObject({ NOTIFICATIONS_PRUNE_AFTER_DAYS: 90, NOTIFICATIONS_KEEP_PER_USER: 100 });
+    expect(validateEnvironment({ NOTIFICATIONS_PRUNE_AFTER_DAYS: '7', NOTIFICATIONS_KEEP_PER_USER: '0' })).toMatchObject({
+      NOTIFICATIONS_PRUNE_AFTER_DAYS: 7,
+      NOTIFICATIONS_KEEP_PER_USER: 0,
+    });
+    expect(() => validateEnvironment({ NOTIFICATIONS_PRUNE_AFTER_DAYS: '0' })).toThrow(/NOTIFICATIONS_PRUNE_AFTER_DAYS/);
+    expect(() => validateEnvironment({ NOTIFICATIONS_PRUNE_AFTER_DAYS: '30d' })).toThrow(/NOTIFICATIONS_PRUNE_AFTER_DAYS/);
+    expect(() => validateEnvironment({ NOTIFICATIONS_KEEP_PER_USER: '-1' })).toThrow(/NOTIFICATIONS_KEEP_PER_USER/);
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });

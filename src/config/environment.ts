@@ -224,6 +224,20 @@ export class Environment {
   @Min(1)
   @Max(600000)
   SEARCH_TIMEOUT_MS = 5000;
+
+  /** Read notifications older than this many days are deleted by the daily prune job (unread ones never are). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  NOTIFICATIONS_PRUNE_AFTER_DAYS = 90;
+
+  /** The prune job always leaves each user their newest this many notifications, read or not, however old. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  NOTIFICATIONS_KEEP_PER_USER = 100;
 }
 
 /** Variables that have no default in production: each names a secret or a server. */

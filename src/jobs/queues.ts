@@ -56,6 +56,14 @@ export const QUEUES = {
       popularSnapshot: 'popular-snapshot',
     },
   },
+  /** Housekeeping of notifications. Its own queue, like streams: a repeatable job always has its next run waiting. */
+  notifications: {
+    name: 'notifications',
+    jobs: {
+      /** Delete read notifications past their age, leaving each user their newest ones (repeatable, daily). */
+      prune: 'prune',
+    },
+  },
   search: {
     name: 'search',
     jobs: {
@@ -99,6 +107,11 @@ export interface RecountResult {
   files: number;
   /** Counters that were wrong and were rewritten (shakes and posts together). */
   corrected: number;
+}
+export interface PruneResult {
+  /** Users who lost notifications in this run. */
+  recipients: number;
+  deleted: number;
 }
 export interface PostJob {
   sharedFileId: string;

@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, mongo, type Types } from 'mongoose';
+import { type Model, mongo, Types } from 'mongoose';
 import { Notification, type NotificationDocument, type NotificationType } from './schemas/notification.schema';
 
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+
+/** Recipients whose notifications one step of the prune handles. */
+const PRUNE_BATCH = 500;
 
 /** Repeating an event within this window (follow, unfollow, follow again) does not notify again. */
 export const RENOTIFY_AFTER_MS = 60 * 60 * 1000;
@@ -78,5 +81,46 @@ export class NotificationsService {
     const filter = before ? { recipientId, readAt: null, _id: { $lt: before } } : { recipientId, readAt: null };
     const result = await this.notifications.updateMany(filter, { $set: { readAt: new Date() } }).exec();
     return result.modifiedCount;
+  }
+
+  /**
+   * Deletes read notifications made before `olderThan` (by _id, which is their creation time), except each
+   * user's newest `keepNewest`, read or not. Unread ones stay. Idempotent; the recipients are walked in _id order
+   * in batches, so the memory it needs does not grow with the collection.
+   */
+  async pruneRead(olderThan: Date, keepNewest: number): Promise<{ recipients: number; deleted: number }> {
+    const cutoff = Types.ObjectId.createFromTime(Math.floor(olderThan.getTime() / 1000));
+    let recipients = 0;
+    let deleted = 0;
+    let after: Types.ObjectId | undefined;
+    for (;;) {
+      const batch = await this.notifications
+        .aggregate<{ _id: Types.ObjectId }>([
+          { $match: { _id: { $lt: cutoff }, readAt: { $ne: null }, ...(after ? { recipientId: { $gt: after } } : {}) } },
+          { $group: { _id: '$recipientId' } },
+          { $sort: { _id: 1 } },
+          { $limit: PRUNE_BATCH },
+        ])
+        .exec();
+      for (const { _id: recipientId } of batch) {
+        let below = cutoff;
+        if (keepNewest > 0) {
+          const [newestKept] = await this.notifications
+            .find({ recipientId }, { _id: 1 })
+            .sort({ _id: -1 })
+            .skip(keepNewest - 1)
+            .limit(1)
+            .lean()
+            .exec();
+          if (!newestKept) continue; // no more than keepNewest in all
+          if (newestKept._id.toHexString() < below.toHexString()) below = newestKept._id;
+        }
+        const { deletedCount } = await this.notifications.deleteMany({ recipientId, readAt: { $ne: null }, _id: { $lt: below } }).exec();
+        if (deletedCount > 0) recipients += 1;
+        deleted += deletedCount;
+      }
+      if (batch.length < PRUNE_BATCH) return { recipients, deleted };
+      after = batch[batch.length - 1]._id;
+    }
   }
 }
