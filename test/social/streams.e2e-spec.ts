@@ -77,7 +77,7 @@ describe('file streams', () => {
         expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       }
       await http().get('/api/v1/shakes/no-such-shake/files').expect(404);
-      expect((await http().get(path).expect(200)).body).toEqual({ items: [], next: null });
+      expect((await http().get(path).expect(200)).body).toEqual({ items: [], next: null, prev: null });
     });
   });
 
