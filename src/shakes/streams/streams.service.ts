@@ -16,8 +16,14 @@ import { ShakesService } from '../shakes.service';
 import type { FilePageDto } from './dto/file-page.dto';
 import { PopularService } from './popular.service';
 
-/** How many pages of entries one home-timeline request reads at most while skipping repeated sources. */
+/** How many reads of entries one home-timeline request makes at most while skipping repeated sources. */
 const TIMELINE_MAX_ROUNDS = 5;
+/**
+ * Each read takes this many times the page size, so a page that skips a few repeated images is still filled by
+ * one read (each read is two queries); what is not shown is left for the next page, the cursor marking the last
+ * entry used.
+ */
+const TIMELINE_READ_FACTOR = 2;
 
 /**
  * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query from a cursor in
@@ -58,9 +64,10 @@ export class StreamsService {
     let firstRead: Types.ObjectId | undefined;
     let exhausted = false;
     for (let round = 0; round < TIMELINE_MAX_ROUNDS && !exhausted && shown.length < seek.limit; round++) {
-      const rows = await this.entries.page(shakeIds, { ...seek, from: position });
-      const read = rows.slice(0, seek.limit);
-      exhausted = rows.length <= seek.limit;
+      const readLimit = seek.limit * TIMELINE_READ_FACTOR;
+      const rows = await this.entries.page(shakeIds, { ...seek, from: position, limit: readLimit });
+      const read = rows.slice(0, readLimit);
+      exhausted = rows.length <= readLimit;
       const repeated = await this.entries.supersededAmong(shakeIds, read);
       for (const entry of read) {
         if (shown.length === seek.limit) {
