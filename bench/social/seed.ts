@@ -118,7 +118,7 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   const sources: Record<string, unknown>[] = [];
   const files: Record<string, unknown>[] = [];
   const entries: (SeededEntry & Record<string, unknown>)[] = [];
-  const originals: { _id: Types.ObjectId; userId: Types.ObjectId; sourceId: Types.ObjectId; title: string; description: string; saves: number }[] = [];
+  const originals: { _id: Types.ObjectId; key: string; userId: Types.ObjectId; sourceId: Types.ObjectId; title: string; description: string; saves: number }[] = [];
   const savedBy = new Set<string>();
   for (let i = 0; i < plan.posts; i++) {
     const owner = bigAt.has(i) ? 0 : 1 + pickOther();
@@ -139,7 +139,7 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
       parent.saves += 1;
       ({ sourceId, title, description } = parent);
       files.push({ _id, key, sourceId, userId: user._id, shakeId: shake._id, title, description, tags: tagsOf(description),
-        parentId: parent._id, originalId: parent._id, saveKey, createdAt, updatedAt: createdAt });
+        parentId: parent._id, originalId: parent._id, savedFromKey: parent.key, saveKey, createdAt, updatedAt: createdAt });
     } else {
       sourceId = idAt(times[i]);
       const word = () => WORDS[Math.floor(random() * WORDS.length)];

@@ -46,6 +46,7 @@ export interface NewPost {
   nsfw: boolean;
   parentId?: Types.ObjectId;
   originalId?: Types.ObjectId;
+  savedFromKey?: string;
 }
 
 /** A live post with its stored bytes. */
@@ -147,6 +148,7 @@ export class FilesService {
       nsfw: parent.nsfw,
       parentId: parent._id,
       originalId: parent.originalId ?? parent._id,
+      savedFromKey: parent.key,
     });
     const source = await this.sources.acquireExisting(parent.sourceId);
     if (!source) {

@@ -49,6 +49,11 @@ export class SharedFile {
   /** For a saved copy: the post it was saved from, and the original at the root of the chain. */
   @Prop({ type: Types.ObjectId, default: null }) parentId!: Types.ObjectId | null;
   @Prop({ type: Types.ObjectId, default: null }) originalId!: Types.ObjectId | null;
+  /**
+   * For a saved copy: the share key of the post it was saved from. Share keys never change, so a copy shows its
+   * `savedFrom` without a lookup (null on originals, and on copies made before this field existed).
+   */
+  @Prop({ type: String, default: null }) savedFromKey!: string | null;
 
   @Prop({ type: FileCountersSchema, default: () => ({}) })
   counts!: FileCounters;
