@@ -36,6 +36,7 @@ describe('accounts and tokens', () => {
         shake: username,
         email: `${username.toLowerCase()}@example.com`,
         role: 'user',
+        showNsfw: false,
         createdAt: expect.any(String),
       });
       expect(res.body.token).toMatch(/^mlt_[A-Za-z0-9_-]{43}$/);

@@ -8,6 +8,8 @@ export interface AuthUser {
   username: string;
   role: Role;
   tokenId: Types.ObjectId;
+  /** The user's NSFW opt-in, as of this request. */
+  showNsfw: boolean;
 }
 
 export type AuthenticatedRequest = Request & { user?: AuthUser };

@@ -50,6 +50,6 @@ export class AuthGuard implements CanActivate {
     if (!token || !user || user.disabled) {
       throw new NotAuthenticatedError('Invalid or revoked token');
     }
-    return { id: user._id, username: user.username, role: user.role, tokenId: token._id };
+    return { id: user._id, username: user.username, role: user.role, tokenId: token._id, showNsfw: user.showNsfw };
   }
 }

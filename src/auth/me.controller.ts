@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { NotFoundError } from '../common/errors/domain-errors';
+import { UpdateMeDto } from '../users/dto/update-me.dto';
 import { MeDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
 import { Authenticated, CurrentUser } from './auth.decorators';
@@ -22,6 +23,12 @@ export class MeController {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('No such user');
     return MeDto.from(user);
+  }
+
+  @Patch()
+  @ApiBadRequestResponse({ description: 'A setting that is not one, or of the wrong type' })
+  async update(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto): Promise<MeDto> {
+    return MeDto.from(await this.users.updateSettings(caller.id, dto));
   }
 
   @Get('tokens')

@@ -26,26 +26,31 @@ export class PostQueries {
     return this.files.findById(id).exec();
   }
 
-  /** The live ones among these posts, in the order of the ids given. */
-  async findLiveInOrder(ids: Types.ObjectId[]): Promise<SharedFileDocument[]> {
+  /** The live ones among these posts (NSFW ones left out unless shown), in the order of the ids given. */
+  async findLiveInOrder(ids: Types.ObjectId[], showNsfw = true): Promise<SharedFileDocument[]> {
     if (ids.length === 0) return [];
-    const found = await this.files.find({ _id: { $in: ids }, deletedAt: null }).exec();
+    const found = await this.files.find({ _id: { $in: ids }, deletedAt: null, ...(showNsfw ? {} : { nsfw: false }) }).exec();
     const byId = new Map(found.map((post) => [hex(post._id), post]));
     return ids.flatMap((id) => byId.get(hex(id)) ?? []);
   }
 
-  /** GET /incoming: new originals, NSFW left out; index {originalId, nsfw, deletedAt, _id}. */
-  incoming(seek: Seek): Promise<SharedFileDocument[]> {
+  /**
+   * GET /incoming: new originals, NSFW left out unless shown; index {originalId, nsfw, deletedAt, _id}. With NSFW
+   * shown, nsfw is still pinned (to both values), so the index gives the order as two ranges merged.
+   */
+  incoming(seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.files.find({ originalId: null, nsfw: false, deletedAt: null, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    const nsfw = showNsfw ? { $in: [false, true] } : false;
+    return this.files.find({ originalId: null, nsfw, deletedAt: null, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /**
-   * GET /magic: magicAt newest first, _id breaking ties; index {magicAt, _id}. The cursor names a post, whose
-   * magicAt (set once, never changed) gives the position. Null when the cursor's post is not a magic file.
+   * GET /magic (NSFW left out unless shown): magicAt newest first, _id breaking ties; index {magicAt, _id}. The
+   * cursor names a post, whose magicAt (set once, never changed) gives the position. Null when the cursor's post
+   * is not a magic file.
    */
-  async magic(seek: Seek): Promise<SharedFileDocument[] | null> {
-    const filter: FilterQuery<SharedFile> = { magicAt: { $ne: null }, deletedAt: null, nsfw: false };
+  async magic(seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[] | null> {
+    const filter: FilterQuery<SharedFile> = { magicAt: { $ne: null }, deletedAt: null, ...(showNsfw ? {} : { nsfw: false }) };
     const newer = seek.direction === 'newer';
     if (seek.from) {
       const at = await this.files.findById(seek.from, { magicAt: 1 }).lean().exec();
@@ -57,10 +62,14 @@ export class PostQueries {
     return this.files.find(filter).sort({ magicAt: order, _id: order }).limit(seek.limit + 1).exec();
   }
 
-  /** GET /tags/:tag: originals with the tag, newest first; multikey index {tags, originalId, deletedAt, _id}. */
-  tagged(tag: string, seek: Seek): Promise<SharedFileDocument[]> {
+  /**
+   * GET /tags/:tag: originals with the tag (NSFW left out unless shown), newest first; multikey index
+   * {tags, originalId, deletedAt, _id}.
+   */
+  tagged(tag: string, seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.files.find({ tags: tag, originalId: null, deletedAt: null, nsfw: false, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    const nsfw = showNsfw ? {} : { nsfw: false };
+    return this.files.find({ tags: tag, originalId: null, deletedAt: null, ...nsfw, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /** Originals made after `since` with at least one like, newest first (the incoming index, bounded by _id). */

@@ -55,6 +55,14 @@ export class UsersService {
     return new Map(rows.map((row) => [row._id.toHexString(), row.username]));
   }
 
+  /** A user's own settings (PATCH /me). */
+  async updateSettings(id: Types.ObjectId, changes: { showNsfw?: boolean }): Promise<UserDocument> {
+    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+    const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
+    if (!user) throw new NotFoundError('No such user');
+    return user;
+  }
+
   /** By username, or by email when the login contains an @. */
   findByLogin(login: string): Promise<UserDocument | null> {
     return login.includes('@')

@@ -13,11 +13,14 @@ describe('the queries behind the streams use indexes', () => {
   let connection: Connection;
   let reader: TestUser;
   let author: TestUser;
+  /** Opted in to NSFW files, which changes the filters of the site streams. */
+  let nsfwReader: TestUser;
 
   beforeAll(async () => {
     app = await ctx.startApp();
     connection = app.get(getConnectionToken());
-    [reader, author] = [await ctx.newUser(app), await ctx.newUser(app)];
+    [reader, author, nsfwReader] = [await ctx.newUser(app), await ctx.newUser(app), await ctx.newUser(app)];
+    await ctx.http(app).patch('/api/v1/me').set('Authorization', nsfwReader.auth).send({ showNsfw: true }).expect(200);
     await ctx.http(app).put(`/api/v1/shakes/${author.username}/follow`).set('Authorization', reader.auth).expect(204);
     for (let i = 0; i < 4; i++) {
       const { key } = await uploadAs(app, author, { description: '#plans' });
@@ -28,19 +31,22 @@ describe('the queries behind the streams use indexes', () => {
   });
   afterAll(() => ctx.close());
 
-  const ROUTES: [string, () => string, boolean][] = [
-    ['GET /shakes/:name/files', () => `/api/v1/shakes/${author.username}/files`, false],
-    ['GET /timeline', () => '/api/v1/timeline', true],
-    ['GET /incoming', () => '/api/v1/incoming', false],
-    ['GET /users/:username/likes', () => `/api/v1/users/${reader.username}/likes`, false],
-    ['GET /magic', () => '/api/v1/magic', false],
-    ['GET /tags/:tag', () => '/api/v1/tags/plans', false],
+  const ROUTES: [string, () => string, (() => TestUser) | null][] = [
+    ['GET /shakes/:name/files', () => `/api/v1/shakes/${author.username}/files`, null],
+    ['GET /timeline', () => '/api/v1/timeline', () => reader],
+    ['GET /incoming', () => '/api/v1/incoming', null],
+    ['GET /users/:username/likes', () => `/api/v1/users/${reader.username}/likes`, null],
+    ['GET /magic', () => '/api/v1/magic', null],
+    ['GET /tags/:tag', () => '/api/v1/tags/plans', null],
+    ['GET /incoming, NSFW shown', () => '/api/v1/incoming', () => nsfwReader],
+    ['GET /magic, NSFW shown', () => '/api/v1/magic', () => nsfwReader],
+    ['GET /tags/:tag, NSFW shown', () => '/api/v1/tags/plans', () => nsfwReader],
   ];
 
-  it.each(ROUTES)('%s', async (_, path, signedIn) => {
+  it.each(ROUTES)('%s', async (_, path, caller) => {
     const get = (query: Record<string, string | number>) => {
       const req = ctx.http(app).get(path()).query(query);
-      return signedIn ? req.set('Authorization', reader.auth) : req;
+      return caller ? req.set('Authorization', caller().auth) : req;
     };
     const first = await get({ limit: 2 }).expect(200);
     const deep = first.body.next as string | null;

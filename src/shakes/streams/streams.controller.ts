@@ -6,7 +6,10 @@ import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
 import { StreamsService } from './streams.service';
 
-const BAD_PAGE = 'A `before` that this list did not hand out, or a limit outside 1-100';
+const BAD_PAGE = 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100';
+
+/** NSFW files show only to a signed-in caller who opted in (PATCH /me). */
+const showsNsfw = (caller: AuthUser | undefined) => caller?.showNsfw === true;
 
 @ApiTags('streams')
 @Controller()
@@ -16,57 +19,57 @@ export class StreamsController {
 
   @Get('shakes/:name/files')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first" })
+  @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first; NSFW files only for callers who opted in" })
   @ApiNotFoundResponse({ description: 'No such shake' })
-  shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.shakeFiles(name, page);
+  shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.shakeFiles(name, page, showsNsfw(caller));
   }
 
   @Get('timeline')
   @Authenticated()
-  @ApiOkResponse({ type: FilePageDto, description: 'Files from the shakes you follow and your own, newest first, each image once' })
+  @ApiOkResponse({ type: FilePageDto, description: 'Files from the shakes you follow and your own, newest first, each image once; NSFW files only if you opted in' })
   timeline(@CurrentUser() caller: AuthUser, @Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.timeline(caller.id, page);
+    return this.streams.timeline(caller.id, page, showsNsfw(caller));
   }
 
   @Get('incoming')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files left out' })
-  incoming(@Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.incoming(page);
+  @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files only for callers who opted in' })
+  incoming(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.incoming(page, showsNsfw(caller));
   }
 
   @Get('popular')
   @Public()
   @ApiOkResponse({
     type: FilePageDto,
-    description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW left out',
+    description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW files never ranked',
   })
   @ApiBadRequestResponse({ description: `${BAD_PAGE}, or a cursor of a ranking that has expired (start again)` })
-  popular(@Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.popularFiles(page);
+  popular(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.popularFiles(page, showsNsfw(caller));
   }
 
   @Get('magic')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW left out' })
-  magic(@Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.magic(page);
+  @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW files only for callers who opted in' })
+  magic(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.magic(page, showsNsfw(caller));
   }
 
   @Get('tags/:tag')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW left out' })
+  @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW files only for callers who opted in' })
   @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
-  tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.tagged(tag, page);
+  tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.tagged(tag, page, showsNsfw(caller));
   }
 
   @Get('users/:username/likes')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: 'Files the user liked, most recent like first' })
+  @ApiOkResponse({ type: FilePageDto, description: 'Files the user liked, most recent like first; NSFW files only for callers who opted in' })
   @ApiNotFoundResponse({ description: 'No such user' })
-  likes(@Param('username') username: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.streams.likedBy(username, page);
+  likes(@Param('username') username: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
+    return this.streams.likedBy(username, page, showsNsfw(caller));
   }
 }

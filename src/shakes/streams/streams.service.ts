@@ -26,6 +26,12 @@ const TIMELINE_MAX_ROUNDS = 5;
 const TIMELINE_READ_FACTOR = 2;
 
 /**
+ * Whether NSFW files show: only for a signed-in user who opted in (PATCH /me); never for anonymous visitors.
+ * Where they are hidden, a page can hold fewer files than asked (the cursors still move past them).
+ */
+export type ShowNsfw = boolean;
+
+/**
  * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query from a cursor in
  * either direction (see seek.ts), the posts behind them are loaded live (a deleted post never shows, even before
  * its entry is gone), and mapped by FileViews. The cursors are always the positions of the first and last items
@@ -44,10 +50,10 @@ export class StreamsService {
     private readonly popular: PopularService,
   ) {}
 
-  async shakeFiles(name: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+  async shakeFiles(name: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('shake-files', page);
     const shake = await this.shakes.getByName(name);
-    return this.pageOf('shake-files', seek, await this.entries.page([shake._id], seek), (entry) => entry.sharedFileId);
+    return this.pageOf('shake-files', seek, await this.entries.page([shake._id], seek), (entry) => entry.sharedFileId, showNsfw);
   }
 
   /**
@@ -55,7 +61,7 @@ export class StreamsService {
    * docs/timelines.md). A source posted in several of them shows once, at its newest entry. That rule does not
    * depend on the direction read, so a page read upwards (`after`) holds the files the page above showed.
    */
-  async timeline(userId: Types.ObjectId, page: TwoWayPageRequest): Promise<FilePageDto> {
+  async timeline(userId: Types.ObjectId, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('timeline', page);
     const own = await this.shakes.findUserShakeOf(userId);
     const shakeIds = [...(await this.follows.shakeIdsFollowedBy(userId)), ...(own ? [own._id] : [])];
@@ -83,38 +89,39 @@ export class StreamsService {
     const older = seek.direction === 'older';
     if (!older) shown.reverse();
     const [newest, oldest] = older ? [firstRead, firstRead && position] : [firstRead && position, firstRead];
-    const posts = await this.posts.findLiveInOrder(shown.map((entry) => entry.sharedFileId));
+    const posts = await this.posts.findLiveInOrder(shown.map((entry) => entry.sharedFileId), showNsfw);
     return { items: await this.views.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
   }
 
-  async incoming(page: TwoWayPageRequest): Promise<FilePageDto> {
+  async incoming(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('incoming', page);
-    return this.pageOfPosts('incoming', seek, await this.posts.incoming(seek));
+    return this.pageOfPosts('incoming', seek, await this.posts.incoming(seek, showNsfw));
   }
 
-  async magic(page: TwoWayPageRequest): Promise<FilePageDto> {
+  async magic(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('magic', page);
-    const rows = await this.posts.magic(seek);
+    const rows = await this.posts.magic(seek, showNsfw);
     if (!rows) throw new InvalidInputError(`${page.after === undefined ? 'before' : 'after'} is not a cursor of this list: pass a value this list returned`);
     return this.pageOfPosts('magic', seek, rows);
   }
 
-  async tagged(text: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+  async tagged(text: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('tags', page);
     const tag = normaliseTag(text);
     if (!tag) throw new NotFoundError('No such tag');
-    return this.pageOfPosts('tags', seek, await this.posts.tagged(tag, seek));
+    return this.pageOfPosts('tags', seek, await this.posts.tagged(tag, seek, showNsfw));
   }
 
-  async likedBy(username: string, page: TwoWayPageRequest): Promise<FilePageDto> {
+  async likedBy(username: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('likes', page);
     const user = await this.users.getActiveByUsername(username);
-    return this.pageOf('likes', seek, await this.likes.likesOf(user._id, seek), (like) => like.sharedFileId);
+    return this.pageOf('likes', seek, await this.likes.likesOf(user._id, seek), (like) => like.sharedFileId, showNsfw);
   }
 
-  async popularFiles(page: TwoWayPageRequest): Promise<FilePageDto> {
+  /** The ranking itself leaves NSFW files out; one marked since the snapshot is hidden here unless shown. */
+  async popularFiles(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('popular', page);
-    return this.pageOf('popular', seek, await this.popular.page(seek), (entry) => entry.sharedFileId);
+    return this.pageOf('popular', seek, await this.popular.page(seek), (entry) => entry.sharedFileId, showNsfw);
   }
 
   /** A page of positions that point at posts: the cursors are the first and last positions, shown or not. */
@@ -123,9 +130,10 @@ export class StreamsService {
     seek: Seek,
     rows: T[],
     postOf: (position: T) => Types.ObjectId,
+    showNsfw: ShowNsfw,
   ): Promise<FilePageDto> {
     const { items: positions, more } = pageFromRows(rows, seek);
-    const posts = await this.posts.findLiveInOrder(positions.map(postOf));
+    const posts = await this.posts.findLiveInOrder(positions.map(postOf), showNsfw);
     return { items: await this.views.many(posts), ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
   }
 

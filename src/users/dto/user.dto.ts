@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Role, type User } from '../schemas/user.schema';
 
-type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled'> & { _id: { toString(): string } };
+type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw'> & { _id: { toString(): string } };
 
 /** What anyone may see of a user. */
 export class PublicUserDto {
@@ -30,8 +30,11 @@ export class MeDto extends PublicUserDto {
   @ApiProperty({ enum: Role })
   role!: Role;
 
+  @ApiProperty({ description: 'Whether NSFW files show in the streams for you (off until you turn it on)' })
+  showNsfw!: boolean;
+
   static override from(user: StoredUser): MeDto {
-    return { ...PublicUserDto.from(user), id: user._id.toString(), email: user.email, role: user.role };
+    return { ...PublicUserDto.from(user), id: user._id.toString(), email: user.email, role: user.role, showNsfw: user.showNsfw };
   }
 }
 

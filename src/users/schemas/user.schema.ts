@@ -29,6 +29,10 @@ export class User {
   @Prop({ default: false })
   disabled!: boolean;
 
+  /** Opted in to seeing NSFW files in the streams (PATCH /me); off for everyone until they say so. */
+  @Prop({ default: false })
+  showNsfw!: boolean;
+
   createdAt!: Date;
   updatedAt!: Date;
 }
