@@ -1,0 +1,104 @@
+/**
+ * npm run bench:social:profile: where the time of one page goes, command by command. Seeds the same social graph
+ * as bench:social (seed.ts), boots the real app in this process (API mode) with the driver's command monitoring
+ * on, and asks StreamsService for page 1 and page 500 of the big shake's files and of the viewer's home timeline,
+ * one request at a time (BENCH_ROUNDS rounds, 2 by default), printing each database command the page sent with
+ * its duration. Everything is dropped afterwards. Same database and knobs as bench:social.
+ */
+import { getConnectionToken } from '@nestjs/mongoose';
+import mongoose, { type Connection } from 'mongoose';
+import { createApp } from '../../src/app.factory';
+import { AuthService } from '../../src/auth/auth.service';
+import { encodeCursor } from '../../src/common/pagination/cursor';
+import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+import { StreamsService } from '../../src/shakes/streams/streams.service';
+import { isolate, say } from '../common/services';
+import { type SeededEntry, seedSocialGraph } from './seed';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const PLAN = {
+  posts: env('BENCH_POSTS', 100_000),
+  users: env('BENCH_USERS', 1000),
+  bigPosts: env('BENCH_BIG_POSTS', 10_000),
+  follows: env('BENCH_FOLLOWS', 10_000),
+  viewerFollows: env('BENCH_VIEWER_FOLLOWS', 500),
+  saveShare: 0.1,
+};
+const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
+const ROUNDS = env('BENCH_ROUNDS', 2);
+const LIMIT = 10;
+
+interface Command {
+  name: string;
+  collection: string;
+  filter: string;
+  ms: number;
+}
+
+async function main(): Promise<void> {
+  const { database, redisUrl, prefix, dispose } = await isolate('profile');
+  try {
+    const app = await createApp(
+      validateEnvironment({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        MALTED_MODE: 'api',
+        MONGODB_URI: `${database.uri}?monitorCommands=true`,
+        REDIS_URL: redisUrl,
+        REDIS_KEY_PREFIX: prefix,
+        SWAGGER_ENABLED: 'false',
+      }) as ResolvedEnvironment,
+    );
+    await app.init();
+    const connection = app.get<Connection>(getConnectionToken());
+    await Promise.all(Object.values(connection.models).map((model) => model.init()));
+    const { user: viewer } = await app
+      .get(AuthService)
+      .register({ username: 'bench_viewer', email: 'bench_viewer@bench.example', password: 'a long bench password 1' });
+    const seeding = await mongoose.createConnection(database.uri).asPromise();
+    const seeded = await seedSocialGraph(seeding, PLAN, viewer._id);
+    await seeding.close();
+    say(`Profile of one page on ${database.label}: seeded ${JSON.stringify(seeded.counts)} in ${seeded.seconds.toFixed(0)}s`);
+
+    const commands: Command[] = [];
+    const started = new Map<number, Omit<Command, 'ms'>>();
+    const client = connection.getClient();
+    client.on('commandStarted', (event) => {
+      const filter = event.command.filter ?? event.command.pipeline ?? '';
+      started.set(event.requestId, { name: event.commandName, collection: String(event.command[event.commandName]), filter: JSON.stringify(filter).slice(0, 80) });
+    });
+    client.on('commandSucceeded', (event) => {
+      const command = started.get(event.requestId);
+      if (command) commands.push({ ...command, ms: event.duration });
+    });
+
+    const streams = app.get(StreamsService);
+    const deep = (entries: SeededEntry[]) => entries[(DEEP_PAGE - 1) * LIMIT - 1]._id;
+    const pages: [string, () => Promise<unknown>][] = [
+      ['GET /shakes/:name/files page 1', () => streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT }, false)],
+      [`GET /shakes/:name/files page ${DEEP_PAGE}`, () => streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT, before: encodeCursor('shake-files', deep(seeded.bigEntries)) }, false)],
+      ['GET /timeline page 1', () => streams.timeline(viewer._id, { limit: LIMIT }, false)],
+      [`GET /timeline page ${DEEP_PAGE}`, () => streams.timeline(viewer._id, { limit: LIMIT, before: encodeCursor('timeline', deep(seeded.viewerEntries)) }, false)],
+    ];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [label, page] of pages) {
+        commands.length = 0;
+        const start = performance.now();
+        await page();
+        say(`${label} (round ${round}): ${(performance.now() - start).toFixed(0)} ms`);
+        for (const command of commands) say(`  ${String(command.ms).padStart(7)} ms  ${command.name} ${command.collection} ${command.filter}`);
+      }
+    }
+    await app.close();
+  } finally {
+    await dispose();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`profile failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
