@@ -15,7 +15,8 @@ describe('the queries behind the streams use indexes', () => {
   let author: TestUser;
 
   beforeAll(async () => {
-    app = await ctx.startApp();
+    // The reads themselves are under test, not the response cache in front of them.
+    app = await ctx.startApp({ HTTP_CACHE_ENABLED: 'false' });
     connection = app.get(getConnectionToken());
     [reader, author] = [await ctx.newUser(app), await ctx.newUser(app)];
     await ctx.http(app).put(`/api/v1/shakes/${author.username}/follow`).set('Authorization', reader.auth).expect(204);

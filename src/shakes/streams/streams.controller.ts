@@ -5,6 +5,8 @@ import type { AuthUser } from '../../auth/auth-user';
 import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
 import { StreamsService } from './streams.service';
+import { CachedResponse } from '../../common/cache/cached-response.decorator';
+import { CacheScope, STREAM_TTL_SECONDS } from '../../common/cache/cache-scope';
 
 const BAD_PAGE = 'A `before` that this list did not hand out, or a limit outside 1-100';
 
@@ -16,6 +18,7 @@ export class StreamsController {
 
   @Get('shakes/:name/files')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.shake(params.name)] })
   @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first" })
   @ApiNotFoundResponse({ description: 'No such shake' })
   shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
@@ -31,6 +34,7 @@ export class StreamsController {
 
   @Get('incoming')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('incoming')] })
   @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files left out' })
   incoming(@Query() page: StreamQueryDto): Promise<FilePageDto> {
     return this.streams.incoming(page);
@@ -38,6 +42,7 @@ export class StreamsController {
 
   @Get('popular')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('popular')] })
   @ApiOkResponse({
     type: FilePageDto,
     description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW left out',
@@ -49,6 +54,7 @@ export class StreamsController {
 
   @Get('magic')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')] })
   @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW left out' })
   magic(@Query() page: StreamQueryDto): Promise<FilePageDto> {
     return this.streams.magic(page);
@@ -56,6 +62,7 @@ export class StreamsController {
 
   @Get('tags/:tag')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.tag(params.tag)] })
   @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW left out' })
   @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
   tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto): Promise<FilePageDto> {
