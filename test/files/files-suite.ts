@@ -4,8 +4,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bull';
 import exifReader from 'exif-reader';
 import type { Model } from 'mongoose';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import type { SourceFile } from '../../src/files/schemas/source-file.schema';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { Role } from '../../src/users/schemas/user.schema';
 import { UsersService } from '../../src/users/users.service';
+import { abortUploadMidway, listeningPort } from '../harness/aborted-upload';
 import { jpegWithGps, png, randomColor } from '../harness/images';
 import { eventually } from '../harness/servers';
 import { startStorageBackend, type StorageBackend, type StorageBackendKind } from '../harness/storage-backends';
@@ -216,6 +217,53 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     expect(await backend.footprint()).toBe(storedBefore); // no object (GridFS chunk, S3 multipart upload) was started either
     expect(readdirSync(uploadTmp)).toEqual([]);
     await ctx.closeApp(small);
+  });
+
+  describe('a client that aborts mid-upload leaves nothing behind', () => {
+    const MiB = 1024 * 1024;
+    let large: Buffer;
+    beforeAll(async () => {
+      // Noise does not compress: a real JPEG of several MB.
+      const [width, height] = [2400, 1800];
+      large = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+      expect(large.length).toBeGreaterThan(3 * MiB);
+    });
+    const onDisk = () =>
+      readdirSync(uploadTmp).reduce((sum, name) => sum + (statSync(join(uploadTmp, name), { throwIfNoEntry: false })?.size ?? 0), 0);
+    const state = async () => ({
+      posts: await posts.countDocuments(),
+      sources: await sources.countDocuments(),
+      stored: await backend.footprint(),
+      tmp: readdirSync(uploadTmp),
+    });
+
+    it.each([
+      ['half-way through the file', () => 2 * MiB, () => eventually(async () => onDisk(), (bytes) => bytes >= MiB)],
+      [
+        'with the whole file sent but not the closing boundary',
+        (announced: number) => announced - 4,
+        () => eventually(async () => onDisk(), (bytes) => bytes >= large.length - 64 * 1024),
+      ],
+    ])('%s: no post, source, stored object or temporary file; the next upload works', async (_, sendBytes, beforeAbort) => {
+      await waitForJobs();
+      const before = await state();
+      expect(before.tmp).toEqual([]);
+
+      const port = await listeningPort(api.getHttpServer());
+      const aborted = await abortUploadMidway(port, alice.auth, large, { sendBytes, beforeAbort });
+      expect(aborted.status).toBeUndefined();
+      expect(aborted.sent).toBeLessThan(aborted.announced);
+
+      const settled = await eventually(state, (now) => JSON.stringify(now) === JSON.stringify(before), 15_000);
+      expect(settled).toEqual(before);
+      await new Promise((r) => setTimeout(r, 300)); // and it stays so: nothing was still on its way
+      expect(await state()).toEqual(before);
+
+      const next = await png(20, 20, randomColor());
+      const res = await upload(alice, next).expect(201);
+      expect(((await raw(res.body.key).expect(200)).body as Buffer).equals(next)).toBe(true);
+      expect(readdirSync(uploadTmp)).toEqual([]);
+    });
   });
 
   describe('serving', () => {
