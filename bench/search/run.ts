@@ -10,86 +10,23 @@
  * BENCH_DATABASE=sqlite. Knobs: BENCH_ENTRIES (100000), BENCH_SECONDS per scenario (15), BENCH_CONNECTIONS (2),
  * SEARCH_TIMEOUT_MS (the app's, 5000).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import Redis from 'ioredis';
 import mongoose from 'mongoose';
-import { startGoTool } from '../../src/dev/go-tool';
-import { redisAnswers } from '../../src/dev/local-services';
-import { buildMongoTestServer } from '../../src/dev/mongo-test-server';
 import { entryFieldsOf, entryId } from '../../src/search/database/database-search.service';
 import { termsOf } from '../../src/search/text/normalise';
+import { startChildServer, type ChildServer } from '../common/child-server';
+import { openDatabase } from '../common/database';
+import { load, percentile } from '../common/load';
+import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { corpus, randomSource } from './corpus';
-import { load, percentile } from './load';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
 const SEARCH_TIMEOUT_MS = process.env.SEARCH_TIMEOUT_MS ?? '5000';
-const ROOT = join(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-interface Database {
-  uri: string;
-  label: string;
-  stop(): Promise<void>;
-}
-
-function tcpAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 }, () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-async function openDatabase(name: string): Promise<Database> {
-  if (process.env.MONGODB_URI) {
-    const url = new URL(process.env.MONGODB_URI);
-    url.pathname = `/${name}`;
-    return { uri: url.toString(), label: `MongoDB at ${url.host}`, stop: async () => undefined };
-  }
-  const binary = buildMongoTestServer();
-  if (process.env.BENCH_DATABASE === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'malted-bench-'));
-    const server = await startGoTool(binary, ['-listen', '127.0.0.1:0', '-sqlite-dir', dir, '-exit-on-stdin-close'], 'mongo-test-server');
-    const stop = async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    return { uri: `${server.address}${name}`, label: 'FerretDB 1.24 on SQLite', stop };
-  }
-  const postgres = new URL(process.env.BENCH_POSTGRESQL_URL ?? 'postgres://127.0.0.1:5432/postgres');
-  if (!(await tcpAnswers(postgres.hostname, Number(postgres.port || 5432)))) {
-    throw new Error(`no PostgreSQL answers at ${postgres.host}: set BENCH_POSTGRESQL_URL, MONGODB_URI, or BENCH_DATABASE=sqlite`);
-  }
-  const args = ['-listen', '127.0.0.1:0', '-handler', 'postgresql', '-postgresql-url', postgres.toString(), '-exit-on-stdin-close'];
-  const server = await startGoTool(binary, args, 'mongo-test-server');
-  return { uri: `${server.address}${name}`, label: `FerretDB 1.24 on PostgreSQL (${postgres.host})`, stop: () => server.stop() };
-}
-
-/** The real app in a child process; resolves with its origin and a way to stop it. */
-function startServer(env: Record<string, string>): Promise<{ origin: string; stop(): void }> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'server.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the bench server exited (${code}) before it was ready`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('READY ')) resolve({ origin: line.slice(6), stop: () => child.stdin!.end() });
-    });
-  });
-}
 
 /** How many posts contain each whole term and each prefix of 3+ letters that the queries may drive by. */
 type KeyCounts = Map<string, number>;
@@ -156,14 +93,12 @@ function scenarios(sample: Awaited<ReturnType<typeof seed>>): Scenario[] {
 
 async function main(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const { hostname, port } = new URL(redisUrl);
-  if (!(await redisAnswers(hostname, Number(port || 6379)))) throw new Error(`no Redis answers at ${redisUrl}`);
+  const redisUrl = await benchRedisUrl();
   const prefix = `malted-bench:${suffix}`;
   const database = await openDatabase(`malted_bench_${suffix}`);
-  let server: { origin: string; stop(): void } | undefined;
+  let server: ChildServer | undefined;
   try {
-    server = await startServer({
+    server = await startChildServer(join(__dirname, 'server.ts'), {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       MALTED_MODE: 'api',
@@ -206,15 +141,9 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    server?.stop();
-    const connection = await mongoose.createConnection(database.uri).asPromise();
-    await connection.dropDatabase();
-    await connection.close();
-    await database.stop();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await server?.stop();
+    await database.dropAndStop();
+    await dropRedisKeys(redisUrl, prefix);
   }
 }
 
