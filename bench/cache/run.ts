@@ -16,18 +16,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import mongoose from 'mongoose';
 import sharp from 'sharp';
-import { redisAnswers } from '../../src/dev/local-services';
 import { type ChildServer, startChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { load, type LoadResult, percentile } from '../common/load';
+import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const ROOT = join(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function api(origin: string, path: string, init: RequestInit = {}): Promise<Response> {
@@ -66,9 +63,7 @@ interface Scenario {
 
 async function main(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const { hostname, port } = new URL(redisUrl);
-  if (!(await redisAnswers(hostname, Number(port || 6379)))) throw new Error(`no Redis answers at ${redisUrl}`);
+  const redisUrl = await benchRedisUrl();
   const prefix = `malted-bench:${suffix}`;
   const database = await openDatabase(`malted_bench_${suffix}`);
   const scratch = mkdtempSync(join(tmpdir(), 'malted-bench-cache-'));
@@ -86,16 +81,16 @@ async function main(): Promise<void> {
       SWAGGER_ENABLED: 'false',
       BENCH_CONSTANT_BODY_FILE: bodyFile,
     };
-    const cached = await startChildServer(join(__dirname, 'server.ts'), ROOT, { ...env, MALTED_MODE: 'all' });
+    const cached = await startChildServer(join(__dirname, 'server.ts'), { ...env, MALTED_MODE: 'all' });
     servers.push(cached);
-    const uncached = await startChildServer(join(__dirname, 'server.ts'), ROOT, { ...env, MALTED_MODE: 'api', HTTP_CACHE_ENABLED: 'false' });
+    const uncached = await startChildServer(join(__dirname, 'server.ts'), { ...env, MALTED_MODE: 'api', HTTP_CACHE_ENABLED: 'false' });
     servers.push(uncached);
 
     const page = await seedShake(cached.origin);
     await new Promise((resolve) => setTimeout(resolve, 3000)); // let the jobs after the uploads finish
     const body = await (await api(uncached.origin, page)).text();
     writeFileSync(bodyFile, body);
-    const bare = await startChildServer(join(__dirname, 'bare-server.ts'), ROOT, { BENCH_CONSTANT_BODY_FILE: bodyFile });
+    const bare = await startChildServer(join(__dirname, 'bare-server.ts'), { BENCH_CONSTANT_BODY_FILE: bodyFile });
     servers.push(bare);
 
     await api(cached.origin, page);
@@ -143,15 +138,9 @@ async function main(): Promise<void> {
     say(`cached / Nest ceiling:    ${((100 * rps(hitRun)) / rps(ceilingRun)).toFixed(0)}% (target >= 90%)`);
     say(`Nest ceiling / bare node: ${((100 * rps(ceilingRun)) / rps(bareRun)).toFixed(0)}%`);
   } finally {
-    servers.forEach((server) => server.stop());
-    const connection = await mongoose.createConnection(database.uri).asPromise();
-    await connection.dropDatabase().catch(() => undefined);
-    await connection.close();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-    await database.stop();
+    await Promise.all(servers.map((server) => server.stop()));
+    await dropRedisKeys(redisUrl, prefix);
+    await database.dropAndStop();
     rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -13,21 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import mongoose from 'mongoose';
-import { redisAnswers } from '../../src/dev/local-services';
 import { entryFieldsOf, entryId } from '../../src/search/database/database-search.service';
 import { termsOf } from '../../src/search/text/normalise';
-import { corpus, randomSource } from './corpus';
-import { type ChildServer, startChildServer } from '../common/child-server';
+import { startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { load, percentile } from '../common/load';
+import { benchRedisUrl, dropRedisKeys } from '../common/redis';
+import { corpus, randomSource } from './corpus';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
 const SEARCH_TIMEOUT_MS = process.env.SEARCH_TIMEOUT_MS ?? '5000';
-const ROOT = join(__dirname, '..', '..');
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** How many posts contain each whole term and each prefix of 3+ letters that the queries may drive by. */
@@ -95,14 +93,12 @@ function scenarios(sample: Awaited<ReturnType<typeof seed>>): Scenario[] {
 
 async function main(): Promise<void> {
   const suffix = randomBytes(4).toString('hex');
-  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const { hostname, port } = new URL(redisUrl);
-  if (!(await redisAnswers(hostname, Number(port || 6379)))) throw new Error(`no Redis answers at ${redisUrl}`);
+  const redisUrl = await benchRedisUrl();
   const prefix = `malted-bench:${suffix}`;
   const database = await openDatabase(`malted_bench_${suffix}`);
   let server: ChildServer | undefined;
   try {
-    server = await startChildServer(join(__dirname, 'server.ts'), ROOT, {
+    server = await startChildServer(join(__dirname, 'server.ts'), {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       MALTED_MODE: 'api',
@@ -145,15 +141,9 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    server?.stop();
-    const connection = await mongoose.createConnection(database.uri).asPromise();
-    await connection.dropDatabase();
-    await connection.close();
-    await database.stop();
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await server?.stop();
+    await database.dropAndStop();
+    await dropRedisKeys(redisUrl, prefix);
   }
 }
 
