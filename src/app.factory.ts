@@ -1,4 +1,4 @@
-import { ValidationPipe, VersioningType } from '@nestjs/common';
+import { type Type, ValidationPipe, VersioningType } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
@@ -21,9 +21,12 @@ function onlyHealthRoutes(req: Request, res: Response, next: NextFunction): void
   res.status(404).json(errorBody(404, 'This is a worker: it serves only /health/live and /health/ready', String(req.id)));
 }
 
-/** Builds the application exactly as it runs in production; main.ts and the e2e tests both use it. */
-export async function createApp(env: ResolvedEnvironment): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forEnvironment(env), {
+/**
+ * Builds the application exactly as it runs in production; main.ts and the e2e tests both use it. `extra`
+ * modules join it as they are (benchmarks add a baseline route that way).
+ */
+export async function createApp(env: ResolvedEnvironment, extra: Type[] = []): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forEnvironment(env, extra), {
     bufferLogs: true,
     bodyParser: false,
   });

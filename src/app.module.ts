@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, RequestMethod } from '@nestjs/common';
+import { type DynamicModule, Module, RequestMethod, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LoggerModule } from 'nestjs-pino';
@@ -34,7 +34,7 @@ const REDACTED = [
 @Module({})
 export class AppModule {
   /** The whole application for one run mode, configured by an already validated environment. */
-  static forEnvironment(env: ResolvedEnvironment): DynamicModule {
+  static forEnvironment(env: ResolvedEnvironment, extra: Type[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -67,6 +67,7 @@ export class AppModule {
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),
+        ...extra,
       ],
     };
   }

@@ -10,20 +10,24 @@
  * BENCH_DATABASE=sqlite. Knobs: BENCH_ENTRIES (100000), BENCH_SECONDS per scenario (15), BENCH_CONNECTIONS (2),
  * SEARCH_TIMEOUT_MS (the app's, 5000).
  */
+import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { entryFieldsOf, entryId } from '../../src/search/database/database-search.service';
 import { termsOf } from '../../src/search/text/normalise';
+import { startChildServer, type ChildServer } from '../common/child-server';
+import { openDatabase } from '../common/database';
 import { load, percentile } from '../common/load';
+import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { randomSource } from '../common/random';
-import { type BenchServer, isolate, say, startServer } from '../common/services';
 import { corpus } from './corpus';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 2);
 const SEARCH_TIMEOUT_MS = process.env.SEARCH_TIMEOUT_MS ?? '5000';
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /** How many posts contain each whole term and each prefix of 3+ letters that the queries may drive by. */
 type KeyCounts = Map<string, number>;
@@ -89,10 +93,13 @@ function scenarios(sample: Awaited<ReturnType<typeof seed>>): Scenario[] {
 }
 
 async function main(): Promise<void> {
-  const { database, redisUrl, prefix, dispose } = await isolate('search');
-  let server: BenchServer | undefined;
+  const suffix = randomBytes(4).toString('hex');
+  const redisUrl = await benchRedisUrl();
+  const prefix = `malted-bench:${suffix}`;
+  const database = await openDatabase(`malted_bench_${suffix}`);
+  let server: ChildServer | undefined;
   try {
-    server = await startServer(join(__dirname, 'server.ts'), {
+    server = await startChildServer(join(__dirname, 'server.ts'), {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
       MALTED_MODE: 'api',
@@ -135,8 +142,9 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    server?.stop();
-    await dispose();
+    await server?.stop();
+    await database.dropAndStop();
+    await dropRedisKeys(redisUrl, prefix);
   }
 }
 

@@ -5,6 +5,7 @@
  * one request at a time (BENCH_ROUNDS rounds, 2 by default), printing each database command the page sent with
  * its duration. Everything is dropped afterwards. Same database and knobs as bench:social.
  */
+import { randomBytes } from 'node:crypto';
 import { getConnectionToken } from '@nestjs/mongoose';
 import mongoose, { type Connection } from 'mongoose';
 import { createApp } from '../../src/app.factory';
@@ -12,7 +13,8 @@ import { AuthService } from '../../src/auth/auth.service';
 import { encodeCursor } from '../../src/common/pagination/cursor';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
 import { StreamsService } from '../../src/shakes/streams/streams.service';
-import { isolate, say } from '../common/services';
+import { openDatabase } from '../common/database';
+import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { type SeededEntry, seedSocialGraph } from './seed';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -27,6 +29,7 @@ const PLAN = {
 const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
 const ROUNDS = env('BENCH_ROUNDS', 2);
 const LIMIT = 10;
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Command {
   name: string;
@@ -36,7 +39,10 @@ interface Command {
 }
 
 async function main(): Promise<void> {
-  const { database, redisUrl, prefix, dispose } = await isolate('profile');
+  const suffix = randomBytes(4).toString('hex');
+  const redisUrl = await benchRedisUrl();
+  const prefix = `malted-bench:profile:${suffix}`;
+  const database = await openDatabase(`malted_bench_profile_${suffix}`);
   try {
     const app = await createApp(
       validateEnvironment({
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
         REDIS_URL: redisUrl,
         REDIS_KEY_PREFIX: prefix,
         SWAGGER_ENABLED: 'false',
+        HTTP_CACHE_ENABLED: 'false',
       }) as ResolvedEnvironment,
     );
     await app.init();
@@ -91,7 +98,8 @@ async function main(): Promise<void> {
     }
     await app.close();
   } finally {
-    await dispose();
+    await dropRedisKeys(redisUrl, prefix);
+    await database.dropAndStop();
   }
 }
 

@@ -71,6 +71,31 @@ export class Environment {
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ . : -' })
   REDIS_KEY_PREFIX = 'malted';
 
+  /**
+   * The most time a request waits for Redis on its way (response cache, rate limits) before it goes on without
+   * it, so a slow Redis costs milliseconds rather than a stalled request.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(5000)
+  REDIS_REQUEST_TIMEOUT_MS = 150;
+
+  /** Serve public, viewer-independent GET routes from the shared response cache in Redis. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  HTTP_CACHE_ENABLED = true;
+
+  /**
+   * s-maxage of cached public responses: how long a CDN or proxy in front may serve one without asking again.
+   * 0 keeps them exactly as fresh as the app (they still revalidate cheaply with their ETag).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  HTTP_CACHE_SHARED_MAX_AGE_SECONDS = 0;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 

@@ -23,6 +23,8 @@ import { FilesService } from './files.service';
 import { SourceFilesService } from './source-files.service';
 import { UPLOAD_FIELD_MAX_LENGTHS } from './upload/upload-fields';
 import { ViewsCounter } from './views.counter';
+import { CachedResponse } from '../common/cache/cached-response.decorator';
+import { CacheScope } from '../common/cache/cache-scope';
 
 const UPLOAD_SCHEMA = {
   type: 'object',
@@ -65,6 +67,7 @@ export class FilesController {
 
   @Get(':key')
   @Public()
+  @CachedResponse({ ttlSeconds: 300, scopes: (params) => [CacheScope.file(params.key)], sameForEveryViewer: true })
   @ApiOkResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: 'No such file, or it was deleted' })
   describe(@Param('key') key: string): Promise<FileDto> {

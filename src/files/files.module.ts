@@ -5,6 +5,7 @@ import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';
 import { FileViews } from './file-views';
+import { PostCache } from './post-cache.service';
 import { FilesService } from './files.service';
 import { PostCounts } from './post-counts.service';
 import { PostQueries } from './post-queries.service';
@@ -28,7 +29,7 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts],
-  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, StorageModule],
+  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache],
+  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, StorageModule],
 })
 export class FilesModule {}

@@ -29,6 +29,7 @@ import { SourceFilesService } from './source-files.service';
 import { tagsOf } from './tags';
 import { MultipartImageReceiver } from './upload/multipart-image.receiver';
 import { uploadLimitsFrom } from './upload/upload-limits';
+import { PostCache } from './post-cache.service';
 
 const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 
@@ -75,6 +76,7 @@ export class FilesService {
     private readonly entries: ShakeEntriesService,
     private readonly views: FileViews,
     private readonly search: SearchIndexer,
+    private readonly postCache: PostCache,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -123,6 +125,7 @@ export class FilesService {
         await this.purge(await this.sources.release(source._id));
         throw error;
       }
+      await this.postCache.changed(file);
       if (created) await this.enqueueVariants(source._id);
       await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);
@@ -166,6 +169,7 @@ export class FilesService {
       await this.purge(await this.sources.release(source._id));
       throw error;
     }
+    await this.postCache.changed(file);
     return file;
   }
 
@@ -201,6 +205,9 @@ export class FilesService {
       await this.sources.markNsfw(file.sourceId);
       await this.files.updateMany({ sourceId: file.sourceId }, { $set: { nsfw: true } }).exec();
     }
+    // Old and new tags: the post may have left a tag's stream.
+    const shown = { ...file.toObject(), tags: [...file.tags, ...((words.tags as string[] | undefined) ?? [])] };
+    await this.postCache.changed(shown, ...(nsfw ? await this.files.find({ sourceId: file.sourceId, deletedAt: null }).exec() : []));
     await this.search.enqueue('file', file._id);
     return this.describe(key);
   }
@@ -221,6 +228,7 @@ export class FilesService {
     await this.queue.add(QUEUES.files.jobs.release, data, { jobId: `release:${file._id}` });
     await this.socialQueue.add(QUEUES.social.jobs.postRemoved, data, { jobId: SOCIAL_JOB_IDS.postRemoved(data.sharedFileId) });
     await this.entries.removePost(file._id);
+    await this.postCache.changed(file);
     await this.search.enqueue('file', file._id);
   }
 
@@ -236,7 +244,8 @@ export class FilesService {
   }
 
   async addViews(sharedFileId: Types.ObjectId, views: number): Promise<void> {
-    await this.files.updateOne({ _id: sharedFileId }, { $inc: { 'counts.views': views } }).exec();
+    const file = await this.files.findOneAndUpdate({ _id: sharedFileId }, { $inc: { 'counts.views': views } }).exec();
+    if (file) await this.postCache.changed(file);
   }
 
   private async purge(storageKeys: string[]): Promise<void> {

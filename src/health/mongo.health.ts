@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Connection } from 'mongoose';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/async/with-timeout';
 
 /**
  * The database is healthy when it answers a ping within the timeout. (Terminus's Mongoose indicator only

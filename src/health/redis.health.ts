@@ -3,7 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/async/with-timeout';
 
 /** Redis is healthy when a write, a read of it and a delete all succeed within the timeout. */
 @Injectable()

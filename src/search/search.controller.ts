@@ -7,6 +7,8 @@ import { SEARCH_MAX_LIMIT, SearchQueryDto } from './dto/search-query.dto';
 import { RANKING_DESCRIPTION } from './ranking';
 import { SEARCH_SERVICE, type SearchService } from './search.service';
 import { searchVisibilityFor } from './visibility';
+import { CachedResponse } from '../common/cache/cached-response.decorator';
+import { CacheScope, STREAM_TTL_SECONDS } from '../common/cache/cache-scope';
 
 @ApiTags('search')
 @ApiExtraModels(...SEARCH_HIT_MODELS)
@@ -16,6 +18,7 @@ export class SearchController {
 
   @Get()
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('search')] })
   @ApiOperation({
     summary: 'Search files, shakes or users',
     description:

@@ -1,6 +1,8 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
 import { Types } from 'mongoose';
+import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES } from '../jobs/queues';
 import type { IndexJobData } from './search-indexer';
 import { SearchIndexing, type IndexOutcome } from './search-indexing';
@@ -15,6 +17,7 @@ export class SearchProcessor {
   constructor(
     private readonly indexing: SearchIndexing,
     private readonly rebuilder: SearchRebuild,
+    private readonly generations: CacheGenerations,
   ) {}
 
   @Process({ name: jobs.index, concurrency: 4 })
@@ -24,11 +27,15 @@ export class SearchProcessor {
       await job.discard(); // it can never succeed
       throw new Error(`bad search index job: ${JSON.stringify(job.data)}`);
     }
-    return kind === 'user' ? this.indexing.indexUser(id) : this.indexing.indexOne(kind, id);
+    const outcome = kind === 'user' ? await this.indexing.indexUser(id) : await this.indexing.indexOne(kind, id);
+    await this.generations.bump(CacheScope.stream('search'));
+    return outcome;
   }
 
   @Process(jobs.rebuild)
-  rebuild(job: Job): Promise<RebuildResult> {
-    return this.rebuilder.run(Date.now(), (progress) => job.progress(progress));
+  async rebuild(job: Job): Promise<RebuildResult> {
+    const result = await this.rebuilder.run(Date.now(), (progress) => job.progress(progress));
+    await this.generations.bump(CacheScope.stream('search'));
+    return result;
   }
 }

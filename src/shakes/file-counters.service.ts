@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { settleCount } from '../common/counters/settle-count';
+import { PostCache } from '../files/post-cache.service';
 import { PostCounts } from '../files/post-counts.service';
 import { PostQueries } from '../files/post-queries.service';
 import type { DerivedCounter } from '../files/schemas/shared-file.schema';
@@ -25,12 +26,15 @@ export class FileCountersService {
     private readonly comments: CommentsService,
     private readonly posts: PostQueries,
     private readonly counts: PostCounts,
+    private readonly postCache: PostCache,
   ) {}
 
   /** Returns the count, and whether the post became a magic file now. */
   async recountLikesOf(sharedFileId: Types.ObjectId): Promise<{ likes: number; becameMagic: boolean }> {
-    const likes = await this.settle(sharedFileId, 'likes', () => this.likes.countOf(sharedFileId));
-    return { likes, becameMagic: await this.counts.markMagicIfDue(sharedFileId, likes) };
+    const likes = await this.settleCount(sharedFileId, 'likes', () => this.likes.countOf(sharedFileId));
+    const becameMagic = await this.counts.markMagicIfDue(sharedFileId, likes);
+    await this.refreshCachesOf(sharedFileId);
+    return { likes, becameMagic };
   }
 
   async recountSavesOf(sharedFileId: Types.ObjectId): Promise<number> {
@@ -43,7 +47,19 @@ export class FileCountersService {
     return this.settle(sharedFileId, 'comments', () => this.comments.countOf(sharedFileId));
   }
 
-  private settle(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+  private async settle(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+    const value = await this.settleCount(id, counter, count);
+    await this.refreshCachesOf(id);
+    return value;
+  }
+
+  /** Cached pages show the counters: they are fresh once the count is stored. */
+  private async refreshCachesOf(id: Types.ObjectId): Promise<void> {
+    const post = await this.posts.findById(id);
+    if (post) await this.postCache.changed(post);
+  }
+
+  private settleCount(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
     return settleCount({
       count,
       store: (value, countedAt) => this.counts.store(id, counter, value, countedAt),
@@ -67,13 +83,16 @@ export class FileCountersService {
       ]);
       const actual: Record<DerivedCounter, Map<string, number>> = { likes, saves, comments };
       for (const post of batch) {
+        let changed = false;
         for (const counter of ['likes', 'saves', 'comments'] as const) {
           const count = actual[counter].get(post._id.toHexString()) ?? 0;
           if (count !== post.counts[counter] && (await this.counts.store(post._id, counter, count, countedAt))) {
             result.corrected += 1;
+            changed = true;
           }
         }
-        if (!post.originalId) await this.counts.markMagicIfDue(post._id, likes.get(post._id.toHexString()) ?? 0);
+        if (!post.originalId && (await this.counts.markMagicIfDue(post._id, likes.get(post._id.toHexString()) ?? 0))) changed = true;
+        if (changed) await this.refreshCachesOf(post._id);
       }
       result.files += batch.length;
       after = batch[batch.length - 1]._id;

@@ -16,6 +16,8 @@ import { CreateShakeDto, UpdateShakeDto } from './dto/shake-input.dto';
 import { ShakeDto } from './dto/shake.dto';
 import { ShakeViews } from './shake-views';
 import { ShakesService } from './shakes.service';
+import { CachedResponse } from '../common/cache/cached-response.decorator';
+import { CacheScope } from '../common/cache/cache-scope';
 
 @ApiTags('shakes')
 @Controller('shakes')
@@ -37,6 +39,7 @@ export class ShakesController {
 
   @Get(':name')
   @Public()
+  @CachedResponse({ ttlSeconds: 300, scopes: (params) => [CacheScope.shake(params.name)], sameForEveryViewer: true })
   @ApiOkResponse({ type: ShakeDto })
   @ApiNotFoundResponse({ description: 'No shake of that name (compared without regard to case)' })
   async get(@Param('name') name: string): Promise<ShakeDto> {

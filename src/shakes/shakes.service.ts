@@ -7,6 +7,8 @@ import { type Model, mongo, Types } from 'mongoose';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
+import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
 import { Role } from '../users/schemas/user.schema';
 import { SearchIndexer } from '../search/search-indexer';
@@ -53,6 +55,7 @@ export class ShakesService {
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
     private readonly config: ConfigService<ResolvedEnvironment, true>,
     private readonly search: SearchIndexer,
+    private readonly generations: CacheGenerations,
   ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
@@ -167,6 +170,7 @@ export class ShakesService {
     if (changes.description !== undefined) set.description = changes.description;
     const updated = await this.shakes.findByIdAndUpdate(shake._id, { $set: set }, { new: true }).exec();
     if (!updated) throw new NotFoundError('No such shake');
+    await this.generations.bump(CacheScope.shake(updated.name));
     await this.search.enqueue('shake', updated._id);
     return updated;
   }
@@ -178,6 +182,8 @@ export class ShakesService {
       throw new ConflictError('A user shake cannot be deleted: it belongs to its account');
     }
     await this.shakes.deleteOne({ _id: shake._id });
+    // Its posts leave every list, so every cached response may be stale: rare enough to start afresh.
+    await this.generations.bump(CacheScope.shake(shake.name), CacheScope.site);
     await this.search.enqueue('shake', shake._id);
     const data: ShakeDeletedJob = { shakeId: shake._id.toHexString() };
     await this.socialQueue.add(QUEUES.social.jobs.shakeDeleted, data, {
@@ -211,6 +217,7 @@ export class ShakesService {
   ): Promise<ShakeDocument> {
     const updated = await this.shakes.findByIdAndUpdate(shakeId, update, { new: true }).exec();
     if (!updated) throw new NotFoundError('No such shake');
+    await this.generations.bump(CacheScope.shake(updated.name));
     return updated;
   }
 
@@ -227,7 +234,7 @@ export class ShakesService {
         { $set: { followerCount: count, followerCountAt: countedAt } },
       )
       .exec();
-    return result.modifiedCount > 0;
+    return this.countStored(shakeId, result.modifiedCount > 0);
   }
 
   /** Stores a file count taken at countedAt, under the same rule as storeFollowerCount. */
@@ -238,7 +245,15 @@ export class ShakesService {
         { $set: { fileCount: count, fileCountAt: countedAt } },
       )
       .exec();
-    return result.modifiedCount > 0;
+    return this.countStored(shakeId, result.modifiedCount > 0);
+  }
+
+  /** A shake's page shows its counts: once one is stored, cached copies are stale. */
+  private async countStored(shakeId: Types.ObjectId, written: boolean): Promise<boolean> {
+    if (!written) return false;
+    const shake = await this.shakes.findById(shakeId, { name: 1 }).lean().exec();
+    if (shake) await this.generations.bump(CacheScope.shake(shake.name));
+    return true;
   }
 
   /** A page of shakes in _id order with their stored counters, for the recount job. */

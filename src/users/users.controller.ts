@@ -3,6 +3,8 @@ import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/auth.decorators';
 import { PublicUserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
+import { CachedResponse } from '../common/cache/cached-response.decorator';
+import { CacheScope } from '../common/cache/cache-scope';
 
 @ApiTags('users')
 @Controller('users')
@@ -11,6 +13,7 @@ export class UsersController {
 
   @Get(':username')
   @Public()
+  @CachedResponse({ ttlSeconds: 300, scopes: (params) => [CacheScope.user(params.username)], sameForEveryViewer: true })
   @ApiNotFoundResponse({ description: 'No such user (or the user is disabled)' })
   async profile(@Param('username') username: string): Promise<PublicUserDto> {
     return PublicUserDto.from(await this.users.getActiveByUsername(username));

@@ -4,6 +4,8 @@ import { type Model, mongo, Types } from 'mongoose';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../search/search-indexer';
 import { Role, User, type UserDocument } from './schemas/user.schema';
+import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheScope } from '../common/cache/cache-scope';
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
@@ -15,6 +17,7 @@ export class UsersService {
   constructor(
     @InjectModel(User.name) private readonly users: Model<User>,
     private readonly search: SearchIndexer,
+    private readonly generations: CacheGenerations,
   ) {}
 
   /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
@@ -96,6 +99,8 @@ export class UsersService {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
     const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
+    // A disabled user's profile is gone and what they made may leave lists: start every cached response afresh.
+    await this.generations.bump(CacheScope.user(user.username), changes.disabled !== undefined ? [CacheScope.site] : []);
     await this.search.enqueue('user', user._id);
     return user;
   }

@@ -34,7 +34,13 @@ export class DisposableRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  private get running(): boolean {
+    return Boolean(this.child && this.child.exitCode === null && this.child.signalCode === null);
+  }
+
+  /** Starts redis-server (again, after stop()) on the same port; a no-op while it runs. */
   async start(): Promise<void> {
+    if (this.running) return;
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
@@ -42,9 +48,18 @@ export class DisposableRedis {
     if (!up) throw new Error(`redis-server did not start on port ${this.port}`);
   }
 
+  /** Freezes the server: connections stay open and commands get no answer, as with an overloaded Redis. */
+  pause(): void {
+    if (this.running) this.child!.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.child!.kill('SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || !this.running) return;
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');

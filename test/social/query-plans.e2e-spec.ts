@@ -17,7 +17,8 @@ describe('the queries behind the streams use indexes', () => {
   let nsfwReader: TestUser;
 
   beforeAll(async () => {
-    app = await ctx.startApp();
+    // The reads themselves are under test, not the response cache in front of them.
+    app = await ctx.startApp({ HTTP_CACHE_ENABLED: 'false' });
     connection = app.get(getConnectionToken());
     [reader, author, nsfwReader] = [await ctx.newUser(app), await ctx.newUser(app), await ctx.newUser(app)];
     await ctx.http(app).patch('/api/v1/me').set('Authorization', nsfwReader.auth).send({ showNsfw: true }).expect(200);

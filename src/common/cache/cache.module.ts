@@ -1,15 +1,20 @@
 import KeyvRedis from '@keyv/redis';
 import { CacheModule } from '@nestjs/cache-manager';
+import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Keyv } from 'keyv';
 import type { ResolvedEnvironment } from '../../config/environment';
+import { CacheGenerations } from './cache-generations.service';
+import { CacheMetrics } from './cache-metrics';
+import { ResponseCacheInterceptor } from './response-cache.interceptor';
+import { ResponseCacheStore } from './response-cache.store';
 
 /**
  * cache-manager with a Redis store shared by every pod. @keyv/redis rather than cache-manager-redis-store:
  * the latter, wrapped by cache-manager 7's KeyvAdapter, never sets a Redis TTL (entries live forever and are
  * only dropped lazily on read), and it has been unmaintained since 2022.
  */
-export const AppCacheModule = CacheModule.registerAsync({
+const CacheManagerModule = CacheModule.registerAsync({
   isGlobal: true,
   inject: [ConfigService],
   useFactory: (config: ConfigService<ResolvedEnvironment, true>) => ({
@@ -22,3 +27,16 @@ export const AppCacheModule = CacheModule.registerAsync({
     ttl: 60_000,
   }),
 });
+
+/**
+ * Caching for every module: cache-manager for values, and the HTTP response cache (@CachedResponse on a route,
+ * CacheGenerations.bump after a write). The response cache talks to Redis directly because a hit must be one
+ * round trip (a script reads the generations and the entry together) and send the stored bytes untouched.
+ */
+@Global()
+@Module({
+  imports: [CacheManagerModule],
+  providers: [ResponseCacheStore, CacheGenerations, CacheMetrics, ResponseCacheInterceptor],
+  exports: [CacheManagerModule, CacheGenerations, CacheMetrics, ResponseCacheStore, ResponseCacheInterceptor],
+})
+export class AppCacheModule {}

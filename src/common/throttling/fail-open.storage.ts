@@ -1,13 +1,17 @@
 import { Logger } from '@nestjs/common';
+import { withTimeout } from '../async/with-timeout';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 
-/** While Redis is away, requests are let through (and a warning logged at most once a minute) rather than failing. */
+/** While Redis is away or slower than timeoutMs, requests are let through (and a warning logged at most once a minute) rather than failing. */
 export class FailOpenThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimits');
   private lastWarning = 0;
 
-  constructor(private readonly inner: ThrottlerStorage) {}
+  constructor(
+    private readonly inner: ThrottlerStorage,
+    private readonly timeoutMs: number,
+  ) {}
 
   async increment(
     key: string,
@@ -17,7 +21,7 @@ export class FailOpenThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     try {
-      return await this.inner.increment(key, ttl, limit, blockDuration, throttlerName);
+      return await withTimeout(this.inner.increment(key, ttl, limit, blockDuration, throttlerName), this.timeoutMs);
     } catch (error) {
       if (Date.now() - this.lastWarning > 60_000) {
         this.lastWarning = Date.now();

@@ -37,7 +37,7 @@ const MINUTE = 60_000;
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS_CLIENT],
       useFactory: (config: ConfigService<ResolvedEnvironment, true>, redis: Redis) => ({
-        storage: new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis)),
+        storage: new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis), config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true })),
         errorMessage: 'Too many requests: slow down and retry after the time in Retry-After',
         throttlers: [
           {

@@ -61,6 +61,37 @@ describe('ImageInspector', () => {
     await expect(inspector.inspect(path)).rejects.toThrow(InvalidImageError);
   });
 
+  it.each(['gif', 'webp'] as const)('refuses an animated %s whose last frame is corrupt, though its first decodes', async (format) => {
+    const bytes = await makeAnimation(format, 4, 120, 90);
+    const at = Math.floor(bytes.length * 0.9);
+    bytes.fill(0x55, at, at + 40);
+    await expect(sharp(bytes, { pages: 1, failOn: 'error' }).raw().toBuffer()).resolves.toBeDefined();
+    await expect(inspector.inspect(await saved(bytes))).rejects.toThrow(InvalidImageError);
+  });
+
+  it('refuses a JPEG cut a few rows short of its end', async () => {
+    const bytes = await makeImage('jpeg', { width: 600, height: 400 });
+    await expect(inspector.inspect(await saved(bytes.subarray(0, bytes.length - 2000)))).rejects.toThrow(InvalidImageError);
+  });
+
+  it('decodes a photo for at most half the CPU time of sharp stats()', async () => {
+    // stats() was the full decode before; it also convolves for sharpness and builds histograms (3x the CPU).
+    const photo = await saved(await makeImage('jpeg', { width: 1600, height: 1200 }));
+    const cpuMs = async (work: () => Promise<unknown>) => {
+      let best = Infinity;
+      for (let round = 0; round < 3; round++) {
+        const before = process.cpuUsage(); // the whole process: libvips's worker threads included
+        await work();
+        const used = process.cpuUsage(before);
+        best = Math.min(best, (used.user + used.system) / 1000);
+      }
+      return best;
+    };
+    const stats = await cpuMs(() => sharp(photo, { failOn: 'error', sequentialRead: true }).stats());
+    const inspect = await cpuMs(() => inspector.inspect(photo, 'image/jpeg'));
+    expect(inspect).toBeLessThan(stats / 2);
+  });
+
   it('refuses a PNG whose compressed pixel data is corrupt', async () => {
     const bytes = await makeImage('png', { width: 300, height: 200 });
     const idat = bytes.indexOf('IDAT', 0, 'latin1');

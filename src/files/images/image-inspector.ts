@@ -44,11 +44,9 @@ export class ImageInspector {
     const frameHeight = animated ? (metadata.pageHeight ?? metadata.height) : metadata.height;
     assertPixelsWithin(metadata.width, frameHeight, this.maxPixels, frames);
 
-    await sharp(path, { ...this.options(), pages: animated ? -1 : 1 })
-      .stats()
-      .catch((error: Error) => {
-        throw new InvalidImageError(`The image is truncated or corrupt: ${describe(error)}`);
-      });
+    await decodeEveryPixel(path, { ...this.options(), pages: animated ? -1 : 1 }).catch((error: Error) => {
+      throw new InvalidImageError(`The image is truncated or corrupt: ${describe(error)}`);
+    });
 
     const turned = (metadata.orientation ?? 1) >= 5;
     return {
@@ -62,6 +60,18 @@ export class ImageInspector {
   private options(): SharpOptions {
     return { failOn: 'error', limitInputPixels: this.maxPixels, sequentialRead: true };
   }
+}
+
+/**
+ * Decodes every pixel of every page and averages them down to one, streaming (memory does not grow with the
+ * image). Setting the pipeline colourspace turns off sharp's JPEG and WebP shrink-on-load, which would skip the
+ * full-size decode. A third of the CPU of stats() (which also convolves for sharpness and builds histograms):
+ * about 20 ms instead of 65 ms for a 2-megapixel photo, 1.4 s instead of 6 s for 81 megapixels.
+ * libvips caches this pipeline by file name, so a path must not be reused for other bytes once inspected
+ * (uploads each get a new random name).
+ */
+async function decodeEveryPixel(path: string, options: SharpOptions): Promise<void> {
+  await sharp(path, options).pipelineColourspace('srgb').resize(1, 1, { fit: 'fill' }).raw().toBuffer();
 }
 
 function mimeTypeOf(metadata: Metadata): ImageMimeType {

@@ -1,6 +1,8 @@
 import { InjectQueue, Process, Processor } from '@nestjs/bull';
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { CacheGenerations } from '../../common/cache/cache-generations.service';
+import { CacheScope } from '../../common/cache/cache-scope';
 import { QUEUES } from '../../jobs/queues';
 import { PopularService } from './popular.service';
 
@@ -12,6 +14,7 @@ export class PopularProcessor implements OnApplicationBootstrap {
   constructor(
     @InjectQueue(QUEUES.streams.name) private readonly queue: Queue,
     private readonly popular: PopularService,
+    private readonly generations: CacheGenerations,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -23,6 +26,7 @@ export class PopularProcessor implements OnApplicationBootstrap {
   @Process(QUEUES.streams.jobs.popularSnapshot)
   async snapshot(_job: Job): Promise<{ snapshotId: string; size: number }> {
     const { snapshotId, size } = await this.popular.takeSnapshot();
+    await this.generations.bump(CacheScope.stream('popular'));
     return { snapshotId: snapshotId.toHexString(), size };
   }
 }

@@ -5,6 +5,8 @@ import type { AuthUser } from '../../auth/auth-user';
 import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
 import { StreamsService } from './streams.service';
+import { CachedResponse } from '../../common/cache/cached-response.decorator';
+import { CacheScope, STREAM_TTL_SECONDS } from '../../common/cache/cache-scope';
 
 const BAD_PAGE = 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100';
 
@@ -19,6 +21,7 @@ export class StreamsController {
 
   @Get('shakes/:name/files')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.shake(params.name)] })
   @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first; NSFW files only for callers who opted in" })
   @ApiNotFoundResponse({ description: 'No such shake' })
   shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
@@ -34,6 +37,7 @@ export class StreamsController {
 
   @Get('incoming')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('incoming')] })
   @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files only for callers who opted in' })
   incoming(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.incoming(page, showsNsfw(caller));
@@ -41,6 +45,7 @@ export class StreamsController {
 
   @Get('popular')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('popular')] })
   @ApiOkResponse({
     type: FilePageDto,
     description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW files never ranked',
@@ -52,6 +57,7 @@ export class StreamsController {
 
   @Get('magic')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')] })
   @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW files only for callers who opted in' })
   magic(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.magic(page, showsNsfw(caller));
@@ -59,6 +65,7 @@ export class StreamsController {
 
   @Get('tags/:tag')
   @Public()
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.tag(params.tag)] })
   @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW files only for callers who opted in' })
   @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
   tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {

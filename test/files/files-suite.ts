@@ -4,21 +4,23 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bull';
 import exifReader from 'exif-reader';
 import type { Model } from 'mongoose';
-import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import type request from 'supertest';
 import { QUEUES } from '../../src/jobs/queues';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
-import { GRIDFS_BUCKET_NAME } from '../../src/files/storage/gridfs.storage';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { Role } from '../../src/users/schemas/user.schema';
 import { UsersService } from '../../src/users/users.service';
+import { abortUploadMidway, listeningPort } from '../harness/aborted-upload';
 import { jpegWithGps, png, randomColor } from '../harness/images';
 import { eventually } from '../harness/servers';
+import { startStorageBackend, type StorageBackend, type StorageBackendKind } from '../harness/storage-backends';
 import { pngHeader } from '../support/images';
 import { TestContext, type TestUser } from '../harness/test-app';
 
@@ -31,8 +33,20 @@ const binary = (res: request.Response, callback: (error: Error | null, body: Buf
 };
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-describe('files', () => {
-  const ctx = new TestContext(__filename);
+/**
+ * The files e2e suite, run once per storage driver by the thin spec files beside it (files-<driver>.e2e-spec.ts).
+ * Whatever it counts in the store (objects, chunks, unfinished uploads) it counts in the store the app uses.
+ */
+export function describeFilesSuite(kind: StorageBackendKind, testFile: string): void {
+  describe(`files (${kind} storage)`, () => filesSuite(kind, testFile));
+}
+
+function filesSuite(kind: StorageBackendKind, testFile: string): void {
+  const ctx = new TestContext(testFile);
+  let backend: StorageBackend;
+  /** This suite's own UPLOAD_TMP_DIR, so that leftovers of other test files running meanwhile do not count. */
+  let uploadTmp: string;
+  let env: Record<string, string>;
   let api: NestExpressApplication;
   let worker: NestExpressApplication;
   let alice: TestUser;
@@ -42,15 +56,23 @@ describe('files', () => {
   let storage: StorageDriver;
 
   beforeAll(async () => {
-    api = await ctx.startApp({ MALTED_MODE: 'api' });
-    worker = await ctx.startApp({ MALTED_MODE: 'worker' });
+    backend = await startStorageBackend(kind, ctx.database);
+    uploadTmp = mkdtempSync(join(tmpdir(), 'malted-files-e2e-'));
+    env = { ...backend.env, UPLOAD_TMP_DIR: uploadTmp };
+    api = await ctx.startApp({ MALTED_MODE: 'api', ...env });
+    worker = await ctx.startApp({ MALTED_MODE: 'worker', ...env });
     alice = await ctx.newUser(api);
     bob = await ctx.newUser(api);
     sources = api.get(getModelToken('SourceFile'));
     posts = api.get(getModelToken('SharedFile'));
     storage = api.get(STORAGE_DRIVER);
+    expect(storage.kind).toBe(kind);
   });
-  afterAll(() => ctx.close());
+  afterAll(async () => {
+    await ctx.close();
+    await backend?.stop();
+    if (uploadTmp) rmSync(uploadTmp, { recursive: true, force: true });
+  });
 
   const http = () => ctx.http(api);
   const upload = (user: TestUser | undefined, data: Buffer, fields: Record<string, string> = {}, filename = 'photo.png') => {
@@ -130,15 +152,16 @@ describe('files', () => {
   });
 
   describe('bad uploads get a clear 4xx and leave nothing behind', () => {
-    const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith('malted-upload-'));
-    let before: { sources: number; posts: number; tmp: string[] };
+    let before: { sources: number; posts: number; stored: number };
     beforeEach(async () => {
-      before = { sources: await sources.countDocuments(), posts: await posts.countDocuments(), tmp: leftovers() };
+      await waitForJobs(); // variants of earlier uploads are written to the store meanwhile
+      before = { sources: await sources.countDocuments(), posts: await posts.countDocuments(), stored: await backend.footprint() };
     });
     afterEach(async () => {
       expect(await sources.countDocuments()).toBe(before.sources);
       expect(await posts.countDocuments()).toBe(before.posts);
-      expect(leftovers()).toEqual(before.tmp);
+      expect(await backend.footprint()).toBe(before.stored);
+      expect(readdirSync(uploadTmp)).toEqual([]);
     });
 
     it.each([
@@ -166,29 +189,81 @@ describe('files', () => {
   });
 
   it('refuses a zero-byte file and a PNG whose header claims 20000x20000, storing nothing', async () => {
+    await waitForJobs();
     const before = await sources.countDocuments();
+    const storedBefore = await backend.footprint();
     const empty = await upload(alice, Buffer.alloc(0));
     expect([400, 415, 422]).toContain(empty.status);
     const bomb = Buffer.concat([pngHeader(20000, 20000), Buffer.alloc(64 * 1024)]);
     await upload(alice, bomb).expect(413, /pixels/);
     expect(await sources.countDocuments()).toBe(before);
+    expect(await backend.footprint()).toBe(storedBefore);
+    expect(readdirSync(uploadTmp)).toEqual([]);
   });
 
   it('refuses an upload over the byte limit with 413 as soon as it passes it', async () => {
-    const small = await ctx.startApp({ MALTED_MODE: 'api', UPLOAD_MAX_BYTES: '20000' });
+    const small = await ctx.startApp({ MALTED_MODE: 'api', ...env, UPLOAD_MAX_BYTES: '20000' });
     const noise = await sharp(Buffer.from(Array.from({ length: 200 * 200 * 3 }, () => Math.floor(Math.random() * 256))), {
       raw: { width: 200, height: 200, channels: 3 },
     }).png().toBuffer();
     expect(noise.length).toBeGreaterThan(20000);
+    await waitForJobs();
     const before = await sources.countDocuments();
-    const chunks = () => sources.db.collection(`${GRIDFS_BUCKET_NAME}.chunks`).countDocuments();
-    const chunksBefore = await chunks();
+    const storedBefore = await backend.footprint();
     const res = await ctx.http(small).post('/api/v1/files').set('Authorization', alice.auth).attach('file', noise, 'big.png');
     expect(res.status).toBe(413);
     expect(res.body.message).toMatch(/larger than the limit/);
     expect(await sources.countDocuments()).toBe(before);
-    expect(await chunks()).toBe(chunksBefore); // no GridFS object was started either
+    expect(await backend.footprint()).toBe(storedBefore); // no object (GridFS chunk, S3 multipart upload) was started either
+    expect(readdirSync(uploadTmp)).toEqual([]);
     await ctx.closeApp(small);
+  });
+
+  describe('a client that aborts mid-upload leaves nothing behind', () => {
+    const MiB = 1024 * 1024;
+    let large: Buffer;
+    beforeAll(async () => {
+      // Noise does not compress: a real JPEG of several MB.
+      const [width, height] = [2400, 1800];
+      large = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+      expect(large.length).toBeGreaterThan(3 * MiB);
+    });
+    const onDisk = () =>
+      readdirSync(uploadTmp).reduce((sum, name) => sum + (statSync(join(uploadTmp, name), { throwIfNoEntry: false })?.size ?? 0), 0);
+    const state = async () => ({
+      posts: await posts.countDocuments(),
+      sources: await sources.countDocuments(),
+      stored: await backend.footprint(),
+      tmp: readdirSync(uploadTmp),
+    });
+
+    it.each([
+      ['half-way through the file', () => 2 * MiB, () => eventually(async () => onDisk(), (bytes) => bytes >= MiB)],
+      [
+        'with the whole file sent but not the closing boundary',
+        (announced: number) => announced - 4,
+        () => eventually(async () => onDisk(), (bytes) => bytes >= large.length - 64 * 1024),
+      ],
+    ])('%s: no post, source, stored object or temporary file; the next upload works', async (_, sendBytes, beforeAbort) => {
+      await waitForJobs();
+      const before = await state();
+      expect(before.tmp).toEqual([]);
+
+      const port = await listeningPort(api.getHttpServer());
+      const aborted = await abortUploadMidway(port, alice.auth, large, { sendBytes, beforeAbort });
+      expect(aborted.status).toBeUndefined();
+      expect(aborted.sent).toBeLessThan(aborted.announced);
+
+      const settled = await eventually(state, (now) => JSON.stringify(now) === JSON.stringify(before), 15_000);
+      expect(settled).toEqual(before);
+      await new Promise((r) => setTimeout(r, 300)); // and it stays so: nothing was still on its way
+      expect(await state()).toEqual(before);
+
+      const next = await png(20, 20, randomColor());
+      const res = await upload(alice, next).expect(201);
+      expect(((await raw(res.body.key).expect(200)).body as Buffer).equals(next)).toBe(true);
+      expect(readdirSync(uploadTmp)).toEqual([]);
+    });
   });
 
   describe('serving', () => {
@@ -280,6 +355,8 @@ describe('files', () => {
     });
 
     it('deletes for the owner or an admin; the bytes go once no post uses them', async () => {
+      await waitForJobs();
+      const storedBefore = await backend.footprint();
       const image = await png(11, 11, randomColor());
       const mine = (await upload(alice, image).expect(201)).body.key;
       const theirs = (await upload(bob, image).expect(201)).body.key;
@@ -304,6 +381,8 @@ describe('files', () => {
       const gone = await eventually(() => storage.stat(source!.storageKey), (stat) => stat === null, 20_000);
       expect(gone).toBeNull();
       expect(await storage.stat(`${source!.storageKey}-thumbnail`)).toBeNull();
+      // The original and both variants are gone from the store, and nothing else of them stays there.
+      expect(await eventually(() => backend.footprint(), (stored) => stored === storedBefore, 20_000)).toBe(storedBefore);
       await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(404);
     });
   });
@@ -339,4 +418,4 @@ describe('files', () => {
   it('serves only health from the worker process', async () => {
     await ctx.http(worker).get('/api/v1/files/AAAAAAAAAA').expect(404, /only \/health/);
   });
-});
+}

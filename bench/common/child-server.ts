@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface ChildServer {
+  origin: string;
+  /** Closes its stdin, on which it shuts down; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs a TypeScript server script in its own process (so that the load generator does not share its event
+ * loop) with only the given environment, PATH and HOME; resolves once it prints "READY <origin>".
+ */
+export function startChildServer(script: string, env: Record<string, string>): Promise<ChildServer> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.stdin!.end();
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before it was ready`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('READY ')) resolve({ origin: line.slice(6), stop });
+    });
+  });
+}

@@ -1,0 +1,14 @@
+export const CACHED_RESPONSE = Symbol('CACHED_RESPONSE');
+
+export interface CachedResponseOptions {
+  /** Safety net only: writes make entries stale at once through their scopes. */
+  ttlSeconds: number;
+  /** What the response depends on (CacheScope), from the route's params alone: a lookup must not need the database. */
+  scopes: (params: Record<string, string>) => string[];
+  /**
+   * The response is the same whoever asks, so signed-in callers may share the anonymous entry. Leave it off for
+   * any route whose answer can differ by viewer (fields like "liked by me", NSFW opt-in, private items): then
+   * signed-in callers always bypass the cache.
+   */
+  sameForEveryViewer?: boolean;
+}

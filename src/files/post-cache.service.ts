@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { Types } from 'mongoose';
+import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheScope } from '../common/cache/cache-scope';
+import { ShakesService } from '../shakes/shakes.service';
+import type { SharedFile } from './schemas/shared-file.schema';
+
+export type CachedPost = Pick<SharedFile, 'key' | 'shakeId' | 'originalId' | 'tags' | 'magicAt'>;
+
+/**
+ * After a post changes (posted, edited, deleted, recounted), every cached response that shows it must be fresh:
+ * its metadata, its shake's pages, and the site-wide lists it can be in.
+ */
+@Injectable()
+export class PostCache {
+  constructor(
+    private readonly generations: CacheGenerations,
+    private readonly shakes: ShakesService,
+  ) {}
+
+  async changed(...posts: CachedPost[]): Promise<void> {
+    if (posts.length === 0) return;
+    const shakeNames = await this.shakeNamesOf(posts.map((post) => post.shakeId));
+    await this.generations.bump(
+      CacheScope.stream('search'),
+      ...posts.flatMap((post) => scopesOfPost(post, shakeNames.get(post.shakeId.toHexString()))),
+    );
+  }
+
+  private async shakeNamesOf(ids: Types.ObjectId[]): Promise<Map<string, string>> {
+    const shakes = await this.shakes.findByIds(ids);
+    return new Map(shakes.map((shake) => [shake._id.toHexString(), shake.name]));
+  }
+}
+
+export function scopesOfPost(post: CachedPost, shakeName: string | undefined): string[] {
+  const scopes = [CacheScope.file(post.key), ...post.tags.map(CacheScope.tag)];
+  if (shakeName) scopes.push(CacheScope.shake(shakeName));
+  if (!post.originalId) scopes.push(CacheScope.stream('incoming'), CacheScope.stream('popular'));
+  if (post.magicAt) scopes.push(CacheScope.stream('magic'));
+  return scopes;
+}

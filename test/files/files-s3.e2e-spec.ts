@@ -1,0 +1,3 @@
+import { describeFilesSuite } from './files-suite';
+
+describeFilesSuite('s3', __filename);
