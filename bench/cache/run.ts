@@ -21,6 +21,7 @@ import { type ChildServer, startChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { load, type LoadResult, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
+import { benchAppEnvironment } from '../common/bench-app';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
@@ -70,17 +71,7 @@ async function main(): Promise<void> {
   const bodyFile = join(scratch, 'page.json');
   const servers: ChildServer[] = [];
   try {
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      MONGODB_URI: database.uri,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      RATE_LIMIT_PER_HOUR: '1000000000',
-      REGISTER_RATE_LIMIT_PER_HOUR: '1000',
-      SWAGGER_ENABLED: 'false',
-      BENCH_CONSTANT_BODY_FILE: bodyFile,
-    };
+    const env = { ...benchAppEnvironment(database, redisUrl, prefix), BENCH_CONSTANT_BODY_FILE: bodyFile };
     const cached = await startChildServer(join(__dirname, 'server.ts'), { ...env, MALTED_MODE: 'all' });
     servers.push(cached);
     const uncached = await startChildServer(join(__dirname, 'server.ts'), { ...env, MALTED_MODE: 'api', HTTP_CACHE_ENABLED: 'false' });

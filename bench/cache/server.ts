@@ -10,6 +10,7 @@ import type { Response } from 'express';
 import { createApp } from '../../src/app.factory';
 import { Public } from '../../src/auth/auth.decorators';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+import { serveForBench } from '../common/bench-app';
 
 const { BENCH_CONSTANT_BODY_FILE, ...appEnvironment } = process.env;
 let constantBody: string | undefined;
@@ -28,15 +29,4 @@ class ConstantController {
 @Module({ controllers: [ConstantController] })
 class ConstantModule {}
 
-async function main(): Promise<void> {
-  const app = await createApp(validateEnvironment(appEnvironment) as ResolvedEnvironment, [ConstantModule]);
-  await app.listen(0, '127.0.0.1');
-  process.stdout.write(`READY ${await app.getUrl()}\n`);
-  process.stdin.resume();
-  process.stdin.once('end', () => void app.close().then(() => process.exit(0)));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+serveForBench(() => createApp(validateEnvironment(appEnvironment) as ResolvedEnvironment, [ConstantModule]));

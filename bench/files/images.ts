@@ -1,16 +1,5 @@
 import sharp from 'sharp';
-
-/** A deterministic pseudo-random source (mulberry32), so every run uploads the same images. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { randomSource } from '../common/random';
 
 /**
  * A photo-sized JPEG (1600x1200, quality 85) of smooth colour waves with grain, which compresses like a

@@ -23,6 +23,7 @@ import { load, measure, percentile, type LoadResult } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { photoLikeJpeg, stampedJpeg } from './images';
 import { type BenchStorageKind, openBenchStorage } from './storage';
+import { benchAppEnvironment } from '../common/bench-app';
 
 const STORAGE = (process.env.BENCH_STORAGE ?? 'gridfs') as BenchStorageKind;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -96,15 +97,7 @@ async function main(): Promise<void> {
     const store = await openBenchStorage(STORAGE, database.uri, scratch);
     cleanups.unshift(() => store.stop());
     const app = await startChildServer(join(__dirname, '..', 'common', 'app-server.ts'), {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      MALTED_MODE: 'api',
-      MONGODB_URI: database.uri,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      RATE_LIMIT_PER_HOUR: '1000000000',
-      REGISTER_RATE_LIMIT_PER_HOUR: '1000',
-      SWAGGER_ENABLED: 'false',
+      ...benchAppEnvironment(database, redisUrl, prefix),
       UPLOAD_TMP_DIR: uploadTmp,
       ...store.env,
     });

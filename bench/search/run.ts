@@ -22,6 +22,7 @@ import { load, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { randomSource } from '../common/random';
 import { corpus } from './corpus';
+import { benchAppEnvironment } from '../common/bench-app';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -100,14 +101,7 @@ async function main(): Promise<void> {
   let server: ChildServer | undefined;
   try {
     server = await startChildServer(join(__dirname, 'server.ts'), {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      MALTED_MODE: 'api',
-      MONGODB_URI: database.uri,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      RATE_LIMIT_PER_HOUR: '1000000000',
-      SWAGGER_ENABLED: 'false',
+      ...benchAppEnvironment(database, redisUrl, prefix),
       SEARCH_TIMEOUT_MS,
     });
     say(

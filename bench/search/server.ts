@@ -10,21 +10,17 @@ import type { Model } from 'mongoose';
 import { createApp } from '../../src/app.factory';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
 import { SearchEntry } from '../../src/search/database/search-entry.schema';
+import { serveForBench } from '../common/bench-app';
 
-async function main(): Promise<void> {
-  const app = await createApp(validateEnvironment(process.env) as ResolvedEnvironment);
-  const entries = app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name));
-  app.use('/bench/baseline', (req: Request, res: Response, next: NextFunction) => {
-    entries.findOne({ _id: String(req.query.id) }, { hit: 1 }).lean().exec().then((entry) => res.json(entry?.hit ?? null), next);
-  });
-  await app.listen(0, '127.0.0.1');
-  await entries.init(); // the indexes exist before run.ts seeds, as they would in production
-  process.stdout.write(`READY ${await app.getUrl()}\n`);
-  process.stdin.resume();
-  process.stdin.once('end', () => void app.close().then(() => process.exit(0)));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+serveForBench(
+  async () => {
+    const app = await createApp(validateEnvironment(process.env) as ResolvedEnvironment);
+    const entries = app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name));
+    app.use('/bench/baseline', (req: Request, res: Response, next: NextFunction) => {
+      entries.findOne({ _id: String(req.query.id) }, { hit: 1 }).lean().exec().then((entry) => res.json(entry?.hit ?? null), next);
+    });
+    return app;
+  },
+  // the indexes exist before run.ts seeds, as they would in production
+  (app) => app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name)).init().then(() => undefined),
+);

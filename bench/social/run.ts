@@ -25,6 +25,7 @@ import { openDatabase } from '../common/database';
 import { type LoadResult, measure, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { type Seeded, type SeededEntry, seedSocialGraph } from './seed';
+import { benchAppEnvironment } from '../common/bench-app';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const PLAN = {
@@ -114,14 +115,7 @@ async function main(): Promise<void> {
   let server: ChildServer | undefined;
   try {
     server = await startChildServer(join(__dirname, 'server.ts'), {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      MALTED_MODE: 'api',
-      MONGODB_URI: database.uri,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      RATE_LIMIT_PER_HOUR: '1000000000',
-      SWAGGER_ENABLED: 'false',
+      ...benchAppEnvironment(database, redisUrl, prefix),
       HTTP_CACHE_ENABLED: 'false',
     });
     say(

@@ -7,18 +7,12 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import { createApp } from '../../src/app.factory';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+import { serveForBench } from '../common/bench-app';
 
-async function main(): Promise<void> {
-  const app = await createApp(validateEnvironment(process.env) as ResolvedEnvironment);
-  await app.listen(0, '127.0.0.1');
-  const connection = app.get<Connection>(getConnectionToken());
-  await Promise.all(Object.values(connection.models).map((model) => model.init()));
-  process.stdout.write(`READY ${await app.getUrl()}\n`);
-  process.stdin.resume();
-  process.stdin.once('end', () => void app.close().then(() => process.exit(0)));
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench server failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+serveForBench(
+  () => createApp(validateEnvironment(process.env) as ResolvedEnvironment),
+  async (app) => {
+    const connection = app.get<Connection>(getConnectionToken());
+    await Promise.all(Object.values(connection.models).map((model) => model.init()));
+  },
+);
