@@ -15,18 +15,8 @@ import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/
 import { StreamsService } from '../../src/shakes/streams/streams.service';
 import { openDatabase } from '../common/database';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
-import { type SeededEntry, seedSocialGraph } from './seed';
+import { DEEP_PAGE, env, PLAN, type SeededEntry, seedSocialGraph } from './seed';
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const PLAN = {
-  posts: env('BENCH_POSTS', 100_000),
-  users: env('BENCH_USERS', 1000),
-  bigPosts: env('BENCH_BIG_POSTS', 10_000),
-  follows: env('BENCH_FOLLOWS', 10_000),
-  viewerFollows: env('BENCH_VIEWER_FOLLOWS', 500),
-  saveShare: 0.1,
-};
-const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
 const ROUNDS = env('BENCH_ROUNDS', 2);
 const LIMIT = 10;
 const say = (line: string) => process.stdout.write(`${line}\n`);

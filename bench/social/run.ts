@@ -24,19 +24,9 @@ import { type ChildServer, startChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { type LoadResult, measure, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
-import { type Seeded, type SeededEntry, seedSocialGraph } from './seed';
+import { DEEP_PAGE, env, PLAN, type Seeded, type SeededEntry, seedSocialGraph } from './seed';
 import { benchAppEnvironment } from '../common/bench-app';
 
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const PLAN = {
-  posts: env('BENCH_POSTS', 100_000),
-  users: env('BENCH_USERS', 1000),
-  bigPosts: env('BENCH_BIG_POSTS', 10_000),
-  follows: env('BENCH_FOLLOWS', 10_000),
-  viewerFollows: env('BENCH_VIEWER_FOLLOWS', 500),
-  saveShare: 0.1,
-};
-const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
 const SECONDS = env('BENCH_SECONDS', 10);
 const ROUNDS = env('BENCH_ROUNDS', 3);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 2);

@@ -15,6 +15,20 @@ import { Shake, ShakeSchema, ShakeType } from '../../src/shakes/schemas/shake.sc
 import { User, UserSchema } from '../../src/users/schemas/user.schema';
 import { randomSource, zipf } from '../common/random';
 
+/** A number from the environment, or the fallback. */
+export const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/** What bench:social and its profile seed (BENCH_POSTS, BENCH_USERS, ...), and the deep page they read. */
+export const PLAN = {
+  posts: env('BENCH_POSTS', 100_000),
+  users: env('BENCH_USERS', 1000),
+  bigPosts: env('BENCH_BIG_POSTS', 10_000),
+  follows: env('BENCH_FOLLOWS', 10_000),
+  viewerFollows: env('BENCH_VIEWER_FOLLOWS', 500),
+  saveShare: 0.1,
+};
+export const DEEP_PAGE = env('BENCH_DEEP_PAGE', 500);
+
 export interface SeedPlan {
   users: number;
   posts: number;
