@@ -228,31 +228,35 @@ export class ShakesService {
    * was written.
    */
   async storeFollowerCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
-    const result = await this.shakes
-      .updateOne(
-        { _id: shakeId, ...fresherCountFilter('followerCountAt', countedAt) },
-        { $set: { followerCount: count, followerCountAt: countedAt } },
-      )
-      .exec();
-    return this.countStored(shakeId, result.modifiedCount > 0);
+    return this.storeCount(shakeId, 'followerCount', 'followerCountAt', count, countedAt);
   }
 
   /** Stores a file count taken at countedAt, under the same rule as storeFollowerCount. */
-  async storeFileCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
-    const result = await this.shakes
-      .updateOne(
-        { _id: shakeId, ...fresherCountFilter('fileCountAt', countedAt) },
-        { $set: { fileCount: count, fileCountAt: countedAt } },
-      )
-      .exec();
-    return this.countStored(shakeId, result.modifiedCount > 0);
+  storeFileCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
+    return this.storeCount(shakeId, 'fileCount', 'fileCountAt', count, countedAt);
   }
 
-  /** A shake's page shows its counts: once one is stored, cached copies are stale. */
-  private async countStored(shakeId: Types.ObjectId, written: boolean): Promise<boolean> {
-    if (!written) return false;
-    const shake = await this.shakes.findById(shakeId, { name: 1 }).lean().exec();
-    if (shake) await this.generations.bump(CacheScope.shake(shake.name));
+  /**
+   * One round trip: the update hands back the shake as it was, which tells whether anything changed and names
+   * the shake whose cached pages (they show its counts) are stale now. (No projection: FerretDB 1.x does not
+   * support one on findAndModify.)
+   */
+  private async storeCount(
+    shakeId: Types.ObjectId,
+    field: 'followerCount' | 'fileCount',
+    timeField: 'followerCountAt' | 'fileCountAt',
+    count: number,
+    countedAt: Date,
+  ): Promise<boolean> {
+    const before = await this.shakes
+      .findOneAndUpdate(
+        { _id: shakeId, ...fresherCountFilter(timeField, countedAt) },
+        { $set: { [field]: count, [timeField]: countedAt } },
+      )
+      .lean()
+      .exec();
+    if (!before || (before[field] === count && before[timeField]?.getTime() === countedAt.getTime())) return false;
+    await this.generations.bump(CacheScope.shake(before.name));
     return true;
   }
 
