@@ -16,7 +16,8 @@ import { JobsModule } from './jobs/jobs.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { ShakesApiModule } from './shakes/shakes-api.module';
-import { ShakesWorkerModule } from './shakes/shakes-worker.module';
+import { SocialApiModule } from './social/social-api.module';
+import { SocialWorkerModule } from './social/social-worker.module';
 import { SearchApiModule } from './search/search-api.module';
 import { SearchWorkerModule } from './search/search-worker.module';
 import { SystemModule } from './system/system.module';
@@ -61,12 +62,13 @@ export class AppModule {
               AuthModule,
               UsersApiModule,
               ShakesApiModule,
+              SocialApiModule,
               NotificationsApiModule,
               FilesApiModule,
               SearchApiModule,
             ]
           : []),
-        ...(runsJobs(env.MALTED_MODE) ? [ShakesWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),
+        ...(runsJobs(env.MALTED_MODE) ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),
         ...extra,
       ],
     };

@@ -8,9 +8,9 @@ import { RegisterDto } from './auth/dto/auth.dto';
 import { InvalidEnvironmentError, validateEnvironment } from './config/environment';
 import { RunMode } from './config/run-mode';
 import { followRebuild } from './search/follow-rebuild';
-import { SearchIndexer } from './search/search-indexer';
+import { SearchIndexer } from './jobs/search-indexer';
 import { resolveLocalServices } from './dev/local-services';
-import { Role } from './users/schemas/user.schema';
+import { Role } from './common/auth/role';
 import { UsersService } from './users/users.service';
 
 const USAGE = `Usage:

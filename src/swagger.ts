@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { BEARER_AUTH } from './common/auth/auth.decorators';
 
-export const BEARER_AUTH = 'bearer';
 
 /** Swagger UI at /docs and the OpenAPI document at /docs-json, generated from controllers and DTOs. */
 export function setUpSwagger(app: INestApplication): void {

@@ -6,7 +6,19 @@ import { ENVIRONMENT_VARIABLES, validateEnvironment } from '../src/config/enviro
 const ROOT = join(__dirname, '..');
 const K8S = join(ROOT, 'k8s');
 
-type Manifest = { kind: string; metadata: { name: string }; data?: Record<string, string>; stringData?: Record<string, string>; spec?: any };
+interface Container {
+  env: { name: string; value: string }[];
+  livenessProbe: { httpGet: { path: string } };
+  readinessProbe: { httpGet: { path: string } };
+  securityContext: { allowPrivilegeEscalation: boolean };
+}
+interface Manifest {
+  kind: string;
+  metadata: { name: string };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec: { template: { spec: { containers: Container[] } } };
+}
 const manifests = readdirSync(K8S)
   .filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml')
   .map((file) => load(readFileSync(join(K8S, file), 'utf8')) as Manifest);
@@ -18,7 +30,7 @@ describe('k8s manifests', () => {
 
   it.each(byKind('Deployment').map((d) => [d.metadata.name, d]))('%s starts with a configuration the app accepts', (_, deployment) => {
     const container = (deployment as Manifest).spec.template.spec.containers[0];
-    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
     for (const name of [...Object.keys(env), ...Object.keys(config), ...Object.keys(secret)]) {
       expect(ENVIRONMENT_VARIABLES).toContain(name);
     }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Controller, Get, Module, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { createApp } from '../../src/app.factory';
-import { Public } from '../../src/auth/auth.decorators';
+import { Public } from '../../src/common/auth/auth.decorators';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
 import { serveForBench } from '../common/bench-app';
 

@@ -12,7 +12,7 @@ import { createApp } from '../../src/app.factory';
 import { AuthService } from '../../src/auth/auth.service';
 import { encodeCursor } from '../../src/common/pagination/cursor';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
-import { StreamsService } from '../../src/shakes/streams/streams.service';
+import { StreamsService } from '../../src/social/streams/streams.service';
 import { openDatabase } from '../common/database';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { DEEP_PAGE, env, PLAN, type SeededEntry, seedSocialGraph } from './seed';

@@ -47,16 +47,22 @@ function cursorOfPage(kind: CursorKind, entries: SeededEntry[], page: number): s
   return encodeCursor(kind, last._id);
 }
 
-async function getJson(origin: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+/** A stream page as the API answers it (only what the benchmark reads). */
+interface StreamPage {
+  status: number;
+  body: { items?: { key: string; savedFrom: string | null }[] };
+}
+
+async function getJson(origin: string, path: string, headers: Record<string, string> = {}): Promise<StreamPage> {
   const res = await fetch(origin + path, { headers });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as StreamPage['body'] };
 }
 
 /**
  * The constructed cursors land where a walk would: page 500 of the big shake is exact; the timeline's page holds
  * only entries past the cursor (it skips an image already shown at a newer place, so it can reach further).
  */
-function checkDeepPage(scenario: Scenario, page: { status: number; body: any }, seeded: Seeded): void {
+function checkDeepPage(scenario: Scenario, page: StreamPage, seeded: Seeded): void {
   const keys: string[] = (page.body.items ?? []).map((item: { key: string }) => item.key);
   const timeline = scenario.stream === 'GET /timeline';
   const below = (timeline ? seeded.viewerEntries : seeded.bigEntries).slice((DEEP_PAGE - 1) * LIMIT);
@@ -140,7 +146,7 @@ async function main(): Promise<void> {
       const [warm] = await Promise.all(Array.from({ length: CONNECTIONS }, () => getJson(server!.origin, scenario.path, scenario.headers)));
       if (warm.status !== 200) throw new Error(`${scenario.path}: ${warm.status} ${JSON.stringify(warm.body)}`);
       if (scenario.page === DEEP_PAGE) checkDeepPage(scenario, warm, seeded);
-      savesOnPage.push(scenario.page ? (warm.body.items as { savedFrom: string | null }[]).filter((item) => item.savedFrom).length : undefined);
+      savesOnPage.push(scenario.page ? (warm.body.items ?? []).filter((item) => item.savedFrom).length : undefined);
     }
 
     const rounds: LoadResult[][] = scenarios.map(() => []);

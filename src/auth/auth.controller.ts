@@ -2,8 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { MeDto } from '../users/dto/user.dto';
-import { Authenticated, CurrentUser, Public } from './auth.decorators';
-import type { AuthUser } from './auth-user';
+import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { AuthService } from './auth.service';
 import { LoginDto, RegisterDto, SessionDto } from './dto/auth.dto';
 

@@ -1,10 +1,10 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-errors';
-import { Role } from '../users/schemas/user.schema';
+import { Role } from '../common/auth/role';
 import { UsersService } from '../users/users.service';
-import { type Access, ACCESS_METADATA } from './auth.decorators';
-import type { AuthenticatedRequest, AuthUser } from './auth-user';
+import { type Access, ACCESS_METADATA } from '../common/auth/auth.decorators';
+import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user';
 import { TOKEN_SECRET_PATTERN } from './token-secret';
 import { TokensService } from './tokens.service';
 

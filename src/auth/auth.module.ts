@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
-import { SearchIndexerModule } from '../search/search-indexer.module';
+import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { AuthController } from './auth.controller';

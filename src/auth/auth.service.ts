@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { NotAuthenticatedError } from '../common/errors/domain-errors';
-import { SearchIndexer } from '../search/search-indexer';
+import { SearchIndexer } from '../jobs/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
-import { Role, type UserDocument } from '../users/schemas/user.schema';
+import { type UserDocument } from '../users/schemas/user.schema';
+import { Role } from '../common/auth/role';
 import { UsersService } from '../users/users.service';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher';
 import { TokensService } from './tokens.service';

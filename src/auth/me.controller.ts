@@ -4,8 +4,8 @@ import { NotFoundError } from '../common/errors/domain-errors';
 import { UpdateMeDto } from '../users/dto/update-me.dto';
 import { MeDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
-import { Authenticated, CurrentUser } from './auth.decorators';
-import type { AuthUser } from './auth-user';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto';
 import { TokensService } from './tokens.service';
 

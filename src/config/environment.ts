@@ -226,7 +226,7 @@ export class Environment {
   FILE_SERVING: FileServingMode = 'stream';
 
   /** The internal nginx location FILE_SERVING=accel redirects to; the storage key is appended. */
-  @Matches(/^\/[A-Za-z0-9_\/-]*$/, { message: 'FILE_ACCEL_PREFIX must be a path such as /_storage' })
+  @Matches(/^\/[A-Za-z0-9_/-]*$/, { message: 'FILE_ACCEL_PREFIX must be a path such as /_storage' })
   FILE_ACCEL_PREFIX = '/_storage';
 
   /** Lifetime of the presigned URLs FILE_SERVING=redirect sends. */

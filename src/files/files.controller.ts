@@ -13,8 +13,8 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentUser, Public } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';

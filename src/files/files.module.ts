@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { SearchIndexerModule } from '../search/search-indexer.module';
+import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { FileServingService } from './file-serving.service';

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/auth/auth.decorators';
 import type { ResolvedEnvironment } from '../config/environment';
 import { ShutdownState } from '../system/shutdown-state';
 import { MongoHealthIndicator } from './mongo.health';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { decodeCursor } from '../common/pagination/cursor';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { MarkedReadDto, MarkReadDto, NotificationPageDto } from './dto/notification.dto';

@@ -1,8 +1,8 @@
 import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators';
+import { AdminOnly } from '../common/auth/auth.decorators';
 import { RebuildAcceptedDto } from './dto/search-page.dto';
-import { SearchIndexer } from './search-indexer';
+import { SearchIndexer } from '../jobs/search-indexer';
 
 @ApiTags('admin')
 @Controller('admin/search')

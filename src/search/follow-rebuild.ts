@@ -1,4 +1,4 @@
-import type { SearchIndexer } from './search-indexer';
+import type { SearchIndexer } from '../jobs/search-indexer';
 import type { RebuildProgress, RebuildResult } from './search-rebuild';
 
 const POLL_MS = 500;

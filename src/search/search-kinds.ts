@@ -1,6 +1,7 @@
+import { SEARCH_KINDS, type SearchKind } from '../jobs/search-indexer';
+
 /** What can be searched. The API speaks of types (plural), jobs and entries of kinds (singular). */
-export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
-export type SearchKind = (typeof SEARCH_KINDS)[number];
+export { SEARCH_KINDS, type SearchKind };
 
 export const SEARCH_TYPES = ['files', 'shakes', 'users'] as const;
 export type SearchType = (typeof SEARCH_TYPES)[number];

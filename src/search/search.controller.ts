@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser, Public } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { SEARCH_HIT_MODELS, SearchPageDto } from './dto/search-page.dto';
 import { SEARCH_MAX_LIMIT, SearchQueryDto } from './dto/search-query.dto';
 import { RANKING_DESCRIPTION } from './ranking';

@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES } from '../jobs/queues';
-import type { IndexJobData } from './search-indexer';
+import type { IndexJobData } from '../jobs/search-indexer';
 import { SearchIndexing, type IndexOutcome } from './search-indexing';
 import { isSearchKind } from './search-kinds';
 import { SearchRebuild, type RebuildResult } from './search-rebuild';

@@ -1,4 +1,4 @@
-import type { AuthUser } from '../auth/auth-user';
+import type { AuthUser } from '../common/auth/auth-user';
 
 /** What a viewer may see in search results. */
 export interface SearchVisibility {

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../auth/auth.decorators';
+import { AdminOnly } from '../common/auth/auth.decorators';
 import { RecountQueuedDto } from './dto/shake.dto';
 import { ShakeCountersService } from './shake-counters.service';
 

@@ -9,8 +9,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { UsersService } from '../users/users.service';
 import { CreateShakeDto, UpdateShakeDto } from './dto/shake-input.dto';
 import { ShakeDto } from './dto/shake.dto';

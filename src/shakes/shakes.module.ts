@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { SearchIndexerModule } from '../search/search-indexer.module';
+import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { FollowsService } from './follows.service';
 import { Follow, FollowSchema } from './schemas/follow.schema';
 import { ShakeEntry, ShakeEntrySchema } from './schemas/shake-entry.schema';
@@ -11,7 +11,7 @@ import { ShakesService } from './shakes.service';
 
 /**
  * Shakes, follows, shake entries (timelines) and their counters: the services every process needs (the API, the worker, other
- * features). No routes and no processors here: ShakesApiModule and ShakesWorkerModule add those per mode.
+ * features). No routes and no processors here: ShakesApiModule adds the routes; the social feature (src/social) runs the jobs that follow from follows.
  */
 @Module({
   imports: [

@@ -10,8 +10,8 @@ import type { ResolvedEnvironment } from '../config/environment';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
-import { Role } from '../users/schemas/user.schema';
-import { SearchIndexer } from '../search/search-indexer';
+import { Role } from '../common/auth/role';
+import { SearchIndexer } from '../jobs/search-indexer';
 import { Shake, type ShakeDocument, ShakeType } from './schemas/shake.schema';
 import { ANY_SHAKE_NAME } from './shake-names';
 

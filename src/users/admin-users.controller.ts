@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Patch, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly, CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { AdminOnly, CurrentUser } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError } from '../common/errors/domain-errors';
 import { ListUsersQueryDto, UpdateUserDto, UserPageDto } from './dto/admin-users.dto';
 import { AdminUserDto } from './dto/user.dto';
-import { Role } from './schemas/user.schema';
+import { Role } from '../common/auth/role';
 import { UsersService } from './users.service';
 
 @ApiTags('admin')

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/auth/auth.decorators';
 import { PublicUserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
 import { CachedResponse } from '../common/cache/cached-response.decorator';

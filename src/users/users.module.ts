@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
-import { SearchIndexerModule } from '../search/search-indexer.module';
+import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { User, UserSchema } from './schemas/user.schema';
 import { UsersService } from './users.service';
 

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, mongo, Types } from 'mongoose';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
-import { SearchIndexer } from '../search/search-indexer';
-import { Role, User, type UserDocument } from './schemas/user.schema';
+import { SearchIndexer } from '../jobs/search-indexer';
+import { User, type UserDocument } from './schemas/user.schema';
+import { Role } from '../common/auth/role';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 

@@ -15,7 +15,7 @@ import { QUEUES } from '../../src/jobs/queues';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
-import { Role } from '../../src/users/schemas/user.schema';
+import { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/users/users.service';
 import { abortUploadMidway, listeningPort } from '../harness/aborted-upload';
 import { jpegWithGps, png, randomColor } from '../harness/images';

@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { Role } from '../../src/users/schemas/user.schema';
+import { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/users/users.service';
 
 /** Admins come from the CLI in real life; tests promote a registered user directly. */

@@ -6,7 +6,6 @@ import { redisAnswers } from '../../src/dev/local-services';
 import { buildMongoTestServer, startMongoTestServer, type RunningMongoTestServer } from '../../src/dev/mongo-test-server';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __MALTED_MONGO__: { server: RunningMongoTestServer; dir: string } | undefined;
 }
 

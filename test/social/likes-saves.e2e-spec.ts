@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Model } from 'mongoose';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
-import type { Like } from '../../src/shakes/likes/like.schema';
+import type { Like } from '../../src/social/likes/like.schema';
 import { settleSocialJobs } from '../harness/jobs';
 import { uploadAs, walkKeys } from '../harness/posts';
 import { TestContext, type TestUser } from '../harness/test-app';

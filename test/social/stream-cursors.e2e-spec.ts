@@ -7,7 +7,7 @@ import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import { QUEUES } from '../../src/jobs/queues';
 import { settleSocialJobs } from '../harness/jobs';
 import { seedPosts, uploadAs } from '../harness/posts';
-import { TestContext, type TestUser } from '../harness/test-app';
+import { TestContext } from '../harness/test-app';
 
 interface Page {
   keys: string[];

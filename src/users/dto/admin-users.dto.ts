@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsEnum, IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
-import { Role } from '../schemas/user.schema';
+import { Role } from '../../common/auth/role';
 import { AdminUserDto } from './user.dto';
 
 export class ListUsersQueryDto {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { Role, type User } from '../schemas/user.schema';
+import { type User } from '../schemas/user.schema';
+import { Role } from '../../common/auth/role';
 
 type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw'> & { _id: { toString(): string } };
 

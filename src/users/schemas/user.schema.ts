@@ -1,10 +1,6 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument } from 'mongoose';
-
-export enum Role {
-  User = 'user',
-  Admin = 'admin',
-}
+import { Role } from '../../common/auth/role';
 
 @Schema({ collection: 'users', timestamps: true })
 export class User {
@@ -23,7 +19,7 @@ export class User {
   @Prop({ required: true })
   passwordHash!: string;
 
-  @Prop({ required: true, enum: Role, default: Role.User })
+  @Prop({ type: String, required: true, enum: Role, default: Role.User })
   role!: Role;
 
   @Prop({ default: false })

@@ -8,15 +8,14 @@ import { FileCountersService } from './file-counters.service';
 import { Like, LikeSchema } from './likes/like.schema';
 import { LikesService } from './likes/likes.service';
 import { SavesService } from './saves/saves.service';
-import { ShakesModule } from './shakes.module';
+import { ShakesModule } from '../shakes/shakes.module';
 import { PopularService } from './streams/popular.service';
 import { PopularEntry, PopularEntrySchema, PopularSnapshot, PopularSnapshotSchema } from './streams/schemas/popular.schema';
 import { StreamsService } from './streams/streams.service';
 
 /**
  * What people do with files in shakes: likes, saves, comments, the file counters derived from them, and the
- * streams. A module of its own because it needs the files feature, which itself needs ShakesModule (posting
- * checks a shake's rules); the shakes API and worker modules import it. No routes, no processors here.
+ * streams, for every process. SocialApiModule adds the routes and SocialWorkerModule the processors.
  */
 @Module({
   imports: [

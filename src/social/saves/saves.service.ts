@@ -4,7 +4,7 @@ import { ConflictError, ForbiddenError } from '../../common/errors/domain-errors
 import { AlreadySavedError, FilesService } from '../../files/files.service';
 import { PostQueries } from '../../files/post-queries.service';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
-import { ShakesService } from '../shakes.service';
+import { ShakesService } from '../../shakes/shakes.service';
 
 export interface SaveResult {
   post: SharedFileDocument;

@@ -8,8 +8,8 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public } from '../../auth/auth.decorators';
-import type { AuthUser } from '../../auth/auth-user';
+import { Authenticated, CurrentUser, Public } from '../../common/auth/auth.decorators';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { decodeCursor } from '../../common/pagination/cursor';
 import { CommentDto, CommentPageDto, CommentPageQueryDto, CreateCommentDto } from './dto/comment.dto';
 import { CommentViews } from './comment-views';

@@ -1,16 +1,16 @@
 import { Module } from '@nestjs/common';
-import { SearchIndexerModule } from '../search/search-indexer.module';
+import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { UsersModule } from '../users/users.module';
 import { FileActivityProcessor } from './file-activity.processor';
-import { ShakesModule } from './shakes.module';
+import { ShakesModule } from '../shakes/shakes.module';
 import { SocialModule } from './social.module';
 import { SocialProcessor } from './social.processor';
 import { PopularProcessor } from './streams/popular.processor';
 
-/** The social and streams queues' processors; only where jobs run. */
+/** The social and streams queues' processors (follows, posts, likes, comments, popular); only where jobs run. */
 @Module({
   imports: [ShakesModule, SocialModule, NotificationsModule, UsersModule, SearchIndexerModule],
   providers: [SocialProcessor, FileActivityProcessor, PopularProcessor],
 })
-export class ShakesWorkerModule {}
+export class SocialWorkerModule {}

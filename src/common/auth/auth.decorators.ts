@@ -1,7 +1,9 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { BEARER_AUTH } from '../swagger';
 import type { AuthenticatedRequest, AuthUser } from './auth-user';
+
+/** The name of the bearer-token security scheme in the OpenAPI document. */
+export const BEARER_AUTH = 'bearer';
 
 export const ACCESS_METADATA = 'malted:access';
 export type Access = 'public' | 'user' | 'admin';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public } from '../../auth/auth.decorators';
-import type { AuthUser } from '../../auth/auth-user';
+import { Authenticated, CurrentUser, Public } from '../../common/auth/auth.decorators';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
 import { StreamsService } from './streams.service';

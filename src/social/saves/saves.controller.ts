@@ -8,8 +8,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated, CurrentUser } from '../../auth/auth.decorators';
-import type { AuthUser } from '../../auth/auth-user';
+import { Authenticated, CurrentUser } from '../../common/auth/auth.decorators';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { FileDto } from '../../files/dto/file.dto';
 import { FileViews } from '../../files/file-views';

@@ -3,12 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
-import type { AuthUser } from '../../auth/auth-user';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
 import { FilesService } from '../../files/files.service';
 import { PostQueries } from '../../files/post-queries.service';
 import { type CommentJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
-import { Role } from '../../users/schemas/user.schema';
+import { Role } from '../../common/auth/role';
 import { Comment, type CommentDocument } from './comment.schema';
 
 /**

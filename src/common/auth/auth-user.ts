@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { Types } from 'mongoose';
-import type { Role } from '../users/schemas/user.schema';
+import type { Role } from './role';
 
 /** Who is calling, as the guard resolved it from the bearer token. */
 export interface AuthUser {

@@ -1,7 +1,7 @@
 import { Controller, Delete, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
 import { ApiConflictResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../../auth/auth.decorators';
-import type { AuthUser } from '../../auth/auth-user';
+import { Authenticated, CurrentUser } from '../../common/auth/auth.decorators';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { LikesService } from './likes.service';
 
 @ApiTags('likes')

@@ -5,10 +5,10 @@ import { type FollowedJob, QUEUES, type RecountResult, type ShakeDeletedJob, typ
 import { NotificationsService } from '../notifications/notifications.service';
 import { NotificationType } from '../notifications/schemas/notification.schema';
 import { FileCountersService } from './file-counters.service';
-import { FollowsService } from './follows.service';
-import { ShakeCountersService } from './shake-counters.service';
-import { ShakeEntriesService } from './shake-entries.service';
-import { ShakesService } from './shakes.service';
+import { FollowsService } from '../shakes/follows.service';
+import { ShakeCountersService } from '../shakes/shake-counters.service';
+import { ShakeEntriesService } from '../shakes/shake-entries.service';
+import { ShakesService } from '../shakes/shakes.service';
 
 /**
  * Social jobs. Each one reads fresh state and derives its result from the facts, so running it twice or

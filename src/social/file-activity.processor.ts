@@ -1,5 +1,5 @@
 import { Process, Processor } from '@nestjs/bull';
-import { SearchIndexer } from '../search/search-indexer';
+import { SearchIndexer } from '../jobs/search-indexer';
 import type { Job } from 'bull';
 import type { Types } from 'mongoose';
 import { PostQueries } from '../files/post-queries.service';
@@ -12,8 +12,8 @@ import { CommentsService } from './comments/comments.service';
 import { mentionsIn } from './comments/mentions';
 import { FileCountersService } from './file-counters.service';
 import { LikesService } from './likes/likes.service';
-import { ShakeCountersService } from './shake-counters.service';
-import { ShakeEntriesService } from './shake-entries.service';
+import { ShakeCountersService } from '../shakes/shake-counters.service';
+import { ShakeEntriesService } from '../shakes/shake-entries.service';
 
 const { jobs } = QUEUES.social;
 

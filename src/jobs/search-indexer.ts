@@ -2,8 +2,11 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
 import type { Types } from 'mongoose';
-import { QUEUES } from '../jobs/queues';
-import type { SearchKind } from './search-kinds';
+import { QUEUES } from './queues';
+
+/** What features tell search about: a file (post), a shake or a user changed. */
+export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
+export type SearchKind = (typeof SEARCH_KINDS)[number];
 
 export const REBUILD_JOB_ID = 'search-rebuild';
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
-import { ANY_SHAKE_NAME } from '../../shake-names';
+import { ANY_SHAKE_NAME } from '../../../shakes/shake-names';
 
 export class SaveFileDto {
   @ApiPropertyOptional({ example: 'cats', description: 'A shake you may post to; your own by default' })

@@ -8,11 +8,11 @@ import type { SharedFileDocument } from '../../files/schemas/shared-file.schema'
 import { PostQueries } from '../../files/post-queries.service';
 import { normaliseTag } from '../../files/tags';
 import { UsersService } from '../../users/users.service';
-import { FollowsService } from '../follows.service';
+import { FollowsService } from '../../shakes/follows.service';
 import { LikesService } from '../likes/likes.service';
-import type { ShakeEntryDocument } from '../schemas/shake-entry.schema';
-import { ShakeEntriesService } from '../shake-entries.service';
-import { ShakesService } from '../shakes.service';
+import type { ShakeEntryDocument } from '../../shakes/schemas/shake-entry.schema';
+import { ShakeEntriesService } from '../../shakes/shake-entries.service';
+import { ShakesService } from '../../shakes/shakes.service';
 import type { FilePageDto } from './dto/file-page.dto';
 import { PopularService } from './popular.service';
 
