@@ -6,7 +6,7 @@ import type { Queue } from 'bull';
 import type { IncomingMessage } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { type Model, mongo, type Types } from 'mongoose';
+import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
@@ -30,8 +30,7 @@ import { tagsOf } from './tags';
 import { MultipartImageReceiver } from './upload/multipart-image.receiver';
 import { uploadLimitsFrom } from './upload/upload-limits';
 import { PostCache } from './post-cache.service';
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 /** The user already has a live save of that post (the unique saveKey said so). */
 export class AlreadySavedError extends ConflictError {}
@@ -270,7 +269,7 @@ export class FilesService {
       try {
         return await this.files.create({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
       } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         // Not every MongoDB-compatible server names the index in the error, so ask whether it was the save.
         if (saveKey && (await this.files.exists({ saveKey }))) throw new AlreadySavedError('You saved this file already');
         if (attempt >= 4) throw error;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
+import { countBy } from '../common/counters/count-by';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { type DerivedCounter, type FileCounters, SharedFile } from './schemas/shared-file.schema';
 
@@ -32,17 +33,11 @@ export class PostCounts {
   async countSavesOfEach(posts: PostCountsRow[]): Promise<Map<string, number>> {
     const originals = posts.filter((post) => !post.originalId).map((post) => post._id);
     const copies = posts.filter((post) => post.originalId).map((post) => post._id);
-    const group = async (field: 'originalId' | 'parentId', ids: Types.ObjectId[]) =>
-      ids.length === 0
-        ? []
-        : this.files
-            .aggregate<{ _id: Types.ObjectId; count: number }>([
-              { $match: { [field]: { $in: ids }, deletedAt: null } },
-              { $group: { _id: `$${field}`, count: { $sum: 1 } } },
-            ])
-            .exec();
-    const rows = [...(await group('originalId', originals)), ...(await group('parentId', copies))];
-    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+    const live = { deletedAt: null };
+    return new Map([
+      ...(await countBy(this.files, 'originalId', originals, live)),
+      ...(await countBy(this.files, 'parentId', copies, live)),
+    ]);
   }
 
   /** Stores a count taken at countedAt unless a later count is stored already. Returns whether it was written. */

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, mongo, type Types } from 'mongoose';
+import { type Model, type Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { ImageInspection } from './images/image-inspector';
 import { SourceFile, type SourceFileDocument } from './schemas/source-file.schema';
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 export interface NewSourceBytes {
   sha256: string;
@@ -58,7 +57,7 @@ export class SourceFilesService {
         return { source, created: true };
       } catch (error) {
         await this.storage.delete(storageKey);
-        if (!isDuplicateKey(error)) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
         // An identical upload won the race: take a reference to its source instead.
       }
     }

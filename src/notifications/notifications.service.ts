@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, mongo, Types } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import { Notification, type NotificationDocument, type NotificationType } from './schemas/notification.schema';
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 /** Recipients whose notifications one step of the prune handles. */
 const PRUNE_BATCH = 500;
@@ -61,7 +60,7 @@ export class NotificationsService {
       });
       return true;
     } catch (error) {
-      if (isDuplicateKey(error)) return false;
+      if (isDuplicateKeyError(error)) return false;
       throw error;
     }
   }

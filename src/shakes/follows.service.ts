@@ -2,17 +2,16 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
-import { type Model, mongo, Types } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import { ConflictError } from '../common/errors/domain-errors';
 import { type FollowedJob, QUEUES, SOCIAL_JOB_IDS, type UnfollowedJob } from '../jobs/queues';
 import { Follow, type FollowDocument } from './schemas/follow.schema';
 import type { ShakeDocument } from './schemas/shake.schema';
-import { countByShake } from './count-by-shake';
+import { countBy } from '../common/counters/count-by';
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 /** The home timeline reads this many followed shakes at most (see docs/timelines.md). */
 export const MAX_FOLLOWED_READ = 2000;
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 
 /**
  * Follows and the queries on the follows collection (indexes: {followerId, shakeId} unique,
@@ -36,7 +35,7 @@ export class FollowsService {
     try {
       follow = await this.follows.create({ followerId: userId, shakeId: shake._id });
     } catch (error) {
-      if (isDuplicateKey(error)) return;
+      if (isDuplicateKeyError(error)) return;
       throw error;
     }
     const data: FollowedJob = {
@@ -96,7 +95,7 @@ export class FollowsService {
 
   /** Follower counts of several shakes at once; shakes nobody follows are absent from the map. */
   async countFollowersOfEach(shakeIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    return countByShake(this.follows, shakeIds);
+    return countBy(this.follows, 'shakeId', shakeIds);
   }
 
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {

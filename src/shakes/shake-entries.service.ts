@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
 import { idRange, type Seek } from '../common/pagination/seek';
 import { ShakeEntry, type ShakeEntryDocument } from './schemas/shake-entry.schema';
-import { countByShake } from './count-by-shake';
+import { countBy } from '../common/counters/count-by';
 
 export interface NewShakeEntry {
   shakeId: Types.ObjectId;
@@ -84,7 +84,7 @@ export class ShakeEntriesService {
 
   /** File counts of several shakes at once; shakes without files are absent from the map. */
   async countInEach(shakeIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    return countByShake(this.entries, shakeIds);
+    return countBy(this.entries, 'shakeId', shakeIds);
   }
 
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {

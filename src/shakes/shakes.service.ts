@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
-import { type Model, mongo, Types } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
@@ -14,8 +14,7 @@ import { Role } from '../common/auth/role';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { Shake, type ShakeDocument, ShakeType } from './schemas/shake.schema';
 import { ANY_SHAKE_NAME } from './shake-names';
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 /** Who is asking: enough to decide ownership and admin rights. */
 export interface Actor {
@@ -69,7 +68,7 @@ export class ShakesService {
         title: owner.username,
       });
     } catch (error) {
-      if (isDuplicateKey(error)) throw new ConflictError('That name is taken');
+      if (isDuplicateKeyError(error)) throw new ConflictError('That name is taken');
       throw error;
     }
   }
@@ -101,7 +100,7 @@ export class ShakesService {
         description: input.description ?? '',
       });
     } catch (error) {
-      if (isDuplicateKey(error)) throw new ConflictError('That name is taken (by a user or a shake)');
+      if (isDuplicateKeyError(error)) throw new ConflictError('That name is taken (by a user or a shake)');
       throw error;
     }
     if ((await this.countGroupShakesOf(ownerId)) > limit) {

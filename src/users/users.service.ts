@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, mongo, Types } from 'mongoose';
+import { type Model, Types } from 'mongoose';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { User, type UserDocument } from './schemas/user.schema';
 import { Role } from '../common/auth/role';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 
 /** Users and the queries on the users collection (indexes: usernameLower unique, email unique, _id). */
 @Injectable()
@@ -33,7 +32,7 @@ export class UsersService {
         role: input.role ?? Role.User,
       });
     } catch (error) {
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       // Not every MongoDB-compatible server names the index in the error, so ask which one it was.
       const nameTaken = await this.users.exists({ usernameLower });
       throw new ConflictError(nameTaken ? 'That name is taken' : 'That email is already registered');

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { mongo, Error as MongooseError } from 'mongoose';
+import { Error as MongooseError } from 'mongoose';
 import { DomainError } from '../errors/domain-errors';
+import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
@@ -57,7 +58,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return [exception.status, exception.message];
     }
-    if (exception instanceof mongo.MongoServerError && exception.code === 11000) {
+    if (isDuplicateKeyError(exception)) {
       return [HttpStatus.CONFLICT, 'Already exists'];
     }
     if (exception instanceof MongooseError.CastError) {

@@ -13,8 +13,8 @@ import { entryKeys, filterKey } from './entry-keys';
 import { decodeCursor, encodeCursor, type SearchPosition, searchFingerprint } from './search-cursor';
 import { SearchEntry } from './search-entry.schema';
 import { type KeyTier, planTiers } from './search-plan';
+import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
 
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
 /** MaxTimeMSExpired: the server stopped the query at its time limit. */
 const isTimeout = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 50;
 
@@ -114,7 +114,7 @@ export class DatabaseSearchService implements SearchService {
       await write();
     } catch (error) {
       // Two writers inserted the same new entry at once: the loser's upsert is now an update.
-      if (!isDuplicateKey(error)) throw error;
+      if (!isDuplicateKeyError(error)) throw error;
       await write();
     }
   }

@@ -7,7 +7,6 @@ import { Shake, ShakeType } from '../../shakes/schemas/shake.schema';
 import { User } from '../../users/schemas/user.schema';
 import type { FileHit, SearchDocument, ShakeHit, UserHit } from '../search-document';
 import type { SearchKind } from '../search-kinds';
-import { tagsOf } from '../text/normalise';
 
 type Lean<T> = T & { _id: Types.ObjectId };
 
@@ -86,7 +85,7 @@ export class SearchSources {
       this.shakes.findById(post.shakeId).lean<Lean<Shake>>().exec(),
     ]);
     if (!stored || !owner || !shake) return null;
-    const tags = tagsOf(post.description);
+    const tags = post.tags;
     const urls = { raw: `/api/v1/files/${post.key}/raw`, thumbnail: `/api/v1/files/${post.key}/thumbnail` };
     const hit: FileHit = {
       key: post.key,

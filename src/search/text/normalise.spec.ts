@@ -1,4 +1,4 @@
-import { foldText, MAX_TERM_LENGTH, tagsOf, termsOf } from './normalise';
+import { foldText, MAX_TERM_LENGTH, termsOf } from './normalise';
 
 describe('search text normalisation', () => {
   it('folds case and diacritics the same way for any spelling', () => {
@@ -37,10 +37,5 @@ describe('search text normalisation', () => {
 
   it('keeps punctuation in folded text (the split comes after)', () => {
     expect(foldText('Ça-va?')).toBe('ca-va?');
-  });
-
-  it('finds hashtags once each, folded, not inside words or entities', () => {
-    expect(tagsOf('Sunset #Beach #beach at #Café, see foo#bar and &#39;')).toEqual(['beach', 'cafe']);
-    expect(tagsOf('#first word')).toEqual(['first']);
   });
 });

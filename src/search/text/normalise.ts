@@ -43,9 +43,3 @@ function truncate(term: string, max: number): string {
   const points = [...term];
   return points.length > max ? points.slice(0, max).join('') : term;
 }
-
-/** Hashtags of a description (#word), lower-cased and folded like terms, once each, in order. */
-export function tagsOf(text: string): string[] {
-  const tags = [...text.matchAll(/(?:^|[^\p{L}\p{N}_&])#([\p{L}\p{N}_]{1,50})/gu)].map((match) => foldText(match[1]));
-  return [...new Set(tags)];
-}

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
+import { countBy } from '../../common/counters/count-by';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
 import { FilesService } from '../../files/files.service';
@@ -73,13 +74,7 @@ export class CommentsService {
   }
 
   /** Comment counts of several posts at once; posts without comments are absent from the map. */
-  async countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    const rows = await this.comments
-      .aggregate<{ _id: Types.ObjectId; count: number }>([
-        { $match: { sharedFileId: { $in: sharedFileIds } } },
-        { $group: { _id: '$sharedFileId', count: { $sum: 1 } } },
-      ])
-      .exec();
-    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    return countBy(this.comments, 'sharedFileId', sharedFileIds);
   }
 }

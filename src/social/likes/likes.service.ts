@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
-import { type Model, mongo, type Types } from 'mongoose';
+import { type Model, type Types } from 'mongoose';
+import { countBy } from '../../common/counters/count-by';
 import { ConflictError } from '../../common/errors/domain-errors';
 import { idRange, type Seek } from '../../common/pagination/seek';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
@@ -10,8 +11,7 @@ import { FilesService } from '../../files/files.service';
 import { PostQueries } from '../../files/post-queries.service';
 import { type LikeJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
 import { Like, type LikeDocument } from './like.schema';
-
-const isDuplicateKey = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 11000;
+import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
 
 /**
  * Likes and the queries on the likes collection (indexes: {userId, sharedFileId} unique, sharedFileId,
@@ -60,7 +60,7 @@ export class LikesService {
     try {
       like = await this.likes.create({ userId, sharedFileId });
     } catch (error) {
-      if (isDuplicateKey(error)) return;
+      if (isDuplicateKeyError(error)) return;
       throw error;
     }
     const data: LikeJob = { likeId: like._id.toHexString(), sharedFileId: sharedFileId.toHexString() };
@@ -87,13 +87,7 @@ export class LikesService {
   }
 
   /** Like counts of several posts at once; posts nobody likes are absent from the map. */
-  async countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
-    const rows = await this.likes
-      .aggregate<{ _id: Types.ObjectId; count: number }>([
-        { $match: { sharedFileId: { $in: sharedFileIds } } },
-        { $group: { _id: '$sharedFileId', count: { $sum: 1 } } },
-      ])
-      .exec();
-    return new Map(rows.map((row) => [row._id.toHexString(), row.count]));
+  countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
+    return countBy(this.likes, 'sharedFileId', sharedFileIds);
   }
 }

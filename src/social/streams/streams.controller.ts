@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../../common/auth/auth.decorators';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { MAGIC_LIKES } from '../../files/post-counts.service';
 import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
 import { StreamsService } from './streams.service';
@@ -58,7 +59,7 @@ export class StreamsController {
   @Get('magic')
   @Public()
   @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')] })
-  @ApiOkResponse({ type: FilePageDto, description: 'Originals that reached 10 likes, most recent first; NSFW files only for callers who opted in' })
+  @ApiOkResponse({ type: FilePageDto, description: `Originals that reached ${MAGIC_LIKES} likes, most recent first; NSFW files only for callers who opted in` })
   magic(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.magic(page, showsNsfw(caller));
   }
