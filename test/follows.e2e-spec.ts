@@ -43,7 +43,7 @@ describe('follows and follower counts', () => {
     await settleSocialJobs(app);
     expect(await followerCount(owner.username)).toBe(1);
     const listed = (await followersOf(owner.username).expect(200)).body;
-    expect(listed).toEqual({ items: [{ user: { username: fan.username }, followedAt: expect.any(String) }], next: null });
+    expect(listed).toEqual({ items: [{ user: { username: fan.username }, followedAt: expect.any(String) }], next: null, prev: expect.any(String) });
 
     await unfollow(fan, owner.username).expect(204);
     await unfollow(fan, owner.username).expect(204);
@@ -158,6 +158,27 @@ describe('follows and follower counts', () => {
     expect(seen).toEqual([...initial].reverse().map((fan) => fan.username)); // newest follower first
     const fresh = (await followersOf(name, { limit: 100 }).expect(200)).body.items.map((i: { user: { username: string } }) => i.user.username);
     expect(fresh.slice(0, added.length)).toEqual([...added].reverse());
+  });
+
+  it('walks followers back up with after, and polls with prev for those who followed since', async () => {
+    const owner = await ctx.newUser(app);
+    const name = await groupShake(owner);
+    const fans = await Promise.all(Array.from({ length: 5 }, () => ctx.newUser(app)));
+    for (const fan of fans) await follow(fan, name).expect(204);
+    const names = (res: { body: { items: { user: { username: string } }[] } }) => res.body.items.map((item) => item.user.username);
+    const newestFirst = [...fans].reverse().map((fan) => fan.username);
+
+    const first = await followersOf(name, { limit: 2 }).expect(200);
+    const second = await followersOf(name, { limit: 2, before: first.body.next }).expect(200);
+    expect(names(second)).toEqual(newestFirst.slice(2, 4));
+    const backUp = await followersOf(name, { limit: 2, after: second.body.prev }).expect(200);
+    expect(names(backUp)).toEqual(newestFirst.slice(0, 2));
+
+    expect(names(await followersOf(name, { after: first.body.prev }).expect(200))).toEqual([]);
+    const late = await ctx.newUser(app);
+    await follow(late, name).expect(204);
+    expect(names(await followersOf(name, { after: first.body.prev }).expect(200))).toEqual([late.username]);
+    await followersOf(name, { before: first.body.next, after: first.body.prev }).expect(400);
   });
 
   describe('bad page requests get a 400 and no page', () => {

@@ -37,7 +37,7 @@ describe('notifications', () => {
   it('notifies the owner of a followed shake once the job ran, unread, and nobody else', async () => {
     const owner = await ctx.newUser(app);
     const fan = await ctx.newUser(app);
-    expect(await inbox(owner)).toEqual({ items: [], unread: 0, next: null, readCursor: null });
+    expect(await inbox(owner)).toEqual({ items: [], unread: 0, next: null, prev: null, readCursor: null });
 
     await follow(fan, owner.username);
     await settleSocialJobs(app);
@@ -153,6 +153,18 @@ describe('notifications', () => {
       } while (before);
       expect(ids).toHaveLength(7);
       expect([...ids].sort().reverse()).toEqual(ids);
+    });
+
+    it('polls for what arrived since a page with its prev cursor (after)', async () => {
+      const me = await ctx.newUser(app);
+      await seed(me, 2);
+      const shown = await inbox(me);
+      expect((await inbox(me, { after: shown.prev })).items).toEqual([]);
+      await seed(me, 1);
+      const since = await inbox(me, { after: shown.prev });
+      expect(since.items).toHaveLength(1);
+      expect(since.items[0].id > shown.items[0].id).toBe(true);
+      expect(since.unread).toBe(3);
     });
 
     it('marks read what the client was shown (readCursor), not what arrived since', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { cursorAbove, encodeCursor } from '../common/pagination/cursor';
-import { toPage } from '../common/pagination/to-page';
+import { cursorAbove } from '../common/pagination/cursor';
+import { keysetPage, type Seek } from '../common/pagination/seek';
 import { ShakesService } from '../shakes/shakes.service';
 import { UsersService } from '../users/users.service';
 import { NotificationDto, type NotificationPageDto } from './dto/notification.dto';
@@ -14,9 +14,9 @@ export class NotificationViews {
     private readonly shakes: ShakesService,
   ) {}
 
-  /** rows: limit + 1 notifications, newest first. */
-  async page(rows: NotificationDocument[], limit: number, unread: number): Promise<NotificationPageDto> {
-    const { items, hasMore } = toPage(rows, limit);
+  /** rows: limit + 1 notifications as read by the seek. */
+  async page(rows: NotificationDocument[], seek: Seek, unread: number): Promise<NotificationPageDto> {
+    const { items, ...cursors } = keysetPage('notifications', seek, rows);
     const shakeIds = items.flatMap((n) => (n.shakeId ? [n.shakeId] : []));
     const [usernames, shakes] = await Promise.all([
       this.users.usernamesByIds(items.map((n) => n.actorId)),
@@ -26,7 +26,7 @@ export class NotificationViews {
     return {
       items: items.map((n) => NotificationDto.from(n, { usernames, shakeNames })),
       unread,
-      next: hasMore ? encodeCursor('notifications', items[items.length - 1]._id) : null,
+      ...cursors,
       readCursor: items.length > 0 ? cursorAbove('notifications', items[0]._id) : null,
     };
   }

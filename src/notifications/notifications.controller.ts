@@ -3,6 +3,7 @@ import { ApiBadRequestResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { decodeCursor } from '../common/pagination/cursor';
+import { seekIn } from '../common/pagination/seek';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { MarkedReadDto, MarkReadDto, NotificationPageDto } from './dto/notification.dto';
 import { NotificationViews } from './notification-views';
@@ -19,14 +20,11 @@ export class NotificationsController {
 
   @Get()
   @ApiOkResponse({ type: NotificationPageDto })
-  @ApiBadRequestResponse({ description: 'A `before` that this list did not hand out, or a limit outside 1-100' })
+  @ApiBadRequestResponse({ description: 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100' })
   async list(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<NotificationPageDto> {
-    const before = page.before === undefined ? undefined : decodeCursor('notifications', page.before);
-    const [rows, unread] = await Promise.all([
-      this.notifications.listFor(caller.id, before, page.limit),
-      this.notifications.unreadCountOf(caller.id),
-    ]);
-    return this.views.page(rows, page.limit, unread);
+    const seek = seekIn('notifications', page);
+    const [rows, unread] = await Promise.all([this.notifications.listFor(caller.id, seek), this.notifications.unreadCountOf(caller.id)]);
+    return this.views.page(rows, seek, unread);
   }
 
   @Post('read')

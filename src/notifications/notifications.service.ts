@@ -3,6 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { Notification, type NotificationDocument, type NotificationType } from './schemas/notification.schema';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { idRange, type Seek } from '../common/pagination/seek';
 
 /** Recipients whose notifications one step of the prune handles. */
 const PRUNE_BATCH = 500;
@@ -65,10 +66,10 @@ export class NotificationsService {
     }
   }
 
-  /** Newest first; limit + 1 rows so the caller can tell whether more exist. */
-  listFor(recipientId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<NotificationDocument[]> {
-    const filter = before ? { recipientId, _id: { $lt: before } } : { recipientId };
-    return this.notifications.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  /** From the seek's position, limit + 1 rows in the order read (see keysetPage). */
+  listFor(recipientId: Types.ObjectId, seek: Seek): Promise<NotificationDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.notifications.find({ recipientId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   unreadCountOf(recipientId: Types.ObjectId): Promise<number> {

@@ -9,14 +9,14 @@ import {
 } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
-import { decodeCursor } from '../common/pagination/cursor';
+import { seekIn } from '../common/pagination/seek';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { FollowerPageDto, FollowingPageDto } from './dto/shake.dto';
 import { FollowsService } from './follows.service';
 import { ShakeViews } from './shake-views';
 import { ShakesService } from './shakes.service';
 
-const BAD_PAGE = 'A `before` that this list did not hand out, or a limit outside 1-100';
+const BAD_PAGE = 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100';
 
 /** Following a user is following their user shake, so these routes work on any shake name. */
 @ApiTags('follows')
@@ -53,9 +53,9 @@ export class FollowsController {
   @ApiBadRequestResponse({ description: BAD_PAGE })
   @ApiNotFoundResponse({ description: 'No such shake' })
   async followers(@Param('name') name: string, @Query() page: PageQueryDto): Promise<FollowerPageDto> {
-    const before = page.before === undefined ? undefined : decodeCursor('followers', page.before);
+    const seek = seekIn('followers', page);
     const shake = await this.shakes.getByName(name);
-    return this.views.followers(await this.follows.followersOf(shake._id, before, page.limit), page.limit);
+    return this.views.followers(await this.follows.followersOf(shake._id, seek), seek);
   }
 
   @Get('me/following')
@@ -63,7 +63,7 @@ export class FollowsController {
   @ApiOkResponse({ type: FollowingPageDto })
   @ApiBadRequestResponse({ description: BAD_PAGE })
   async following(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<FollowingPageDto> {
-    const before = page.before === undefined ? undefined : decodeCursor('following', page.before);
-    return this.views.following(await this.follows.followedBy(caller.id, before, page.limit), page.limit);
+    const seek = seekIn('following', page);
+    return this.views.following(await this.follows.followedBy(caller.id, seek), seek);
   }
 }

@@ -9,6 +9,7 @@ import { Follow, type FollowDocument } from './schemas/follow.schema';
 import type { ShakeDocument } from './schemas/shake.schema';
 import { countBy } from '../common/counters/count-by';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { idRange, type Seek } from '../common/pagination/seek';
 
 /** The home timeline reads this many followed shakes at most (see docs/timelines.md). */
 export const MAX_FOLLOWED_READ = 2000;
@@ -68,16 +69,16 @@ export class FollowsService {
     return this.follows.findById(id).exec();
   }
 
-  /** A shake's followers, newest first; limit + 1 rows so the caller can tell whether more exist. */
-  followersOf(shakeId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<FollowDocument[]> {
-    const filter = before ? { shakeId, _id: { $lt: before } } : { shakeId };
-    return this.follows.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  /** A shake's followers from the seek's position, limit + 1 rows in the order read (see keysetPage). */
+  followersOf(shakeId: Types.ObjectId, seek: Seek): Promise<FollowDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.follows.find({ shakeId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
-  /** The shakes a user follows, newest first; limit + 1 rows. */
-  followedBy(userId: Types.ObjectId, before: Types.ObjectId | undefined, limit: number): Promise<FollowDocument[]> {
-    const filter = before ? { followerId: userId, _id: { $lt: before } } : { followerId: userId };
-    return this.follows.find(filter).sort({ _id: -1 }).limit(limit + 1).exec();
+  /** The follows of a user from the seek's position, limit + 1 rows in the order read (see keysetPage). */
+  followedBy(userId: Types.ObjectId, seek: Seek): Promise<FollowDocument[]> {
+    const { bound, sort } = idRange(seek);
+    return this.follows.find({ followerId: userId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /**

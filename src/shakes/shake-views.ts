@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { encodeCursor } from '../common/pagination/cursor';
-import { toPage } from '../common/pagination/to-page';
+import { keysetPage, type Seek } from '../common/pagination/seek';
 import { UsersService } from '../users/users.service';
 import { FollowerDto, FollowerPageDto, FollowingDto, FollowingPageDto, ShakeDto } from './dto/shake.dto';
 import type { FollowDocument } from './schemas/follow.schema';
@@ -20,22 +19,19 @@ export class ShakeViews {
     return ShakeDto.from(shake, usernames);
   }
 
-  /** rows: limit + 1 follows, newest first. */
-  async followers(rows: FollowDocument[], limit: number): Promise<FollowerPageDto> {
-    const { items, hasMore } = toPage(rows, limit);
+  /** rows: limit + 1 follows as read by the seek. */
+  async followers(rows: FollowDocument[], seek: Seek): Promise<FollowerPageDto> {
+    const { items, ...cursors } = keysetPage('followers', seek, rows);
     const usernames = await this.users.usernamesByIds(items.map((follow) => follow.followerId));
-    return {
-      items: items.map((follow) => FollowerDto.from(follow, usernames)),
-      next: hasMore ? encodeCursor('followers', items[items.length - 1]._id) : null,
-    };
+    return { items: items.map((follow) => FollowerDto.from(follow, usernames)), ...cursors };
   }
 
   /**
-   * rows: limit + 1 follows, newest first. A follow whose shake was just deleted (its clean-up job has not
-   * run yet) is left out of the items but still moves the cursor, so pages stay consistent.
+   * rows: limit + 1 follows as read by the seek. A follow whose shake was just deleted (its clean-up job has
+   * not run yet) is left out of the items but still moves the cursors, so pages stay consistent.
    */
-  async following(rows: FollowDocument[], limit: number): Promise<FollowingPageDto> {
-    const { items, hasMore } = toPage(rows, limit);
+  async following(rows: FollowDocument[], seek: Seek): Promise<FollowingPageDto> {
+    const { items, ...cursors } = keysetPage('following', seek, rows);
     const shakes = new Map(
       (await this.shakes.findByIds(items.map((follow) => follow.shakeId))).map((shake) => [shake._id.toHexString(), shake]),
     );
@@ -45,7 +41,7 @@ export class ShakeViews {
         const shake = shakes.get(follow.shakeId.toHexString());
         return shake ? [FollowingDto.from(follow, shake, usernames)] : [];
       }),
-      next: hasMore ? encodeCursor('following', items[items.length - 1]._id) : null,
+      ...cursors,
     };
   }
 }

@@ -1,19 +1,34 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { NotWith } from './not-with';
 
 export const PAGE_LIMIT_DEFAULT = 20;
 export const PAGE_LIMIT_MAX = 100;
 
-/** ?before=&limit= for the newest-first lists (followers, following, notifications). */
+/**
+ * ?before=|after=&limit= for every newest-first list (the streams, followers, following, notifications): a
+ * cursor in each direction, read by seekIn and answered with next/prev by keysetPage (./seek.ts).
+ */
 export class PageQueryDto {
   @ApiPropertyOptional({
-    description: 'Cursor: the `next` value of the previous page. Opaque; a value this list did not hand out is a 400.',
+    description: 'Cursor: the `next` value of a page, for the items below it (older). Opaque; a value this list did not hand out is a 400.',
   })
   @IsOptional()
   @IsString()
   @MaxLength(200)
   before?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Cursor: the `prev` value of a page. Answers the items right above that page (newer; still newest first): the ' +
+      'previous page, or what arrived since. Not together with `before` (400).',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @NotWith('before')
+  after?: string;
 
   @ApiPropertyOptional({
     default: PAGE_LIMIT_DEFAULT,

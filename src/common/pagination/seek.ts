@@ -42,6 +42,15 @@ export function pageFromRows<T>(rows: T[], seek: Seek): { items: T[]; more: bool
   return { items, more: rows.length > seek.limit };
 }
 
+/**
+ * A page of a list whose rows are their own positions (ordered by _id), read by `seek` as limit + 1 rows: the
+ * items newest first and their cursors.
+ */
+export function keysetPage<T extends { _id: Types.ObjectId }>(kind: CursorKind, seek: Seek, rows: T[]): { items: T[] } & PageCursors {
+  const { items, more } = pageFromRows(rows, seek);
+  return { items, ...pageCursors(kind, seek, items[0]?._id, items.at(-1)?._id, more) };
+}
+
 export interface PageCursors {
   next: string | null;
   prev: string | null;

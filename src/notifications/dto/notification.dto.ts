@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import { CursorPageDto } from '../../common/pagination/page.dto';
+import { TwoWayPageDto } from '../../common/pagination/page.dto';
 import { type Notification, NotificationType } from '../schemas/notification.schema';
 
 /** Names by id (hex) for everything a page of notifications mentions, resolved in batched queries. */
@@ -59,7 +59,7 @@ export class NotificationDto {
   }
 }
 
-export class NotificationPageDto extends CursorPageDto {
+export class NotificationPageDto extends TwoWayPageDto {
   @ApiProperty({ type: [NotificationDto], description: 'Newest first' })
   items!: NotificationDto[];
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { CursorPageDto } from '../../common/pagination/page.dto';
+import { TwoWayPageDto } from '../../common/pagination/page.dto';
 import type { Follow } from '../schemas/follow.schema';
 import { type Shake, ShakeType } from '../schemas/shake.schema';
 
@@ -88,12 +88,12 @@ export class FollowingDto {
   }
 }
 
-export class FollowerPageDto extends CursorPageDto {
+export class FollowerPageDto extends TwoWayPageDto {
   @ApiProperty({ type: [FollowerDto], description: 'Newest follower first' })
   items!: FollowerDto[];
 }
 
-export class FollowingPageDto extends CursorPageDto {
+export class FollowingPageDto extends TwoWayPageDto {
   @ApiProperty({ type: [FollowingDto], description: 'Most recently followed first' })
   items!: FollowingDto[];
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import type { CursorKind } from '../../common/pagination/cursor';
-import { pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPageRequest } from '../../common/pagination/seek';
+import { keysetPage, pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPageRequest } from '../../common/pagination/seek';
 import { InvalidInputError, NotFoundError } from '../../common/errors/domain-errors';
 import { FileViews } from '../../files/file-views';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
@@ -139,7 +139,7 @@ export class StreamsService {
 
   /** A page of the posts themselves (they are their own positions). */
   private async pageOfPosts(kind: CursorKind, seek: Seek, rows: SharedFileDocument[]): Promise<FilePageDto> {
-    const { items, more } = pageFromRows(rows, seek);
-    return { items: await this.views.many(items), ...pageCursors(kind, seek, items[0]?._id, items.at(-1)?._id, more) };
+    const { items, ...cursors } = keysetPage(kind, seek, rows);
+    return { items: await this.views.many(items), ...cursors };
   }
 }
