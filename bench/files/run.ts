@@ -2,14 +2,19 @@
  * npm run bench:files: starts the real app (API mode) in its own process and measures, in one run,
  * (a) uploads of distinct 1 MB JPEGs through POST /api/v1/files by BENCH_CONCURRENCY clients, in MB/s, next to the
  *     same bytes written straight into the same store by the app's own storage driver class with as many writers;
- * (b) GET /api/v1/files/:key/raw of one hot file (a 1 MB JPEG, and a thumbnail-sized one), in answers/s with
- *     p50/p99, next to a bare node:http server sending the same bytes with the same headers from memory; once while
- *     the store holds little else, and again after (a) has filled it.
- * Everything listens on 127.0.0.1 and is dropped afterwards. Not part of npm test or CI.
+ * (b) GET of hot files (a 1 MB JPEG and a 16 kB one through /api/v1/files/:key/raw, and the 1 MB one's thumbnail),
+ *     in answers/s with p50/p99, next to two baselines for each: a bare node:http server sending the same bytes with
+ *     the same headers from memory (the floor of any Node server), and a constant route answering the same bytes
+ *     through the same Nest app, middleware, guards and pipes (the framework's ceiling); once while the store holds
+ *     little else, and again after (c);
+ * (c) the store grown by BENCH_FILL_MB more (default 2000) through the API.
+ * GETs are loaded by wrk (one thread, a separate C process), uploads by this process. Everything listens on
+ * 127.0.0.1 and is dropped afterwards. Not part of npm test or CI.
  *
  * Database: see ../common/database.ts (FerretDB on the local PostgreSQL by default). Knobs: BENCH_STORAGE
- * (gridfs, local or s3 on MinIO; default gridfs), BENCH_SECONDS per scenario (10), BENCH_CONCURRENCY (16),
- * BENCH_IMAGES (16 distinct JPEGs; every upload is stamped to be unique, so nothing is deduplicated).
+ * (local, gridfs or s3 on MinIO; default local, the default driver), BENCH_SECONDS per scenario (10),
+ * BENCH_CONCURRENCY (16), BENCH_IMAGES (16 distinct JPEGs; every upload is stamped to be unique, so nothing is
+ * deduplicated), BENCH_FILL_MB (2000).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,18 +22,20 @@ import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { benchAppEnvironment } from '../common/bench-app';
 import { startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
-import { load, measure, percentile, type LoadResult } from '../common/load';
+import { measure, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
+import { wrk, wrkIsAvailable } from '../common/wrk';
 import { photoLikeJpeg, stampedJpeg } from './images';
 import { type BenchStorageKind, openBenchStorage } from './storage';
-import { benchAppEnvironment } from '../common/bench-app';
 
-const STORAGE = (process.env.BENCH_STORAGE ?? 'gridfs') as BenchStorageKind;
+const STORAGE = (process.env.BENCH_STORAGE ?? 'local') as BenchStorageKind;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 16);
+const FILL_BYTES = Number(process.env.BENCH_FILL_MB ?? 2000) * 1e6;
 const WARM_UP_SECONDS = 2;
 const MB = 1e6;
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -73,21 +80,30 @@ async function generateImages(): Promise<Buffer[]> {
 
 interface Row {
   name: string;
-  result: LoadResult;
   /** MB/s for the write scenarios, answers/s for the reads. */
   rate: number;
   unit: 'MB/s' | 'answers/s';
-  baseline?: Row;
+  done: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  baselines: Row[];
 }
 
+/** Headers a response carries that say nothing about the object (hop-by-hop, time of day, per-request ids). */
+const VOLATILE = ['date', 'connection', 'keep-alive', 'transfer-encoding', 'x-request-id'];
+
 async function main(): Promise<void> {
-  if (!['gridfs', 'local', 's3'].includes(STORAGE)) throw new Error('BENCH_STORAGE must be gridfs, local or s3');
+  if (!['gridfs', 'local', 's3'].includes(STORAGE)) throw new Error('BENCH_STORAGE must be local, gridfs or s3');
+  if (!wrkIsAvailable()) throw new Error('bench:files loads the GETs with wrk: apt-get install wrk');
   const suffix = randomBytes(4).toString('hex');
   const redisUrl = await benchRedisUrl();
   const prefix = `malted-bench:${suffix}`;
   const scratch = mkdtempSync(join(tmpdir(), 'malted-bench-files-'));
   const uploadTmp = join(scratch, 'uploads');
+  const constants = join(scratch, 'constant');
   mkdirSync(uploadTmp);
+  mkdirSync(constants);
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(scratch, { recursive: true, force: true })];
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   cleanups.unshift(async () => agent.destroy());
@@ -96,15 +112,18 @@ async function main(): Promise<void> {
     cleanups.unshift(() => database.dropAndStop(), () => dropRedisKeys(redisUrl, prefix));
     const store = await openBenchStorage(STORAGE, database.uri, scratch);
     cleanups.unshift(() => store.stop());
-    const app = await startChildServer(join(__dirname, '..', 'common', 'app-server.ts'), {
+    const app = await startChildServer(join(__dirname, 'app-server.ts'), {
       ...benchAppEnvironment(database, redisUrl, prefix),
+      // All-in-one, so that thumbnails are made while the benchmark runs.
+      MALTED_MODE: 'all',
       UPLOAD_TMP_DIR: uploadTmp,
+      BENCH_CONSTANT_DIR: constants,
       ...store.env,
     });
     cleanups.unshift(() => app.stop());
     say(
       `Malted files benchmark on ${database.label}, storage ${store.label}; ` +
-        `${cpus().length} CPUs, ${CONCURRENCY} concurrent clients, ${SECONDS}s per scenario`,
+        `${cpus().length} CPUs, ${CONCURRENCY} concurrent clients, ${SECONDS}s per scenario; GETs loaded by wrk`,
     );
     const images = await generateImages();
     const stamp = (n: number) => stampedJpeg(images[n % images.length], `malted-bench ${suffix} ${n}`);
@@ -122,58 +141,96 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const record = (row: Row) => {
       rows.push(row);
-      say(`  ${row.name}: ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit}`);
+      say(`  ${row.name}: ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit}, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms`);
       return row;
     };
     let storedBytes = 0;
-    const write = async (name: string, operation: (n: number) => Promise<{ status: number; bytes: number }>, baseline?: Row) => {
-      let offset = 0;
-      const once = async (seconds: number) => {
-        let bytes = 0;
-        const result = await measure(CONCURRENCY, seconds, async (n) => {
-          const done = await operation(offset + n);
-          if (done.status >= 200 && done.status < 300) bytes += done.bytes;
-          return done.status;
-        });
-        offset += result.ok.length + Object.values(result.failed).reduce((a, b) => a + b, 0);
-        storedBytes += bytes;
-        return { result, bytes };
-      };
-      await once(WARM_UP_SECONDS);
-      const { result, bytes } = await once(SECONDS);
-      return record({ name, result, rate: bytes / MB / result.seconds, unit: 'MB/s', baseline });
+    let uploads = 0;
+    const uploadOnce = async () => {
+      const n = uploads++;
+      const image = stamp(n);
+      const status = (await upload(image, `photo-${n}.jpg`)).status;
+      if (status === 201) storedBytes += image.length;
+      return status;
+    };
+    const write = async (name: string, operation: () => Promise<number>, bytesOf: () => number, baselines: Row[] = []) => {
+      await measure(CONCURRENCY, WARM_UP_SECONDS, operation);
+      const before = bytesOf();
+      const result = await measure(CONCURRENCY, SECONDS, operation);
+      const failed = Object.values(result.failed).reduce((a, b) => a + b, 0);
+      return record({
+        name,
+        rate: (bytesOf() - before) / MB / result.seconds,
+        unit: 'MB/s',
+        done: result.ok.length,
+        failed,
+        p50: percentile(result.ok, 50),
+        p99: percentile(result.ok, 99),
+        baselines,
+      });
     };
 
-    // The hot files, and a bare server for each that sends the same bytes with the same headers.
+    // The hot objects; for each, a bare server and a constant Nest route with the same bytes and headers.
     const thumbnailSized = await photoLikeJpeg(0, 128, 200, 150);
-    const hot: { label: string; path: string; bare: ChildServer; floor?: Row }[] = [];
-    for (const [label, image] of [
-      [`${(images[0].length / MB).toFixed(1)} MB JPEG`, stampedJpeg(images[0], `malted-bench ${suffix} hot`)],
-      [`${(thumbnailSized.length / 1000).toFixed(0)} kB JPEG`, thumbnailSized],
-    ] as const) {
+    const big = stampedJpeg(images[0], `malted-bench ${suffix} hot`);
+    interface Hot {
+      label: string;
+      path: string;
+      bare: ChildServer;
+      constant: string;
+      floor?: Row;
+      ceiling?: Row;
+    }
+    const hot: Hot[] = [];
+    const keyOf = async (image: Buffer) => {
       const uploaded = await upload(image, 'hot.jpg');
       if (uploaded.status !== 201) throw new Error(`uploading a hot file failed: ${uploaded.status} ${uploaded.body}`);
-      const path = `/api/v1/files/${(JSON.parse(uploaded.body.toString()) as { key: string }).key}/raw`;
-      const sample = await send(agent, app.origin + path, 'GET', {});
-      if (sample.status !== 200 || !sample.body.equals(image)) throw new Error(`GET ${path} answered ${sample.status}`);
-      const headers = Object.fromEntries(
-        Object.entries(sample.headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'transfer-encoding'].includes(name)),
-      );
-      const bodyFile = join(scratch, `hot-${hot.length}`);
-      writeFileSync(bodyFile, sample.body);
-      const bare = await startChildServer(join(__dirname, 'bare-server.ts'), { BENCH_BARE_BODY: bodyFile, BENCH_BARE_HEADERS: JSON.stringify(headers) });
-      cleanups.unshift(() => bare.stop());
-      hot.push({ label, path, bare });
-    }
-    const get = async (origin: string, path: string, name: string, baseline?: Row) => {
-      await load(origin, [path], CONCURRENCY, WARM_UP_SECONDS);
-      const result = await load(origin, [path], CONCURRENCY, SECONDS);
-      return record({ name, result, rate: result.ok.length / result.seconds, unit: 'answers/s', baseline });
+      return (JSON.parse(uploaded.body.toString()) as { key: string }).key;
     };
+    const bigKey = await keyOf(big);
+    const smallKey = await keyOf(thumbnailSized);
+    const fetchOk = async (path: string) => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const answer = await send(agent, app.origin + path, 'GET', {});
+        if (answer.status === 200) return answer;
+        if (answer.status !== 202) throw new Error(`GET ${path} answered ${answer.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 200)); // a thumbnail still being made
+      }
+      throw new Error(`GET ${path} never answered 200`);
+    };
+    for (const [label, path, expected] of [
+      [`${(big.length / MB).toFixed(1)} MB JPEG`, `/api/v1/files/${bigKey}/raw`, big],
+      [`${(thumbnailSized.length / 1000).toFixed(0)} kB JPEG`, `/api/v1/files/${smallKey}/raw`, thumbnailSized],
+      ['thumbnail (WebP)', `/api/v1/files/${bigKey}/thumbnail`, undefined],
+    ] as const) {
+      const sample = await fetchOk(path);
+      if (expected && !sample.body.equals(expected)) throw new Error(`GET ${path} answered other bytes`);
+      const headers = Object.fromEntries(
+        Object.entries(sample.headers).filter(([name]) => !VOLATILE.includes(name)) as [string, string][],
+      );
+      const name = `hot-${hot.length}`;
+      writeFileSync(join(constants, name), sample.body);
+      writeFileSync(join(constants, `${name}.json`), JSON.stringify(headers));
+      const bare = await startChildServer(join(__dirname, 'bare-server.ts'), { BENCH_BARE_BODY: join(constants, name), BENCH_BARE_HEADERS: JSON.stringify(headers) });
+      cleanups.unshift(() => bare.stop());
+      hot.push({ label: `${label}, ${(sample.body.length / 1000).toFixed(0)} kB`, path, bare, constant: `/api/v1/bench/constant/${name}` });
+    }
+    const get = async (url: string, name: string, baselines: Row[] = []) => {
+      await wrk(url, CONCURRENCY, WARM_UP_SECONDS);
+      const result = await wrk(url, CONCURRENCY, SECONDS);
+      return record({ name, rate: result.rate, unit: 'answers/s', done: result.done, failed: result.failed, p50: result.p50, p99: result.p99, baselines });
+    };
+    const firstRound: Record<string, Row> = {};
     const getHotFiles = async (when: string) => {
       for (const file of hot) {
-        file.floor ??= await get(file.bare.origin, file.path, `bare node:http, ${file.label} from memory`);
-        await get(app.origin, file.path, `GET /api/v1/files/:key/raw, ${file.label}, ${when}`, file.floor);
+        file.floor ??= await get(file.bare.origin + file.path, `bare node:http, ${file.label} from memory`);
+        file.ceiling ??= await get(app.origin + file.constant, `constant Nest route, ${file.label}`, [file.floor]);
+        const earlier = firstRound[file.path];
+        const row = await get(app.origin + file.path, `GET ${file.path.replace(/files\/[^/]+/, 'files/:key')}, ${file.label}, ${when}`, [
+          file.ceiling,
+          ...(earlier ? [earlier] : []),
+        ]);
+        firstRound[file.path] ??= row;
       }
     };
 
@@ -181,36 +238,40 @@ async function main(): Promise<void> {
     await getHotFiles('store nearly empty');
 
     // (a) The raw writes go first, so that the uploads do not find the store emptier than the baseline did.
-    const rawWrite = await write(`raw ${store.driver.constructor.name}.write, ${CONCURRENCY} writers`, async (n) => {
-      const bytes = stamp(1_000_000 + n);
-      const status = await store.driver.write(`bench-raw-${n}`, Readable.from([bytes]), { contentType: 'image/jpeg' }).then(
-        () => 200,
-        () => 500,
-      );
-      return { status, bytes: bytes.length };
-    });
-    await write(
-      `POST /api/v1/files, ${CONCURRENCY} clients`,
-      async (n) => {
-        const image = stamp(n);
-        return { status: (await upload(image, `photo-${n}.jpg`)).status, bytes: image.length };
+    let rawBytes = 0;
+    let rawWrites = 0;
+    const rawWrite = await write(
+      `raw ${store.driver.constructor.name}.write, ${CONCURRENCY} writers`,
+      async () => {
+        const n = rawWrites++;
+        const bytes = stamp(1_000_000 + n);
+        return store.driver.write(`bench-raw-${n}`, Readable.from([bytes]), { contentType: 'image/jpeg' }).then(
+          () => {
+            rawBytes += bytes.length;
+            return 200;
+          },
+          () => 500,
+        );
       },
-      rawWrite,
+      () => rawBytes,
     );
+    await write(`POST /api/v1/files, ${CONCURRENCY} clients`, uploadOnce, () => storedBytes, [rawWrite]);
 
-    // (b) again, with everything (a) wrote in the store.
+    // (c) Grow the store through the API, then (b) again.
+    const filling = Date.now();
+    while (storedBytes < FILL_BYTES) await measure(CONCURRENCY, 5, uploadOnce);
+    say(`  store grown to ${(storedBytes / MB).toFixed(0)} MB of uploads in ${((Date.now() - filling) / 1000).toFixed(0)}s`);
     await getHotFiles(`${(storedBytes / MB).toFixed(0)} MB stored`);
 
     const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
     say('');
-    say('| scenario | rate | done | failed | p50 ms | p99 ms | rate vs baseline |');
-    say('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    say('| scenario | rate | done | failed | p50 ms | p99 ms | rate vs baselines |');
+    say('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const row of rows) {
-      const failed = Object.entries(row.result.failed).map(([status, n]) => `${n}×${status}`).join(', ');
+      const ratios = row.baselines.map((baseline) => `${((row.rate / baseline.rate) * 100).toFixed(0)}% of ${baseline.name}`).join('; ');
       say(
-        `| ${row.name} | ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit} | ${row.result.ok.length} | ${failed || 0} | ` +
-          `${ms(percentile(row.result.ok, 50))} | ${ms(percentile(row.result.ok, 99))} | ` +
-          `${row.baseline ? `${((row.rate / row.baseline.rate) * 100).toFixed(1)}% of ${row.baseline.name}` : ''} |`,
+        `| ${row.name} | ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit} | ${row.done} | ${row.failed} | ` +
+          `${ms(row.p50)} | ${ms(row.p99)} | ${ratios} |`,
       );
     }
   } finally {
