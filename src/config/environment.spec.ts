@@ -99,4 +99,13 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ FILE_SERVING: 'redirect' })).toThrow(/FILE_SERVING=redirect needs STORAGE_DRIVER=s3/);
     expect(() => validateEnvironment({ FILE_SERVING: 'teleport' })).toThrow(/FILE_SERVING/);
   });
+
+  it('serves through nginx only from a store nginx can read', () => {
+    expect(() => validateEnvironment({ FILE_SERVING: 'accel', STORAGE_DRIVER: 'gridfs' })).toThrow(/FILE_SERVING=accel needs STORAGE_DRIVER=local or s3/);
+    expect(validateEnvironment({ FILE_SERVING: 'accel', STORAGE_DRIVER: 'local' })).toMatchObject({
+      FILE_ACCEL_PREFIX: '/_storage',
+      FILE_ACCEL_S3_PREFIX: '/_s3',
+    });
+    expect(() => validateEnvironment({ FILE_ACCEL_S3_PREFIX: 's3' })).toThrow(/FILE_ACCEL_S3_PREFIX must be a path/);
+  });
 });

@@ -225,9 +225,16 @@ export class Environment {
   @IsIn(FILE_SERVING_MODES)
   FILE_SERVING: FileServingMode = 'stream';
 
-  /** The internal nginx location FILE_SERVING=accel redirects to; the storage key is appended. */
+  /** The internal nginx location FILE_SERVING=accel redirects to with STORAGE_DRIVER=local; the storage key is appended. */
   @Matches(/^\/[A-Za-z0-9_/-]*$/, { message: 'FILE_ACCEL_PREFIX must be a path such as /_storage' })
   FILE_ACCEL_PREFIX = '/_storage';
+
+  /**
+   * The internal nginx location FILE_SERVING=accel redirects to with STORAGE_DRIVER=s3; the path and query of a
+   * presigned GET URL are appended, and nginx proxies that to the S3 server (deploy/nginx/malted.conf.template).
+   */
+  @Matches(/^\/[A-Za-z0-9_/-]*$/, { message: 'FILE_ACCEL_S3_PREFIX must be a path such as /_s3' })
+  FILE_ACCEL_S3_PREFIX = '/_s3';
 
   /** Lifetime of the presigned URLs FILE_SERVING=redirect sends. */
   @Transform(toInteger)
@@ -305,6 +312,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     for (const key of REQUIRED_FOR_S3) {
       if (env[key] === undefined) problems.push(`${key} is required when STORAGE_DRIVER=s3`);
     }
+  }
+  if (env.FILE_SERVING === 'accel' && env.STORAGE_DRIVER === 'gridfs') {
+    problems.push('FILE_SERVING=accel needs STORAGE_DRIVER=local or s3 (nginx cannot read GridFS)');
   }
   if (env.FILE_SERVING === 'redirect' && env.STORAGE_DRIVER !== 's3') {
     problems.push('FILE_SERVING=redirect needs STORAGE_DRIVER=s3 (only S3 can serve presigned URLs)');

@@ -5,7 +5,14 @@ import { NotFoundError } from '../common/errors/domain-errors';
 import type { FileServingMode, ResolvedEnvironment } from '../config/environment';
 import type { FileWithSource } from './files.service';
 import { type VariantSet, VariantsStatus } from './schemas/variant-set.schema';
-import { planResponse, sendObject, type ServableObject } from './serving/send-object';
+import {
+  planResponse,
+  RangeNotSatisfiableError,
+  RAW_CACHE_CONTROL,
+  RAW_CONTENT_SECURITY_POLICY,
+  sendObject,
+  type ServableObject,
+} from './serving/send-object';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
 
 const EXTENSIONS: Record<string, string> = {
@@ -16,6 +23,12 @@ const EXTENSIONS: Record<string, string> = {
   'image/avif': 'avif',
 };
 
+/**
+ * Lifetime of the presigned URL inside an S3 X-Accel-Redirect. nginx uses it at once; the margin is for an app
+ * and an S3 server whose clocks disagree.
+ */
+const ACCEL_URL_SECONDS = 300;
+
 /** Seconds a client should wait before asking again for a thumbnail that is still being made. */
 export const THUMBNAIL_RETRY_AFTER_SECONDS = 2;
 
@@ -24,6 +37,7 @@ export const THUMBNAIL_RETRY_AFTER_SECONDS = 2;
 export class FileServingService {
   private readonly mode: FileServingMode;
   private readonly accelPrefix: string;
+  private readonly accelS3Prefix: string;
   private readonly redirectTtl: number;
 
   constructor(
@@ -32,6 +46,7 @@ export class FileServingService {
   ) {
     this.mode = config.get('FILE_SERVING', { infer: true });
     this.accelPrefix = config.get('FILE_ACCEL_PREFIX', { infer: true });
+    this.accelS3Prefix = config.get('FILE_ACCEL_S3_PREFIX', { infer: true });
     this.redirectTtl = config.get('FILE_REDIRECT_TTL_SECONDS', { infer: true });
   }
 
@@ -70,19 +85,11 @@ export class FileServingService {
   ): Promise<void> {
     const object: ServableObject = { ...stored, open: (range) => this.storage.read(stored.storageKey, range) };
     if (this.mode === 'stream') return sendObject(req, res, object);
+    if (this.mode === 'accel') return this.sendAccel(req, res, object, stored.storageKey);
 
     res.setHeader('ETag', object.etag);
     if (planResponse(req, object).status === 304) {
       res.status(304).end();
-      return;
-    }
-    if (this.mode === 'accel') {
-      // nginx serves the bytes from its internal location (ranges included) with these headers.
-      res.setHeader('Content-Type', object.contentType);
-      res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-      res.setHeader('Content-Disposition', `inline; filename="${object.filename}"`);
-      res.setHeader('X-Accel-Redirect', `${this.accelPrefix}/${stored.storageKey}`);
-      res.status(200).end();
       return;
     }
     const url = await this.storage.presignedGetUrl!(stored.storageKey, {
@@ -92,5 +99,48 @@ export class FileServingService {
     });
     res.setHeader('Cache-Control', `private, max-age=${Math.max(0, this.redirectTtl - 30)}`);
     res.redirect(302, url);
+  }
+
+  /**
+   * Hands the bytes to nginx (deploy/nginx/malted.conf.template) with X-Accel-Redirect and the headers it
+   * passes on. Whatever needs no bytes (HEAD, 304, 416) the app answers itself, exactly as when it streams.
+   * With the local driver nginx cuts the client's Range itself (checking If-Range against this ETag); with S3
+   * the app names the range nginx asks S3 for, since S3 would check the client's If-Range against its own ETag.
+   */
+  private async sendAccel(req: Request, res: Response, object: ServableObject, storageKey: string): Promise<void> {
+    const plan = planUnlessUnsatisfiable(req, object);
+    if (req.method === 'HEAD' || !plan || plan.status === 304) return sendObject(req, res, object);
+
+    const disposition = `inline; filename="${object.filename}"`;
+    res.setHeader('ETag', object.etag);
+    res.setHeader('Cache-Control', RAW_CACHE_CONTROL);
+    res.setHeader('Content-Type', object.contentType);
+    res.setHeader('Content-Disposition', disposition);
+    res.setHeader('Content-Security-Policy', RAW_CONTENT_SECURITY_POLICY);
+    if (this.storage.kind === 's3') {
+      const url = new URL(
+        await this.storage.presignedGetUrl!(storageKey, {
+          expiresInSeconds: ACCEL_URL_SECONDS,
+          contentType: object.contentType,
+          contentDisposition: disposition,
+        }),
+      );
+      res.setHeader('X-Accel-Redirect', `${this.accelS3Prefix}${url.pathname}${url.search}`);
+      res.setHeader('X-Malted-Accel-Host', url.host); // the Host the URL is signed for
+      if (plan.range) res.setHeader('X-Malted-Accel-Range', `bytes=${plan.range.start}-${plan.range.end}`);
+    } else {
+      res.setHeader('X-Accel-Redirect', `${this.accelPrefix}/${storageKey}`);
+    }
+    res.status(200).end();
+  }
+}
+
+/** The response plan, or null when the Range cannot be satisfied (sendObject answers that 416). */
+function planUnlessUnsatisfiable(req: Request, object: ServableObject): ReturnType<typeof planResponse> | null {
+  try {
+    return planResponse(req, object);
+  } catch (error) {
+    if (error instanceof RangeNotSatisfiableError) return null;
+    throw error;
   }
 }

@@ -1,11 +1,14 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import mongoose from 'mongoose';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GRIDFS_BUCKET_NAME } from '../../src/files/storage/gridfs.storage';
 import { S3_TEST_CREDENTIALS, startS3TestServer } from './s3-test-server';
 import { mongoUriFor } from './test-app';
 
-export type StorageBackendKind = 'gridfs' | 's3';
+export type StorageBackendKind = 'gridfs' | 'local' | 's3';
 
 /** A real store for the app's files, seen from outside the app. */
 export interface StorageBackend {
@@ -29,6 +32,17 @@ async function gridfsBackend(database: string): Promise<StorageBackend> {
     env: { STORAGE_DRIVER: 'gridfs' },
     footprint: async () => (await count('files')) + (await count('chunks')),
     stop: () => connection.close(),
+  };
+}
+
+/** A temporary directory of the local driver; its temporary files (dot files) count too. */
+function localBackend(): StorageBackend {
+  const directory = mkdtempSync(join(tmpdir(), 'malted-local-files-'));
+  return {
+    kind: 'local',
+    env: { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: directory },
+    footprint: async () => readdirSync(directory).length,
+    stop: async () => rmSync(directory, { recursive: true, force: true }),
   };
 }
 
@@ -67,5 +81,6 @@ async function s3Backend(): Promise<StorageBackend> {
 }
 
 export function startStorageBackend(kind: StorageBackendKind, database: string): Promise<StorageBackend> {
-  return kind === 'gridfs' ? gridfsBackend(database) : s3Backend();
+  if (kind === 'gridfs') return gridfsBackend(database);
+  return kind === 'local' ? Promise.resolve(localBackend()) : s3Backend();
 }

@@ -16,6 +16,10 @@ export interface ServableObject {
   open(range?: ByteRange): Promise<Readable>;
 }
 
+/** Sent with every raw file and thumbnail, whoever sends the bytes (the app or nginx). */
+export const RAW_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+export const RAW_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; sandbox";
+
 export class RangeNotSatisfiableError extends DomainError {
   readonly status = 416;
 }
@@ -72,7 +76,7 @@ export async function sendObject(req: Request, res: Response, object: ServableOb
     if (error instanceof RangeNotSatisfiableError) res.setHeader('Content-Range', `bytes */${object.size}`);
     throw error;
   }
-  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  res.setHeader('Cache-Control', RAW_CACHE_CONTROL);
   if (plan.status === 304) {
     res.status(304).end();
     return;
@@ -80,7 +84,7 @@ export async function sendObject(req: Request, res: Response, object: ServableOb
   res.setHeader('Content-Type', object.contentType);
   // Never "attachment" tricks or user-chosen names; the sandbox CSP neuters anything a browser might render.
   res.setHeader('Content-Disposition', `inline; filename="${object.filename}"`);
-  res.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; sandbox");
+  res.setHeader('Content-Security-Policy', RAW_CONTENT_SECURITY_POLICY);
   const { range } = plan;
   if (range) {
     res.status(206);

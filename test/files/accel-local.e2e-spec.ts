@@ -1,0 +1,3 @@
+import { describeAccelSuite } from './accel-suite';
+
+describeAccelSuite('local', __filename);

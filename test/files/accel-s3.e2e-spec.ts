@@ -1,0 +1,3 @@
+import { describeAccelSuite } from './accel-suite';
+
+describeAccelSuite('s3', __filename);
