@@ -1,5 +1,8 @@
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { png, randomColor } from '../harness/images';
 import { S3_TEST_CREDENTIALS, startS3TestServer, type RunningS3TestServer } from '../harness/s3-test-server';
 import { eventually } from '../harness/servers';
@@ -8,13 +11,20 @@ import { TestContext } from '../harness/test-app';
 describe('file serving modes', () => {
   const ctx = new TestContext(__filename);
   let s3: RunningS3TestServer | undefined;
+  let local: string | undefined;
   afterAll(async () => {
     await ctx.close();
     await s3?.stop();
+    if (local) rmSync(local, { recursive: true, force: true });
   });
 
   it('accel: hands the bytes to nginx with X-Accel-Redirect, still answering 304 itself', async () => {
-    const app = await ctx.startApp({ FILE_SERVING: 'accel', FILE_ACCEL_PREFIX: '/_protected' });
+    const app = await ctx.startApp({
+      FILE_SERVING: 'accel',
+      FILE_ACCEL_PREFIX: '/_protected',
+      STORAGE_DRIVER: 'local',
+      STORAGE_LOCAL_DIR: (local = mkdtempSync(join(tmpdir(), 'malted-serving-modes-'))),
+    });
     const user = await ctx.newUser(app);
     const uploaded = await ctx.http(app).post('/api/v1/files').set('Authorization', user.auth).attach('file', await png(5, 5, randomColor()), 'a.png').expect(201);
     const res = await ctx.http(app).get(`/api/v1/files/${uploaded.body.key}/raw`).expect(200);
