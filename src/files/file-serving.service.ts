@@ -13,6 +13,7 @@ import {
   sendObject,
   type ServableObject,
 } from './serving/send-object';
+import { PresignedUrlCache } from './serving/presigned-url-cache';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
 
 const EXTENSIONS: Record<string, string> = {
@@ -24,10 +25,11 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /**
- * Lifetime of the presigned URL inside an S3 X-Accel-Redirect. nginx uses it at once; the margin is for an app
- * and an S3 server whose clocks disagree.
+ * Lifetime of the presigned URLs inside S3 X-Accel-Redirects, each handed out for its first 4 minutes. nginx
+ * follows one at once; the last minute is the margin for an app and an S3 server whose clocks disagree.
  */
 const ACCEL_URL_SECONDS = 300;
+const ACCEL_URL_REUSE_MS = 240_000;
 
 /** Seconds a client should wait before asking again for a thumbnail that is still being made. */
 export const THUMBNAIL_RETRY_AFTER_SECONDS = 2;
@@ -38,6 +40,7 @@ export class FileServingService {
   private readonly mode: FileServingMode;
   private readonly accelPrefix: string;
   private readonly accelS3Prefix: string;
+  private readonly accelUrls = new PresignedUrlCache(ACCEL_URL_REUSE_MS);
   private readonly redirectTtl: number;
 
   constructor(
@@ -118,13 +121,14 @@ export class FileServingService {
     res.setHeader('Content-Disposition', disposition);
     res.setHeader('Content-Security-Policy', RAW_CONTENT_SECURITY_POLICY);
     if (this.storage.kind === 's3') {
-      const url = new URL(
-        await this.storage.presignedGetUrl!(storageKey, {
+      const signed = await this.accelUrls.get(`${storageKey}\n${object.contentType}\n${disposition}`, () =>
+        this.storage.presignedGetUrl!(storageKey, {
           expiresInSeconds: ACCEL_URL_SECONDS,
           contentType: object.contentType,
           contentDisposition: disposition,
         }),
       );
+      const url = new URL(signed);
       res.setHeader('X-Accel-Redirect', `${this.accelS3Prefix}${url.pathname}${url.search}`);
       res.setHeader('X-Malted-Accel-Host', url.host); // the Host the URL is signed for
       if (plan.range) res.setHeader('X-Malted-Accel-Range', `bytes=${plan.range.start}-${plan.range.end}`);
