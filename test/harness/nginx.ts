@@ -19,12 +19,18 @@ export interface NginxOptions {
   port?: number;
   /** nginx worker processes (1). */
   workers?: number;
+  /** Log every request to access.log in its folder (true); benchmarks turn it off. */
+  accessLog?: boolean;
+  /** Also serve this directory as plain static files on another free port (staticUrl), for comparisons. */
+  staticRoot?: string;
 }
 
 export interface RunningNginx {
   port: number;
   /** http://127.0.0.1:<port> */
   url: string;
+  /** http://127.0.0.1:<port> of options.staticRoot, when given. */
+  staticUrl?: string;
   /** The filled-in template, as nginx read it. */
   config: string;
   /** What nginx wrote to its error log so far. */
@@ -75,6 +81,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const binary = nginxBinary();
   if (!binary) throw new Error('nginx is not installed (Debian: apt-get install nginx; .ci/run installs it)');
   const port = options.port ?? (await freePort());
+  const staticPort = options.staticRoot ? await freePort() : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'malted-nginx-'));
   const s3 = options.s3Endpoint ? new URL(options.s3Endpoint) : undefined;
   const s3Port = s3 && (s3.port || (s3.protocol === 'https:' ? '443' : '80'));
@@ -98,7 +105,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       `error_log ${join(dir, 'error.log')} info;`,
       'events { worker_connections 1024; }',
       'http {',
-      `  access_log ${join(dir, 'access.log')};`,
+      options.accessLog === false ? '  access_log off;' : `  access_log ${join(dir, 'access.log')};`,
       `  client_body_temp_path ${join(dir, 'body')};`,
       `  proxy_temp_path ${join(dir, 'proxy')};`,
       `  fastcgi_temp_path ${join(dir, 'fastcgi')};`,
@@ -106,6 +113,7 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       `  scgi_temp_path ${join(dir, 'scgi')};`,
       '  default_type application/octet-stream;',
       `  include ${join(dir, 'malted.conf')};`,
+      ...(staticPort ? [`  server { listen 127.0.0.1:${staticPort}; root ${resolve(options.staticRoot!)}; }`] : []),
       '}',
       '',
     ].join('\n'),
@@ -137,10 +145,17 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     }
     rmSync(dir, { recursive: true, force: true });
   };
-  if (!(await waitForPort(port, 10_000, exited))) {
+  if (!(await waitForPort(port, 10_000, exited)) || (staticPort && !(await waitForPort(staticPort, 10_000, exited)))) {
     const log = `${stderr}${errorLog()}`;
     await stop();
     throw new Error(`nginx did not start on port ${port}:\n${log}`);
   }
-  return { port, url: `http://127.0.0.1:${port}`, config, errorLog, stop };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    staticUrl: staticPort ? `http://127.0.0.1:${staticPort}` : undefined,
+    config,
+    errorLog,
+    stop,
+  };
 }
