@@ -1,7 +1,11 @@
+import { getModelToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Model } from 'mongoose';
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
+import type { SourceFile } from '../../src/files/schemas/source-file.schema';
+import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { listeningPort } from '../harness/aborted-upload';
 import { startNginx, type RunningNginx } from '../harness/nginx';
 import { eventually } from '../harness/servers';
@@ -240,6 +244,20 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
     expect(gone.status).toBe(404);
     expect(JSON.parse(gone.body.toString())).toMatchObject({ statusCode: 404 });
     expect((await get(`/api/v1/files/${post.key}/thumbnail`)).status).toBe(404);
+  });
+
+  it('answers its own 404 when the bytes left the store meanwhile, naming nothing of the store', async () => {
+    const vanishing = await noisyPng(21, 21);
+    const post = await upload(bob, vanishing);
+    expect((await get(`/api/v1/files/${post.key}/raw`)).status).toBe(200);
+    const source = await api.get<Model<SourceFile>>(getModelToken('SourceFile')).findOne({ sha256: sha256(vanishing) }).lean();
+    await api.get<StorageDriver>(STORAGE_DRIVER).delete(source!.storageKey);
+    const res = await get(`/api/v1/files/${post.key}/raw`);
+    expect(res.status).toBe(404);
+    const text = res.body.toString();
+    expect(text).not.toContain(source!.storageKey);
+    expect(text).not.toMatch(/NoSuchKey|<Error>|malted-/);
+    expect(Object.keys(res.headers).filter((name) => name.startsWith('x-amz'))).toEqual([]);
   });
 
   it('lets the app, not nginx, refuse an upload over UPLOAD_MAX_BYTES', async () => {
