@@ -7,7 +7,9 @@
  *     the same headers from memory (the floor of any Node server), and a constant route answering the same bytes
  *     through the same Nest app, middleware, guards and pipes (the framework's ceiling); once while the store holds
  *     little else, and again after (c);
- * (c) the store grown by BENCH_FILL_MB more (default 2000) through the API.
+ * (c) the store grown by BENCH_FILL_MB more (default 2000) through the API;
+ * (d) with the local or S3 driver, the same GETs through nginx in front of a second app process with
+ *     FILE_SERVING=accel (deploy/nginx/malted.conf.template), next to nginx serving the same bytes statically.
  * GETs are loaded by wrk (one thread, a separate C process), uploads by this process. Everything listens on
  * 127.0.0.1 and is dropped afterwards. Not part of npm test or CI.
  *
@@ -26,6 +28,7 @@ import { benchAppEnvironment } from '../common/bench-app';
 import { startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { measure, percentile } from '../common/load';
+import { startBenchNginx } from '../common/nginx';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { wrk, wrkIsAvailable } from '../common/wrk';
 import { photoLikeJpeg, stampedJpeg } from './images';
@@ -121,6 +124,27 @@ async function main(): Promise<void> {
       ...store.env,
     });
     cleanups.unshift(() => app.stop());
+    // (d) nginx in front of an accel-mode twin of the app (same database, Redis and store).
+    const nginx =
+      STORAGE === 'gridfs'
+        ? undefined
+        : await (async () => {
+            const twin = await startChildServer(join(__dirname, 'app-server.ts'), {
+              ...benchAppEnvironment(database, redisUrl, prefix),
+              UPLOAD_TMP_DIR: uploadTmp,
+              FILE_SERVING: 'accel',
+              ...store.env,
+            });
+            cleanups.unshift(() => twin.stop());
+            const running = await startBenchNginx({
+              app: new URL(twin.origin).host,
+              storageLocalDir: store.env.STORAGE_LOCAL_DIR,
+              s3Endpoint: store.env.S3_ENDPOINT,
+              staticRoot: constants,
+            });
+            cleanups.unshift(() => running.stop());
+            return running;
+          })();
     say(
       `Malted files benchmark on ${database.label}, storage ${store.label}; ` +
         `${cpus().length} CPUs, ${CONCURRENCY} concurrent clients, ${SECONDS}s per scenario; GETs loaded by wrk`,
@@ -178,8 +202,11 @@ async function main(): Promise<void> {
       path: string;
       bare: ChildServer;
       constant: string;
+      /** Its bytes' file name in the constants folder, which nginx also serves statically. */
+      file: string;
       floor?: Row;
       ceiling?: Row;
+      nginxStatic?: Row;
     }
     const hot: Hot[] = [];
     const keyOf = async (image: Buffer) => {
@@ -213,7 +240,7 @@ async function main(): Promise<void> {
       writeFileSync(join(constants, `${name}.json`), JSON.stringify(headers));
       const bare = await startChildServer(join(__dirname, 'bare-server.ts'), { BENCH_BARE_BODY: join(constants, name), BENCH_BARE_HEADERS: JSON.stringify(headers) });
       cleanups.unshift(() => bare.stop());
-      hot.push({ label: `${label}, ${(sample.body.length / 1000).toFixed(0)} kB`, path, bare, constant: `/api/v1/bench/constant/${name}` });
+      hot.push({ label: `${label}, ${(sample.body.length / 1000).toFixed(0)} kB`, path, bare, constant: `/api/v1/bench/constant/${name}`, file: name });
     }
     const get = async (url: string, name: string, baselines: Row[] = []) => {
       await wrk(url, CONCURRENCY, WARM_UP_SECONDS);
@@ -231,6 +258,15 @@ async function main(): Promise<void> {
           ...(earlier ? [earlier] : []),
         ]);
         firstRound[file.path] ??= row;
+        if (!nginx) continue;
+        file.nginxStatic ??= await get(`${nginx.staticUrl}/${file.file}`, `nginx static, ${file.label}`);
+        const accelPath = `accel:${file.path}`;
+        const accelEarlier = firstRound[accelPath];
+        const accel = await get(nginx.url + file.path, `nginx + FILE_SERVING=accel, ${file.label}, ${when}`, [
+          file.nginxStatic,
+          ...(accelEarlier ? [accelEarlier] : []),
+        ]);
+        firstRound[accelPath] ??= accel;
       }
     };
 
@@ -268,7 +304,8 @@ async function main(): Promise<void> {
     say('| scenario | rate | done | failed | p50 ms | p99 ms | rate vs baselines |');
     say('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const row of rows) {
-      const ratios = row.baselines.map((baseline) => `${((row.rate / baseline.rate) * 100).toFixed(0)}% of ${baseline.name}`).join('; ');
+      const percent = (ratio: number) => (ratio < 0.1 ? (ratio * 100).toFixed(1) : (ratio * 100).toFixed(0));
+      const ratios = row.baselines.map((baseline) => `${percent(row.rate / baseline.rate)}% of ${baseline.name}`).join('; ');
       say(
         `| ${row.name} | ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit} | ${row.done} | ${row.failed} | ` +
           `${ms(row.p50)} | ${ms(row.p99)} | ${ratios} |`,
