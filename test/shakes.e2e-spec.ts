@@ -1,11 +1,14 @@
 import { getModelToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Model } from 'mongoose';
+import type { SharedFile } from '../src/files/schemas/shared-file.schema';
+import type { SourceFile } from '../src/files/schemas/source-file.schema';
 import type { Follow } from '../src/shakes/schemas/follow.schema';
 import type { Shake } from '../src/shakes/schemas/shake.schema';
 import { ShakesService } from '../src/shakes/shakes.service';
 import { makeAdmin } from './harness/admins';
-import { settleSocialJobs } from './harness/jobs';
+import { settleQueues, settleSocialJobs } from './harness/jobs';
+import { type Uploaded, uploadAs, walkKeys } from './harness/posts';
 import { TestContext, type TestUser } from './harness/test-app';
 
 describe('shakes', () => {
@@ -13,11 +16,15 @@ describe('shakes', () => {
   let app: NestExpressApplication;
   let shakes: Model<Shake>;
   let follows: Model<Follow>;
+  let posts: Model<SharedFile>;
+  let sources: Model<SourceFile>;
 
   beforeAll(async () => {
     app = await ctx.startApp();
     shakes = app.get(getModelToken('Shake'));
     follows = app.get(getModelToken('Follow'));
+    posts = app.get(getModelToken('SharedFile'));
+    sources = app.get(getModelToken('SourceFile'));
   });
   afterAll(() => ctx.close());
 
@@ -195,6 +202,46 @@ describe('shakes', () => {
       await createShake(fan, { name }); // the name is free again
       const following = await http().get('/api/v1/me/following').set('Authorization', fan.auth).expect(200);
       expect(following.body.items).toEqual([]);
+    });
+
+    it("deletes a group shake's posts as DELETE /files/:key would: hidden at once, then released and forgotten", async () => {
+      const owner = await ctx.newUser(app);
+      const fan = await ctx.newUser(app);
+      const stranger = await ctx.newUser(app);
+      const { name } = await createShake(owner);
+      const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
+      const post = await uploadAs(app, owner, { shake: name, title: `heron ${word}` });
+      const alone = await uploadAs(app, owner, { shake: name, title: `egret ${word}` }); // bytes nothing else uses
+      await http().put(`/api/v1/shakes/${name}/follow`).set('Authorization', fan.auth).expect(204);
+      const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(201)).body as Uploaded;
+      await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', fan.auth).expect(204);
+      await http().post(`/api/v1/files/${post.key}/comments`).set('Authorization', fan.auth).send({ body: 'nice' }).expect(201);
+      await settleQueues(app);
+      const searched = async (extra: Record<string, string> = {}) =>
+        ((await http().get('/api/v1/search').query({ q: word, ...extra }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
+      expect((await searched()).sort()).toEqual([post.key, alone.key].sort());
+      await http().get(`/api/v1/files/${post.key}`).expect(200); // and cached
+      const stored = await posts.findOne({ key: alone.key }).orFail();
+
+      await http().delete(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).expect(204);
+
+      // Every route on the post agrees at once, whether or not the job has run yet.
+      for (const path of ['', '/raw', '/thumbnail', '/comments']) await http().get(`/api/v1/files/${post.key}${path}`).expect(404);
+      await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', stranger.auth).expect(404);
+      await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', stranger.auth).send({}).expect(404);
+      await http().post(`/api/v1/files/${post.key}/comments`).set('Authorization', stranger.auth).send({ body: 'hi' }).expect(404);
+      await settleQueues(app);
+
+      for (const key of [post.key, alone.key]) {
+        expect(await posts.findOne({ key }).lean()).toMatchObject({ deletedAt: expect.any(Date), sourceReleased: true });
+      }
+      expect(await sources.countDocuments({ _id: stored.sourceId })).toBe(0); // released and purged
+      expect(await searched({ originals: 'false' })).toEqual([copy.key]);
+      await http().get(`/api/v1/files/${copy.key}/raw`).expect(200); // a saved copy lives in its own shake
+      const timeline = await walkKeys(app, '/api/v1/timeline', { auth: fan.auth });
+      expect(timeline).toContain(copy.key);
+      expect(timeline).not.toContain(post.key);
+      expect(await walkKeys(app, '/api/v1/incoming')).not.toEqual(expect.arrayContaining([post.key]));
     });
 
     it('never deletes a user shake, not even for an admin', async () => {

@@ -5,6 +5,7 @@ import { ShakesService } from '../shakes/shakes.service';
 import { UsersService } from '../users/users.service';
 import { FileDto } from './dto/file.dto';
 import { SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
+import { isVisiblePost } from './post-visibility';
 import { SourceFilesService } from './source-files.service';
 
 const hex = (id: Types.ObjectId) => id.toHexString();
@@ -22,7 +23,7 @@ export class FileViews {
     private readonly shakes: ShakesService,
   ) {}
 
-  /** In the given order; a post whose source, owner or shake is gone is left out. */
+  /** In the given order; a post that is not visible (post-visibility.ts) is left out. */
   async many(posts: SharedFileDocument[]): Promise<FileDto[]> {
     if (posts.length === 0) return [];
     // Copies carry the key they were saved from; only those made before savedFromKey existed need a lookup.
@@ -40,9 +41,10 @@ export class FileViews {
       const source = sourceById.get(hex(post.sourceId));
       const username = usernames.get(hex(post.userId));
       const shake = shakeById.get(hex(post.shakeId));
-      if (!source || !username || !shake) return [];
+      const owner = username === undefined ? null : { username };
+      if (!isVisiblePost(post, { source, shake, owner })) return [];
       const savedFrom = post.parentId ? (post.savedFromKey ?? keyById.get(hex(post.parentId)) ?? null) : null;
-      return [FileDto.from(post, source, { username }, shake, savedFrom)];
+      return [FileDto.from(post, source!, owner!, shake!, savedFrom)];
     });
   }
 

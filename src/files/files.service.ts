@@ -15,6 +15,7 @@ import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
+import { UsersService } from '../users/users.service';
 import { Role } from '../common/auth/role';
 import { FileDto } from './dto/file.dto';
 import type { UpdateFileDto } from './dto/update-file.dto';
@@ -31,6 +32,7 @@ import { MultipartImageReceiver } from './upload/multipart-image.receiver';
 import { uploadLimitsFrom } from './upload/upload-limits';
 import { PostCache } from './post-cache.service';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { isVisiblePost, LIVE_POSTS } from './post-visibility';
 
 /** The user already has a live save of that post (the unique saveKey said so). */
 export class AlreadySavedError extends ConflictError {}
@@ -72,6 +74,7 @@ export class FilesService {
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
     private readonly sources: SourceFilesService,
     private readonly shakes: ShakesService,
+    private readonly users: UsersService,
     private readonly entries: ShakeEntriesService,
     private readonly views: FileViews,
     private readonly search: SearchIndexer,
@@ -184,12 +187,17 @@ export class FilesService {
     return dto;
   }
 
-  /** The post and its bytes, if the post exists and is not deleted. */
+  /** The post and its bytes, if the post is visible (post-visibility.ts): every route on one post asks here. */
   async getLive(key: string): Promise<FileWithSource> {
     if (!SHARE_KEY_PATTERN.test(key)) throw new NotFoundError('No such file');
-    const file = await this.files.findOne({ key, deletedAt: null }).exec();
-    const source = file ? await this.sources.findById(file.sourceId) : null;
-    if (!file || !source) throw new NotFoundError('No such file');
+    const file = await this.files.findOne({ key, ...LIVE_POSTS }).exec();
+    if (!file) throw new NotFoundError('No such file');
+    const [source, shake, owner] = await Promise.all([
+      this.sources.findById(file.sourceId),
+      this.shakes.findById(file.shakeId),
+      this.users.findById(file.userId),
+    ]);
+    if (!source || !isVisiblePost(file, { source, shake, owner })) throw new NotFoundError('No such file');
     return { file, source };
   }
 
@@ -211,15 +219,41 @@ export class FilesService {
     return this.describe(key);
   }
 
-  /**
-   * Soft delete: gone from every listing at once (the lists read live posts only, and its shake entry goes now);
-   * the stored bytes go later, in a job, if nothing else uses them, and the post-removed job recounts what it
-   * counted in (its shake's files, the saves of what it was saved from) and removes its entry again if this
-   * request could not. Freeing the saveKey lets the user save the parent again.
-   */
   async remove(user: AuthUser, key: string): Promise<void> {
     const { file } = await this.getLive(key);
     this.assertMayChange(user, file, 'delete');
+    await this.takeDown(file);
+  }
+
+  /**
+   * Deletes every post of a (deleted) shake as remove() deletes one. Idempotent and resumable: it visits the
+   * posts whose reference is not released yet, deleted or not, so a run interrupted after deleting a post but
+   * before queueing its release does that on the next run.
+   */
+  async takeDownPostsOf(shakeId: Types.ObjectId, batchSize = 100): Promise<number> {
+    let takenDown = 0;
+    let after: Types.ObjectId | undefined;
+    for (;;) {
+      const batch = await this.files
+        .find({ shakeId, sourceReleased: false, ...(after ? { _id: { $gt: after } } : {}) })
+        .sort({ _id: 1 })
+        .limit(batchSize)
+        .exec();
+      for (const file of batch) await this.takeDown(file);
+      takenDown += batch.length;
+      if (batch.length < batchSize) return takenDown;
+      after = batch[batch.length - 1]._id;
+    }
+  }
+
+  /**
+   * The one way a post is deleted (DELETE /files/:key, a deleted shake). Soft: gone from every listing at once
+   * (the lists read live posts only, and its shake entry goes now); the stored bytes go later, in a job, if
+   * nothing else uses them, and the post-removed job recounts what it counted in (its shake's files, the saves of
+   * what it was saved from) and removes its entry again if this could not. Freeing the saveKey lets the user save
+   * the parent again. Every step may run again for a post already taken down.
+   */
+  async takeDown(file: SharedFileDocument): Promise<void> {
     await this.files
       .updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date(), saveKey: file._id.toHexString() } })
       .exec();

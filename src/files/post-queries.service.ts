@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
 import { idRange, type Seek } from '../common/pagination/seek';
+import { LIVE_POSTS } from './post-visibility';
 import { SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 
 /** An original for the popular snapshot: enough to score it. */
@@ -29,7 +30,7 @@ export class PostQueries {
   /** The live ones among these posts (NSFW ones left out unless shown), in the order of the ids given. */
   async findLiveInOrder(ids: Types.ObjectId[], showNsfw = true): Promise<SharedFileDocument[]> {
     if (ids.length === 0) return [];
-    const found = await this.files.find({ _id: { $in: ids }, deletedAt: null, ...(showNsfw ? {} : { nsfw: false }) }).exec();
+    const found = await this.files.find({ _id: { $in: ids }, ...LIVE_POSTS, ...(showNsfw ? {} : { nsfw: false }) }).exec();
     const byId = new Map(found.map((post) => [hex(post._id), post]));
     return ids.flatMap((id) => byId.get(hex(id)) ?? []);
   }
@@ -41,7 +42,7 @@ export class PostQueries {
   incoming(seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
     const nsfw = showNsfw ? { $in: [false, true] } : false;
-    return this.files.find({ originalId: null, nsfw, deletedAt: null, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.files.find({ originalId: null, nsfw, ...LIVE_POSTS, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /**
@@ -50,7 +51,7 @@ export class PostQueries {
    * is not a magic file.
    */
   async magic(seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[] | null> {
-    const filter: FilterQuery<SharedFile> = { magicAt: { $ne: null }, deletedAt: null, ...(showNsfw ? {} : { nsfw: false }) };
+    const filter: FilterQuery<SharedFile> = { magicAt: { $ne: null }, ...LIVE_POSTS, ...(showNsfw ? {} : { nsfw: false }) };
     const newer = seek.direction === 'newer';
     if (seek.from) {
       const at = await this.files.findById(seek.from, { magicAt: 1 }).lean().exec();
@@ -69,14 +70,14 @@ export class PostQueries {
   tagged(tag: string, seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
     const nsfw = showNsfw ? {} : { nsfw: false };
-    return this.files.find({ tags: tag, originalId: null, deletedAt: null, ...nsfw, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.files.find({ tags: tag, originalId: null, ...LIVE_POSTS, ...nsfw, ...bound }).sort(sort).limit(seek.limit + 1).exec();
   }
 
   /** Originals made after `since` with at least one like, newest first (the incoming index, bounded by _id). */
   popularCandidates(since: Types.ObjectId, max: number): Promise<PopularCandidate[]> {
     return this.files
       .find(
-        { originalId: null, nsfw: false, deletedAt: null, _id: { $gt: since }, 'counts.likes': { $gt: 0 } },
+        { originalId: null, nsfw: false, ...LIVE_POSTS, _id: { $gt: since }, 'counts.likes': { $gt: 0 } },
         { 'counts.likes': 1, createdAt: 1 },
       )
       .sort({ _id: -1 })

@@ -30,7 +30,7 @@ export const QUEUES = {
       followed: 'followed',
       /** A follow was removed: recount the shake's followers. */
       unfollowed: 'unfollowed',
-      /** A group shake was deleted: remove what pointed at it (its follows and shake entries). */
+      /** A group shake was deleted: delete its posts (as DELETE /files/:key does), remove its follows and entries. */
       shakeDeleted: 'shake-deleted',
       /** Rebuild every shake's and every post's counters from the facts; also the repair tool after an outage. */
       recount: 'recount',

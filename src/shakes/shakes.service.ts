@@ -174,7 +174,10 @@ export class ShakesService {
     return updated;
   }
 
-  /** Deletes a group shake at once; a job then removes what pointed at it (its follows). */
+  /**
+   * Deletes a group shake at once, which hides its posts at once (post-visibility.ts); the shake-deleted job then
+   * deletes them and removes its follows and entries.
+   */
   async deleteGroupShake(actor: Actor, shake: ShakeDocument): Promise<void> {
     this.assertCanEdit(actor, shake);
     if (shake.type !== ShakeType.Group) {

@@ -1,5 +1,6 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
+import { FilesService } from '../files/files.service';
 import { objectIdIn } from '../jobs/job-payload';
 import { type FollowedJob, QUEUES, type RecountResult, type ShakeDeletedJob, type UnfollowedJob } from '../jobs/queues';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -22,6 +23,7 @@ export class SocialProcessor {
     private readonly counters: ShakeCountersService,
     private readonly fileCounters: FileCountersService,
     private readonly entries: ShakeEntriesService,
+    private readonly files: FilesService,
     private readonly notifications: NotificationsService,
   ) {}
 
@@ -50,10 +52,17 @@ export class SocialProcessor {
     return { followerCount: await this.counters.recountFollowersOf(shakeId) };
   }
 
+  /**
+   * A deleted group shake takes its posts with it, as DELETE /files/:key would (in Malted a post is in exactly
+   * one shake, and a post in no shake is gone): saved copies elsewhere stay. Until this has run the posts are
+   * already invisible (their shake is gone, see post-visibility.ts).
+   */
   @Process(QUEUES.social.jobs.shakeDeleted)
-  async shakeDeleted(job: Job<ShakeDeletedJob>): Promise<{ followsRemoved: number; entriesRemoved: number }> {
+  async shakeDeleted(job: Job<ShakeDeletedJob>): Promise<{ followsRemoved: number; postsRemoved: number; entriesRemoved: number }> {
     const shakeId = await objectIdIn(job, job.data.shakeId);
-    return { followsRemoved: await this.follows.removeAllOf(shakeId), entriesRemoved: await this.entries.removeAllOf(shakeId) };
+    const followsRemoved = await this.follows.removeAllOf(shakeId);
+    const postsRemoved = await this.files.takeDownPostsOf(shakeId);
+    return { followsRemoved, postsRemoved, entriesRemoved: await this.entries.removeAllOf(shakeId) };
   }
 
   /** Shakes first (followers, files), then every post (likes, saves, comments, magic). */

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { QUEUES } from '../../src/jobs/queues';
+import { type QueueName, QUEUES } from '../../src/jobs/queues';
 
 /**
  * Waits until the social queue has nothing waiting, running or scheduled for retry, i.e. every job queued so
@@ -22,3 +22,30 @@ export async function settleSocialJobs(app: INestApplication, timeoutMs = 20_000
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Waits until these queues have nothing waiting, running or due for a retry (a repeatable job's next run, always
+ * delayed, does not count), seen twice in a row for all of them: a job in one queue may queue one in another.
+ * Fails on a failed job, with its reason, and on a timeout.
+ */
+export async function settleQueues(app: INestApplication, names: QueueName[] = FOLLOW_UP_QUEUES, timeoutMs = 20_000): Promise<void> {
+  const queues = names.map((name) => app.get<Queue>(getQueueToken(name)));
+  const deadline = Date.now() + timeoutMs;
+  let idlePasses = 0;
+  while (idlePasses < 2) {
+    let idle = true;
+    for (const queue of queues) {
+      const [failed] = await queue.getFailed(0, 0);
+      if (failed) throw new Error(`${queue.name} job ${failed.name} failed: ${failed.failedReason}`);
+      const counts = await queue.getJobCounts();
+      const retrying = (await queue.getDelayed()).filter((job) => !job.opts.repeat).length;
+      if (counts.waiting + counts.active + retrying > 0) idle = false;
+    }
+    idlePasses = idle ? idlePasses + 1 : 0;
+    if (!idle && Date.now() > deadline) throw new Error(`jobs of ${names.join(', ')} did not settle in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The queues whose jobs follow from a request: once they are settled, every consequence of it has happened. */
+export const FOLLOW_UP_QUEUES: QueueName[] = [QUEUES.social.name, QUEUES.files.name, QUEUES.search.name];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
+import { isVisiblePost, LIVE_POSTS } from '../../files/post-visibility';
 import { SharedFile } from '../../files/schemas/shared-file.schema';
 import { SourceFile } from '../../files/schemas/source-file.schema';
 import { Shake, ShakeType } from '../../shakes/schemas/shake.schema';
@@ -68,7 +69,7 @@ export class SearchSources {
     type Id = { _id: Types.ObjectId };
     switch (kind) {
       case 'file':
-        return this.posts.find({ deletedAt: null }, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
+        return this.posts.find(LIVE_POSTS, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
       case 'shake':
         return this.shakes.find({}, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
       case 'user':
@@ -77,14 +78,14 @@ export class SearchSources {
   }
 
   private async buildFile(_id: Types.ObjectId): Promise<SearchDocument | null> {
-    const post = await this.posts.findById(_id).lean<Lean<SharedFile>>().exec();
-    if (!post || post.deletedAt) return null;
+    const post = await this.posts.findOne({ _id, ...LIVE_POSTS }).lean<Lean<SharedFile>>().exec();
+    if (!post) return null;
     const [stored, owner, shake] = await Promise.all([
       this.storedFiles.findById(post.sourceId).lean<Lean<SourceFile>>().exec(),
       this.users.findById(post.userId).lean<Lean<User>>().exec(),
       this.shakes.findById(post.shakeId).lean<Lean<Shake>>().exec(),
     ]);
-    if (!stored || !owner || !shake) return null;
+    if (!stored || !owner || !shake || !isVisiblePost(post, { source: stored, shake, owner })) return null;
     const tags = post.tags;
     const urls = { raw: `/api/v1/files/${post.key}/raw`, thumbnail: `/api/v1/files/${post.key}/thumbnail` };
     const hit: FileHit = {
