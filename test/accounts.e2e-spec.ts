@@ -5,6 +5,8 @@ import { type Shake, ShakeType } from '../src/shakes/schemas/shake.schema';
 import { type User } from '../src/users/schemas/user.schema';
 import { Role } from '../src/common/auth/role';
 import { UsersService } from '../src/users/users.service';
+import { settleQueues } from './harness/jobs';
+import { uploadAs, walkKeys } from './harness/posts';
 import { eventually } from './harness/servers';
 import { TestContext } from './harness/test-app';
 
@@ -275,6 +277,61 @@ describe('accounts and tokens', () => {
       const promoted = await ctx.newUser(app);
       await http().patch(`/api/v1/admin/users/${promoted.username}`).set('Authorization', admin.auth).send({ role: 'admin' }).expect(200);
       await http().get('/api/v1/admin/users').set('Authorization', promoted.auth).expect(200);
+    });
+
+    it('revokes every token of a disabled user for good: enabling them again brings none back', async () => {
+      const admin = await ctx.newUser(app);
+      await makeAdmin(admin.username);
+      const target = await ctx.newUser(app);
+      const named = await http().post('/api/v1/me/tokens').set('Authorization', target.auth).send({ name: 'script' }).expect(201);
+      const login = await http().post('/api/v1/auth/login').send({ login: target.username, password: target.password }).expect(200);
+      const tokens = [target.auth, `Bearer ${named.body.token as string}`, `Bearer ${login.body.token as string}`];
+      const account = `/api/v1/admin/users/${target.username}`;
+
+      await http().patch(account).set('Authorization', admin.auth).send({ disabled: true }).expect(200);
+      for (const token of tokens) await http().get('/api/v1/me').set('Authorization', token).expect(401);
+      await http().patch(account).set('Authorization', admin.auth).send({ disabled: false }).expect(200);
+      for (const token of tokens) await http().get('/api/v1/me').set('Authorization', token).expect(401);
+
+      const again = await http().post('/api/v1/auth/login').send({ login: target.username, password: target.password }).expect(200);
+      const listed = await http().get('/api/v1/me/tokens').set('Authorization', `Bearer ${again.body.token as string}`).expect(200);
+      expect((listed.body as { name: string }[]).map((token) => token.name)).toEqual(['login']);
+    });
+
+    it("hides a disabled user's posts on every route and stream, and shows them again once they are enabled", async () => {
+      const admin = await ctx.newUser(app);
+      await makeAdmin(admin.username);
+      const target = await ctx.newUser(app);
+      const fan = await ctx.newUser(app);
+      const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
+      const post = await uploadAs(app, target, { title: `otter ${word}` });
+      await http().put(`/api/v1/shakes/${target.username}/follow`).set('Authorization', fan.auth).expect(204);
+      await settleQueues(app);
+      const searched = async () =>
+        ((await http().get('/api/v1/search').query({ q: word }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
+      const streams = async () => ({
+        timeline: await walkKeys(app, '/api/v1/timeline', { auth: fan.auth }),
+        shake: await walkKeys(app, `/api/v1/shakes/${target.username}/files`),
+        incoming: (await walkKeys(app, '/api/v1/incoming')).includes(post.key) ? [post.key] : [],
+        search: await searched(),
+      });
+      const shown = { timeline: [post.key], shake: [post.key], incoming: [post.key], search: [post.key] };
+      expect(await streams()).toEqual(shown);
+      await http().get(`/api/v1/files/${post.key}`).expect(200); // and cached
+      const account = `/api/v1/admin/users/${target.username}`;
+
+      await http().patch(account).set('Authorization', admin.auth).send({ disabled: true }).expect(200);
+      for (const path of ['', '/raw', '/thumbnail', '/comments']) await http().get(`/api/v1/files/${post.key}${path}`).expect(404);
+      await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', fan.auth).expect(404);
+      await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(404);
+      await settleQueues(app);
+      expect(await streams()).toEqual({ timeline: [], shake: [], incoming: [], search: [] });
+
+      await http().patch(account).set('Authorization', admin.auth).send({ disabled: false }).expect(200);
+      await http().get(`/api/v1/files/${post.key}`).expect(200);
+      await http().get(`/api/v1/files/${post.key}/raw`).expect(200);
+      await settleQueues(app);
+      expect(await streams()).toEqual(shown);
     });
 
     it('does not let an admin disable or demote themselves, and validates the change', async () => {

@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
+import { AdminUsersController } from './admin-users.controller';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
@@ -18,7 +19,7 @@ import { TokensService } from './tokens.service';
     ShakesModule,
     SearchIndexerModule,
   ],
-  controllers: [AuthController, MeController],
+  controllers: [AuthController, MeController, AdminUsersController],
   providers: [AuthService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
-import { NotAuthenticatedError } from '../common/errors/domain-errors';
+import type { AuthUser } from '../common/auth/auth-user';
+import { ConflictError, NotAuthenticatedError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
 import { type UserDocument } from '../users/schemas/user.schema';
@@ -16,7 +17,7 @@ export interface NewAccount {
   role?: Role;
 }
 
-/** Accounts: registration (user + user shake), login and logout. */
+/** Accounts: registration (user + user shake), login and logout, and what admins change about them. */
 @Injectable()
 export class AuthService {
   constructor(
@@ -66,5 +67,22 @@ export class AuthService {
 
   logout(userId: Types.ObjectId, tokenId: Types.ObjectId): Promise<void> {
     return this.tokens.revoke(userId, tokenId.toString());
+  }
+
+  /**
+   * An admin disables, enables, promotes or demotes a user. Disabling revokes every token of the user for good
+   * (enabling them again brings none back: they sign in afresh) and hides their posts until they are enabled
+   * (see post-visibility.ts). The flag is written first: from then on no token of theirs works and no sign-in
+   * issues a new one, so the tokens deleted after it are all there are; if deleting them fails, the admin's
+   * request fails and repeating it finishes the job.
+   */
+  async updateAccount(admin: AuthUser, username: string, changes: { disabled?: boolean; role?: Role }): Promise<UserDocument> {
+    const user = await this.users.getByUsername(username);
+    if (user._id.equals(admin.id) && (changes.disabled === true || changes.role === Role.User)) {
+      throw new ConflictError('You cannot disable or demote yourself; ask another admin');
+    }
+    const updated = await this.users.update(user._id, changes);
+    if (changes.disabled === true) await this.tokens.revokeAll(user._id);
+    return updated;
   }
 }

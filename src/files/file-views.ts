@@ -28,9 +28,9 @@ export class FileViews {
     if (posts.length === 0) return [];
     // Copies carry the key they were saved from; only those made before savedFromKey existed need a lookup.
     const parentIds = posts.flatMap((post) => (post.parentId && !post.savedFromKey ? [post.parentId] : []));
-    const [sources, usernames, shakes, parents] = await Promise.all([
+    const [sources, owners, shakes, parents] = await Promise.all([
       this.sources.findByIds(posts.map((post) => post.sourceId)),
-      this.users.usernamesByIds(posts.map((post) => post.userId)),
+      this.users.ownersByIds(posts.map((post) => post.userId)),
       this.shakes.findByIds(posts.map((post) => post.shakeId)),
       parentIds.length === 0 ? [] : this.files.find({ _id: { $in: parentIds } }, { key: 1 }).lean().exec(),
     ]);
@@ -39,9 +39,8 @@ export class FileViews {
     const keyById = new Map(parents.map((parent) => [hex(parent._id), parent.key]));
     return posts.flatMap((post) => {
       const source = sourceById.get(hex(post.sourceId));
-      const username = usernames.get(hex(post.userId));
+      const owner = owners.get(hex(post.userId));
       const shake = shakeById.get(hex(post.shakeId));
-      const owner = username === undefined ? null : { username };
       if (!isVisiblePost(post, { source, shake, owner })) return [];
       const savedFrom = post.parentId ? (post.savedFromKey ?? keyById.get(hex(post.parentId)) ?? null) : null;
       return [FileDto.from(post, source!, owner!, shake!, savedFrom)];

@@ -13,6 +13,8 @@ export const REBUILD_JOB_ID = 'search-rebuild';
 export interface IndexJobData {
   kind: SearchKind;
   id: string;
+  /** A user only: also every shake and post they own, whose visibility follows theirs (disabled, enabled). */
+  withOwned?: boolean;
 }
 
 export interface RebuildRequest {
@@ -38,6 +40,14 @@ export class SearchIndexer {
 
   async enqueue(kind: SearchKind, id: Types.ObjectId | string): Promise<void> {
     const data: IndexJobData = { kind, id: id.toString() };
+    await this.queue
+      .add(QUEUES.search.jobs.index, data)
+      .catch((error: unknown) => this.logger.error({ err: error, ...data }, 'could not queue a search index job'));
+  }
+
+  /** A user was disabled or enabled: their entry, and those of every shake and post they own, follow. */
+  async enqueueUserWithOwned(userId: Types.ObjectId | string): Promise<void> {
+    const data: IndexJobData = { kind: 'user', id: userId.toString(), withOwned: true };
     await this.queue
       .add(QUEUES.search.jobs.index, data)
       .catch((error: unknown) => this.logger.error({ err: error, ...data }, 'could not queue a search index job'));

@@ -45,4 +45,11 @@ export class SearchIndexing {
     if (shakeId) await this.indexOne('shake', shakeId, rebuild);
     return outcome;
   }
+
+  /** A user, their user shake, and every group shake and post they own: disabling a user hides all of it. */
+  async indexUserWithOwned(id: string): Promise<IndexOutcome> {
+    const outcome = await this.indexUser(id);
+    for await (const ref of this.sources.ownedBy(id)) await this.indexOne(ref.kind, ref.id);
+    return outcome;
+  }
 }

@@ -22,12 +22,17 @@ export class SearchProcessor {
 
   @Process({ name: jobs.index, concurrency: 4 })
   async index(job: Job<IndexJobData>): Promise<IndexOutcome> {
-    const { kind, id } = job.data;
+    const { kind, id, withOwned } = job.data;
     if (!isSearchKind(kind) || typeof id !== 'string' || !Types.ObjectId.isValid(id)) {
       await job.discard(); // it can never succeed
       throw new Error(`bad search index job: ${JSON.stringify(job.data)}`);
     }
-    const outcome = kind === 'user' ? await this.indexing.indexUser(id) : await this.indexing.indexOne(kind, id);
+    const outcome =
+      kind !== 'user'
+        ? await this.indexing.indexOne(kind, id)
+        : withOwned
+          ? await this.indexing.indexUserWithOwned(id)
+          : await this.indexing.indexUser(id);
     await this.generations.bump(CacheScope.stream('search'));
     return outcome;
   }

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { AdminUsersController } from './admin-users.controller';
 import { UsersController } from './users.controller';
 import { UsersModule } from './users.module';
 
-/** Public profiles and admin user management; only where the API is served. */
+/** Public profiles; only where the API is served (admins change accounts through AuthModule's routes). */
 @Module({
   imports: [UsersModule],
-  controllers: [UsersController, AdminUsersController],
+  controllers: [UsersController],
 })
 export class UsersApiModule {}

@@ -9,6 +9,11 @@ import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
+export interface PostOwner {
+  username: string;
+  disabled: boolean;
+}
+
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 /** Users and the queries on the users collection (indexes: usernameLower unique, email unique, _id). */
@@ -58,6 +63,13 @@ export class UsersService {
     return new Map(rows.map((row) => [row._id.toHexString(), row.username]));
   }
 
+  /** Name and state of each user by id (hex), in one query: enough to show a post and to decide it is visible. */
+  async ownersByIds(ids: Types.ObjectId[]): Promise<Map<string, PostOwner>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.users.find({ _id: { $in: ids } }, { username: 1, disabled: 1 }).lean().exec();
+    return new Map(rows.map((row) => [row._id.toHexString(), { username: row.username, disabled: row.disabled }]));
+  }
+
   /** A user's own settings (PATCH /me). */
   async updateSettings(id: Types.ObjectId, changes: { showNsfw?: boolean }): Promise<UserDocument> {
     const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
@@ -101,7 +113,8 @@ export class UsersService {
     if (!user) throw new NotFoundError('No such user');
     // A disabled user's profile is gone and what they made may leave lists: start every cached response afresh.
     await this.generations.bump(CacheScope.user(user.username), changes.disabled !== undefined ? [CacheScope.site] : []);
-    await this.search.enqueue('user', user._id);
+    if (changes.disabled !== undefined) await this.search.enqueueUserWithOwned(user._id);
+    else await this.search.enqueue('user', user._id);
     return user;
   }
 }

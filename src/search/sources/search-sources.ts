@@ -59,6 +59,19 @@ export class SearchSources {
     if (batch.length > 0) yield batch;
   }
 
+  /** The group shakes and live posts a user owns (their user shake is indexed with them). */
+  async *ownedBy(userId: string): AsyncIterable<{ kind: 'shake' | 'file'; id: string }> {
+    if (!Types.ObjectId.isValid(userId)) return;
+    const ownerId = new Types.ObjectId(userId);
+    type Id = { _id: Types.ObjectId };
+    for await (const shake of this.shakes.find({ ownerId, type: ShakeType.Group }, { _id: 1 }).lean<Id[]>().cursor()) {
+      yield { kind: 'shake', id: shake._id.toString() };
+    }
+    for await (const post of this.posts.find({ userId: ownerId, ...LIVE_POSTS }, { _id: 1 }).lean<Id[]>().cursor({ batchSize: 500 })) {
+      yield { kind: 'file', id: post._id.toString() };
+    }
+  }
+
   /** About how many a walk will visit (for progress). */
   estimate(kind: SearchKind): Promise<number> {
     const model = { file: this.posts, shake: this.shakes, user: this.users }[kind] as Model<unknown>;

@@ -20,7 +20,9 @@ export class ListUsersQueryDto {
 }
 
 export class UpdateUserDto {
-  @ApiPropertyOptional({ description: 'Disabling also revokes every token of the user' })
+  @ApiPropertyOptional({
+    description: 'Disabling revokes every token of the user for good and hides their posts; enabling shows the posts again (not the tokens)',
+  })
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
