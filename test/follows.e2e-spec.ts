@@ -8,7 +8,7 @@ import { QUEUES, type RecountResult } from '../src/jobs/queues';
 import type { Shake } from '../src/shakes/schemas/shake.schema';
 import { ShakesService } from '../src/shakes/shakes.service';
 import { makeAdmin } from './harness/admins';
-import { settleSocialJobs } from './harness/jobs';
+import { settleQueues, settleSocialJobs } from './harness/jobs';
 import { TestContext, type TestUser } from './harness/test-app';
 
 describe('follows and follower counts', () => {
@@ -50,6 +50,36 @@ describe('follows and follower counts', () => {
     await settleSocialJobs(app);
     expect(await followerCount(owner.username)).toBe(0);
     expect((await followersOf(owner.username).expect(200)).body.items).toEqual([]);
+  });
+
+  it('reranks shakes and users in search by their new follower counts after a follow and an unfollow', async () => {
+    const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
+    const [olderUser, newerUser, fan] = [await ctx.newUser(app, `${word}a`), await ctx.newUser(app, `${word}b`), await ctx.newUser(app)];
+    const olderShake = await groupShake(fan);
+    const newerShake = await groupShake(fan);
+    for (const name of [olderShake, newerShake]) {
+      await http().patch(`/api/v1/shakes/${name}`).set('Authorization', fan.auth).send({ description: `birds ${word}` }).expect(200);
+    }
+    const ranked = async (type: 'users' | 'shakes') =>
+      ((await http().get('/api/v1/search').query({ q: type === 'users' ? word : `birds ${word}`, type }).expect(200)).body.items as { username?: string; name?: string }[]).map(
+        (hit) => hit.username ?? hit.name,
+      );
+    await settleQueues(app);
+    // Equal followers: the newer first.
+    expect(await ranked('users')).toEqual([newerUser.username, olderUser.username]);
+    expect(await ranked('shakes')).toEqual([newerShake, olderShake]);
+
+    await follow(fan, olderUser.username).expect(204);
+    await follow(olderUser, olderShake).expect(204);
+    await settleQueues(app);
+    expect(await ranked('users')).toEqual([olderUser.username, newerUser.username]);
+    expect(await ranked('shakes')).toEqual([olderShake, newerShake]);
+
+    await unfollow(fan, olderUser.username).expect(204);
+    await unfollow(olderUser, olderShake).expect(204);
+    await settleQueues(app);
+    expect(await ranked('users')).toEqual([newerUser.username, olderUser.username]);
+    expect(await ranked('shakes')).toEqual([newerShake, olderShake]);
   });
 
   it('counts concurrent follows by many users exactly', async () => {
