@@ -64,13 +64,15 @@ export function corpus(seed = 20260301): Corpus {
       const likes = Math.min(50_000, Math.floor(Math.pow(1 - random(), -1 / 1.2) - 1));
       const createdAt = new Date(now - Math.floor(random() * twoYears));
       const key = id.slice(-10);
+      const original = random() < 0.85;
+      const nsfw = random() < 0.02;
       yield {
         kind: 'file',
         id,
         texts: [title, tags.join(' '), altText, owner, shake, description],
         filters: { from: owner, in: [shake] },
-        original: random() < 0.85,
-        nsfw: random() < 0.02,
+        original,
+        nsfw,
         sourceId: id,
         popularity: likes,
         createdAt,
@@ -87,6 +89,7 @@ export function corpus(seed = 20260301): Corpus {
           height: 768,
           frames: 1,
           likes,
+          nsfw,
           urls: { raw: `/api/v1/files/${key}/raw`, thumbnail: `/api/v1/files/${key}/thumbnail` },
           createdAt: createdAt.toISOString(),
         },

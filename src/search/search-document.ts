@@ -14,6 +14,8 @@ export interface FileHit {
   height: number;
   frames: number;
   likes: number;
+  /** Shown only to viewers who opted in to NSFW files. */
+  nsfw: boolean;
   urls: { raw: string; thumbnail: string };
   createdAt: string;
 }

@@ -18,11 +18,13 @@ export class SearchController {
 
   @Get()
   @Public()
+  // Not sameForEveryViewer: a caller who opted in sees NSFW files, so signed-in callers never share entries.
   @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('search')] })
   @ApiOperation({
     summary: 'Search files, shakes or users',
     description:
-      `${RANKING_DESCRIPTION} Only originals are searched unless originals=false; NSFW and deleted files never appear. ` +
+      `${RANKING_DESCRIPTION} Only originals are searched unless originals=false; deleted files never appear, NSFW files only to ` +
+      'signed-in callers who opted in (PATCH /me {showNsfw: true}), marked nsfw: true. ' +
       `Pages hold up to limit results (at most ${SEARCH_MAX_LIMIT}); pass next as cursor for the following page. ` +
       'The index is updated by background jobs, usually within a second of a change.',
   })

@@ -44,7 +44,10 @@ export interface SearchService {
   /** Removes the entry of one thing, if there is one (idempotent). */
   remove(ref: SearchRef): Promise<void>;
 
-  /** Hides every post of these stored bytes as NSFW at once (the flag is one-way and belongs to the bytes). */
+  /**
+   * Marks every post of these stored bytes NSFW at once (the flag is one-way and belongs to the bytes), which hides
+   * them from every viewer who did not opt in.
+   */
   hideNsfwSource(sourceId: string): Promise<void>;
 
   /** Entries the given rebuild did not confirm: their sources may be gone, so the rebuild checks each again. */

@@ -1,4 +1,4 @@
-import type { AuthUser } from '../common/auth/auth-user';
+import { type AuthUser, showsNsfw } from '../common/auth/auth-user';
 
 /** What a viewer may see in search results. */
 export interface SearchVisibility {
@@ -6,10 +6,7 @@ export interface SearchVisibility {
   nsfw: boolean;
 }
 
-/**
- * The one place that decides it. There is no per-viewer NSFW opt-in yet, so NSFW files are hidden from
- * everyone; when the opt-in exists, read it from the viewer here.
- */
-export function searchVisibilityFor(_viewer: AuthUser | undefined): SearchVisibility {
-  return { nsfw: false };
+/** As in the streams: NSFW files only for a signed-in viewer who opted in. */
+export function searchVisibilityFor(viewer: AuthUser | undefined): SearchVisibility {
+  return { nsfw: showsNsfw(viewer) };
 }

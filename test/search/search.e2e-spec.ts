@@ -107,6 +107,7 @@ describe('search', () => {
         height: 16,
         frames: 1,
         likes: 0,
+        nsfw: false,
         urls: { raw: `/api/v1/files/${key}/raw`, thumbnail: `/api/v1/files/${key}/thumbnail` },
         createdAt: expect.any(String),
       });

@@ -2,7 +2,7 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Model } from 'mongoose';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
-import { settleSocialJobs } from '../harness/jobs';
+import { settleQueues, settleSocialJobs } from '../harness/jobs';
 import { uploadAs, walkKeys } from '../harness/posts';
 import { TestContext, type TestUser } from '../harness/test-app';
 
@@ -80,6 +80,32 @@ describe('NSFW opt-in', () => {
 
     await setShowNsfw(bob, false).expect(200);
     expect(await seen(bob.auth)).toEqual({ ...cleanOnly(), timeline: [clean] });
+  });
+
+  it('shows NSFW files in search only to callers who opted in, and the response cache never hands them to anyone else', async () => {
+    await settleQueues(app);
+    const search = (auth?: string, extra: Record<string, string> = {}) => {
+      const req = ctx.http(app).get('/api/v1/search').query({ q: tag, ...extra });
+      return (auth ? req.set('Authorization', auth) : req).expect(200);
+    };
+    const keys = (res: { body: { items: { key: string }[] } }) => res.body.items.map((hit) => hit.key);
+    await setShowNsfw(bob, true).expect(200);
+
+    const optedIn = await search(bob.auth);
+    expect(keys(optedIn)).toEqual([spicy, clean]); // the same likes: the newer first
+    expect(optedIn.body.items.map((hit: { nsfw: boolean }) => hit.nsfw)).toEqual([true, false]);
+    expect(optedIn.headers['x-cache']).toBe('BYPASS');
+    expect(keys(await search(bob.auth, { originals: 'false' })).sort()).toEqual([clean, spicy, spicyCopy].sort());
+
+    const anonymous = await search();
+    expect(keys(anonymous)).toEqual([clean]);
+    const again = await search();
+    expect([again.headers['x-cache'], keys(again)]).toEqual(['HIT', [clean]]);
+    expect(keys(await search(alice.auth))).toEqual([clean]); // signed in, not opted in
+    expect(keys(await search(bob.auth))).toEqual([spicy, clean]); // not the anonymous entry
+
+    await setShowNsfw(bob, false).expect(200);
+    expect(keys(await search(bob.auth))).toEqual([clean]);
   });
 
   it('refuses settings that are not booleans, and unknown ones, leaving the setting as it was', async () => {

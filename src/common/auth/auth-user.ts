@@ -12,4 +12,10 @@ export interface AuthUser {
   showNsfw: boolean;
 }
 
+/**
+ * Whether NSFW files show to this caller, in the streams and in search alike: only to a signed-in user who opted
+ * in (PATCH /me), never to anonymous visitors.
+ */
+export const showsNsfw = (viewer: AuthUser | undefined): boolean => viewer?.showNsfw === true;
+
 export type AuthenticatedRequest = Request & { user?: AuthUser };

@@ -124,7 +124,7 @@ export class DatabaseSearchService implements SearchService {
   }
 
   async hideNsfwSource(sourceId: string): Promise<void> {
-    await this.entries.updateMany({ sourceId, nsfw: false }, { $set: { nsfw: true } }).exec();
+    await this.entries.updateMany({ sourceId, nsfw: false }, { $set: { nsfw: true, 'hit.nsfw': true } }).exec();
   }
 
   async *unconfirmedBy(rebuild: number): AsyncIterable<SearchRef> {

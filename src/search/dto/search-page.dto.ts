@@ -24,6 +24,7 @@ export class FileHitDto {
   @ApiProperty() height!: number;
   @ApiProperty() frames!: number;
   @ApiProperty() likes!: number;
+  @ApiProperty({ description: 'Only callers who opted in to NSFW files (PATCH /me) ever get a true here' }) nsfw!: boolean;
   @ApiProperty({ type: HitUrlsDto }) urls!: HitUrlsDto;
   @ApiProperty() createdAt!: string;
 }

@@ -114,6 +114,7 @@ export class SearchSources {
       height: stored.height,
       frames: stored.frames,
       likes: post.counts?.likes ?? 0,
+      nsfw: stored.nsfw,
       urls,
       createdAt: post.createdAt.toISOString(),
     };

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser, Public } from '../../common/auth/auth.decorators';
-import type { AuthUser } from '../../common/auth/auth-user';
+import { type AuthUser, showsNsfw } from '../../common/auth/auth-user';
 import { MAGIC_LIKES } from '../../files/post-counts.service';
 import { FilePageDto } from './dto/file-page.dto';
 import { StreamQueryDto } from './dto/stream-query.dto';
@@ -10,9 +10,6 @@ import { CachedResponse } from '../../common/cache/cached-response.decorator';
 import { CacheScope, STREAM_TTL_SECONDS } from '../../common/cache/cache-scope';
 
 const BAD_PAGE = 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100';
-
-/** NSFW files show only to a signed-in caller who opted in (PATCH /me). */
-const showsNsfw = (caller: AuthUser | undefined) => caller?.showNsfw === true;
 
 @ApiTags('streams')
 @Controller()
