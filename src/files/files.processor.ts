@@ -66,8 +66,7 @@ export class FilesProcessor implements OnApplicationBootstrap {
         height: variant.height,
       };
     }
-    await this.sources.setVariants(source._id, { thumbnail: stored.thumbnail, small: stored.small });
-    if (!(await this.sources.findById(source._id))) {
+    if (!(await this.sources.setVariants(source._id, { thumbnail: stored.thumbnail, small: stored.small }))) {
       // Purged while we worked: nothing will ever point at these objects.
       await Promise.all(Object.values(stored).map((variant) => this.storage.delete(variant.storageKey)));
     }

@@ -99,14 +99,32 @@ export class SourceFilesService {
     return this.variants.findOne({ sourceId }).exec();
   }
 
-  async setVariants(sourceId: Types.ObjectId, made: { thumbnail: StoredVariant; small: StoredVariant }): Promise<void> {
+  /**
+   * Stores what the variants job made. False when the source was purged while the job worked: the document just
+   * written is removed again, and the caller deletes the objects it stored (see keptUnlessPurged).
+   */
+  async setVariants(sourceId: Types.ObjectId, made: { thumbnail: StoredVariant; small: StoredVariant }): Promise<boolean> {
     await this.variants
       .updateOne({ sourceId }, { $set: { ...made, status: VariantsStatus.Ready } }, { upsert: true })
       .exec();
+    return this.keptUnlessPurged(sourceId);
   }
 
-  async markVariantsFailed(sourceId: Types.ObjectId): Promise<void> {
+  /** False, as for setVariants, when the source was purged meanwhile. */
+  async markVariantsFailed(sourceId: Types.ObjectId): Promise<boolean> {
     await this.variants.updateOne({ sourceId }, { $set: { status: VariantsStatus.Failed } }, { upsert: true }).exec();
+    return this.keptUnlessPurged(sourceId);
+  }
+
+  /**
+   * A purge deletes the source, then its variants; a variants job writes its variants, then checks the source
+   * here. Whichever order they interleave in, a variants document written for a purged source is deleted by one
+   * of them, so none is left behind pointing at nothing.
+   */
+  private async keptUnlessPurged(sourceId: Types.ObjectId): Promise<boolean> {
+    if (await this.sources.exists({ _id: sourceId })) return true;
+    await this.variants.deleteOne({ sourceId }).exec();
+    return false;
   }
 
   /** One-way: there is no way to clear it. */

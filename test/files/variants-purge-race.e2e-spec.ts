@@ -1,0 +1,59 @@
+import { getModelToken } from '@nestjs/mongoose';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Model } from 'mongoose';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { VariantSet } from '../../src/files/schemas/variant-set.schema';
+import { SourceFilesService } from '../../src/files/source-files.service';
+import { TestContext } from '../harness/test-app';
+
+/**
+ * The services a purge and a variants job use, called in the order of each interleaving against the real
+ * database (an API-mode app, so no worker runs jobs behind the test's back).
+ */
+describe('a purge racing a variants job', () => {
+  const ctx = new TestContext(__filename);
+  let app: NestExpressApplication;
+  let sources: SourceFilesService;
+  let variants: Model<VariantSet>;
+
+  beforeAll(async () => {
+    app = await ctx.startApp({ MALTED_MODE: 'api' });
+    sources = app.get(SourceFilesService);
+    variants = app.get(getModelToken('VariantSet'));
+  });
+  afterAll(() => ctx.close());
+
+  const newSource = async () => {
+    const bytes = randomBytes(64);
+    const { source } = await sources.acquire({
+      sha256: randomBytes(32).toString('hex'),
+      size: bytes.length,
+      inspection: { type: 'image/png', width: 8, height: 8, frames: 1 },
+      open: () => Readable.from(bytes),
+    });
+    return source;
+  };
+  const made = (name: string) => ({ storageKey: `${name}-v`, contentType: 'image/webp', size: 1, width: 1, height: 1 });
+
+  it('leaves no variants document when the job writes its variants after the purge', async () => {
+    const source = await newSource();
+    expect(await sources.release(source._id)).toEqual([source.storageKey]); // purged: no variants existed yet
+    expect(await sources.setVariants(source._id, { thumbnail: made('t'), small: made('s') })).toBe(false);
+    expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
+  });
+
+  it('leaves none when the job marks them failed after the purge', async () => {
+    const source = await newSource();
+    await sources.release(source._id);
+    expect(await sources.markVariantsFailed(source._id)).toBe(false);
+    expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
+  });
+
+  it('lets the purge remove variants written before it, and hands their objects to the purge', async () => {
+    const source = await newSource();
+    expect(await sources.setVariants(source._id, { thumbnail: made('t'), small: made('s') })).toBe(true);
+    expect((await sources.release(source._id)).sort()).toEqual([source.storageKey, 's-v', 't-v'].sort());
+    expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
+  });
+});
