@@ -5,6 +5,9 @@ import { REDIS_CLIENT } from '../common/redis/redis.constants';
 const PENDING = 'views:pending';
 const FOLDING = 'views:folding';
 
+/** What RENAMENX answers when there is nothing to rename. */
+const isNoSuchKey = (error: unknown) => error instanceof Error && /\bno such key\b/i.test(error.message);
+
 /**
  * Counts raw views in Redis (one HINCRBY, never awaited by the response) and hands them over in batches to
  * the job that folds them into MongoDB, so serving a file never waits for a database write.
@@ -28,7 +31,10 @@ export class ViewsCounter {
   async take(): Promise<Map<string, number>> {
     let batch = await this.redis.hgetall(FOLDING);
     if (Object.keys(batch).length === 0) {
-      const moved = await this.redis.renamenx(PENDING, FOLDING).catch(() => 0);
+      const moved = await this.redis.renamenx(PENDING, FOLDING).catch((error: unknown) => {
+        if (isNoSuchKey(error)) return 0; // no view since the last fold
+        throw error; // anything else fails the fold job, which Bull retries: the views stay pending meanwhile
+      });
       batch = moved ? await this.redis.hgetall(FOLDING) : {};
     }
     return new Map(Object.entries(batch).map(([id, count]) => [id, Number(count)]));
