@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { putBack } from '../common/facts/put-back';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
@@ -21,6 +22,8 @@ export const MAX_FOLLOWED_READ = 2000;
  */
 @Injectable()
 export class FollowsService {
+  private readonly logger = new Logger(FollowsService.name);
+
   constructor(
     @InjectModel(Follow.name) private readonly follows: Model<Follow>,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
@@ -60,7 +63,7 @@ export class FollowsService {
     try {
       await this.socialQueue.add(QUEUES.social.jobs.unfollowed, data, { jobId: SOCIAL_JOB_IDS.unfollowed(data.followId) });
     } catch (error) {
-      await this.follows.create(removed).catch(() => undefined); // put the fact back; a retry starts clean
+      await putBack(this.logger, 'follow', removed, () => this.follows.create(removed));
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { putBack } from '../../common/facts/put-back';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
@@ -18,6 +19,8 @@ import { Comment, type CommentDocument } from './comment.schema';
  */
 @Injectable()
 export class CommentsService {
+  private readonly logger = new Logger(CommentsService.name);
+
   constructor(
     @InjectModel(Comment.name) private readonly comments: Model<Comment>,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
@@ -60,7 +63,7 @@ export class CommentsService {
     try {
       await this.socialQueue.add(QUEUES.social.jobs.commentRemoved, data, { jobId: SOCIAL_JOB_IDS.commentRemoved(data.commentId) });
     } catch (error) {
-      await this.comments.create(removed).catch(() => undefined);
+      await putBack(this.logger, 'comment', removed, () => this.comments.create(removed));
       throw error;
     }
   }

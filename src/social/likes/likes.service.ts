@@ -1,5 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { putBack } from '../../common/facts/put-back';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import { type Model, type Types } from 'mongoose';
@@ -19,6 +20,8 @@ import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
  */
 @Injectable()
 export class LikesService {
+  private readonly logger = new Logger(LikesService.name);
+
   constructor(
     @InjectModel(Like.name) private readonly likes: Model<Like>,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
@@ -50,7 +53,7 @@ export class LikesService {
     try {
       await this.socialQueue.add(QUEUES.social.jobs.unliked, data, { jobId: SOCIAL_JOB_IDS.unliked(data.likeId) });
     } catch (error) {
-      await this.likes.create(removed).catch(() => undefined); // put the fact back; a retry starts clean
+      await putBack(this.logger, 'like', removed, () => this.likes.create(removed));
       throw error;
     }
   }
