@@ -12,10 +12,10 @@ import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
 import { setUpSwagger } from './swagger';
 
-/** Paths outside /api/v1: probes and operator endpoints. */
+/** Paths outside /api/v1: the probes. */
 export const UNVERSIONED_PATHS = ['health/live', 'health/ready'];
 
-/** A worker serves its probes and nothing else, though its modules declare the API's controllers too. */
+/** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */
 function onlyHealthRoutes(req: Request, res: Response, next: NextFunction): void {
   if (req.path.startsWith('/health/')) return next();
   res.status(404).json(errorBody(404, 'This is a worker: it serves only /health/live and /health/ready', String(req.id)));

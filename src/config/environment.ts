@@ -103,7 +103,7 @@ export class Environment {
   @IsBoolean()
   SWAGGER_ENABLED = true;
 
-  /** Largest JSON or form body accepted (uploads are streamed and limited separately). */
+  /** Largest JSON body accepted (uploads are multipart, streamed and limited separately). */
   @Matches(/^\d+(b|kb|mb)$/, { message: 'JSON_BODY_LIMIT must look like 100kb or 1mb' })
   JSON_BODY_LIMIT = '100kb';
 

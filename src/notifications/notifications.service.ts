@@ -36,10 +36,10 @@ export class NotificationsService {
   constructor(@InjectModel(Notification.name) private readonly notifications: Model<Notification>) {}
 
   /**
-   * The one way to notify, meant to be called from jobs (follows now; likes, saves, comments and mentions
-   * later). Safe to call twice: the same event (type, actor, subject) for the same recipient is stored
-   * once, and repeated only after RENOTIFY_AFTER_MS, when the old notification makes way for the new one.
-   * Never notifies anyone of their own doing. Returns whether a notification was written.
+   * The one way to notify, called from the jobs that follow a follow, like, save, comment or mention. Safe to
+   * call twice: the same event (type, actor, subject) for the same recipient is stored once, and repeated only
+   * after RENOTIFY_AFTER_MS, when the old notification makes way for the new one. Never notifies anyone of their
+   * own doing. Returns whether a notification was written.
    */
   async notify(event: NewNotification): Promise<boolean> {
     if (event.recipientId.equals(event.actorId)) return false;

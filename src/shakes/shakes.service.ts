@@ -73,10 +73,6 @@ export class ShakesService {
     }
   }
 
-  async deleteUserShake(ownerId: Types.ObjectId): Promise<void> {
-    await this.shakes.deleteOne({ ownerId, type: ShakeType.User });
-  }
-
   /**
    * The limit is checked before and again after the insert: two concurrent creations that both passed the
    * first check and together exceed the limit are both rolled back, so the limit is never exceeded.
