@@ -306,6 +306,8 @@ describe('accounts and tokens', () => {
       const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
       const post = await uploadAs(app, target, { title: `otter ${word}` });
       await http().put(`/api/v1/shakes/${target.username}/follow`).set('Authorization', fan.auth).expect(204);
+      const saver = await ctx.newUser(app);
+      const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', saver.auth).send({}).expect(201)).body;
       await settleQueues(app);
       const searched = async () =>
         ((await http().get('/api/v1/search').query({ q: word }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
@@ -324,8 +326,12 @@ describe('accounts and tokens', () => {
       for (const path of ['', '/raw', '/thumbnail', '/comments']) await http().get(`/api/v1/files/${post.key}${path}`).expect(404);
       await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', fan.auth).expect(404);
       await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(404);
+      // Liking someone's copy likes its original too, unless the original is hidden.
+      await http().put(`/api/v1/files/${copy.key as string}/like`).set('Authorization', fan.auth).expect(204);
       await settleQueues(app);
       expect(await streams()).toEqual({ timeline: [], shake: [], incoming: [], search: [] });
+      const original = await app.get<Model<{ key: string }>>(getModelToken('SharedFile')).findOne({ key: post.key }).orFail();
+      expect(await app.get<Model<{ sharedFileId: unknown }>>(getModelToken('Like')).countDocuments({ sharedFileId: original._id })).toBe(0);
 
       await http().patch(account).set('Authorization', admin.auth).send({ disabled: false }).expect(200);
       await http().get(`/api/v1/files/${post.key}`).expect(200);

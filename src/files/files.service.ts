@@ -191,14 +191,24 @@ export class FilesService {
   async getLive(key: string): Promise<FileWithSource> {
     if (!SHARE_KEY_PATTERN.test(key)) throw new NotFoundError('No such file');
     const file = await this.files.findOne({ key, ...LIVE_POSTS }).exec();
-    if (!file) throw new NotFoundError('No such file');
+    const source = file ? await this.sourceIfVisible(file) : null;
+    if (!file || !source) throw new NotFoundError('No such file');
+    return { file, source };
+  }
+
+  /** The post by id if it is visible (post-visibility.ts), else null. */
+  async findVisibleById(id: Types.ObjectId): Promise<SharedFileDocument | null> {
+    const file = await this.files.findOne({ _id: id, ...LIVE_POSTS }).exec();
+    return file && (await this.sourceIfVisible(file)) ? file : null;
+  }
+
+  private async sourceIfVisible(file: SharedFileDocument): Promise<SourceFileDocument | null> {
     const [source, shake, owner] = await Promise.all([
       this.sources.findById(file.sourceId),
       this.shakes.findById(file.shakeId),
       this.users.findById(file.userId),
     ]);
-    if (!source || !isVisiblePost(file, { source, shake, owner })) throw new NotFoundError('No such file');
-    return { file, source };
+    return source && isVisiblePost(file, { source, shake, owner }) ? source : null;
   }
 
   async update(user: AuthUser, key: string, changes: UpdateFileDto): Promise<FileDto> {

@@ -9,7 +9,6 @@ import { ConflictError } from '../../common/errors/domain-errors';
 import { idRange, type Seek } from '../../common/pagination/seek';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { FilesService } from '../../files/files.service';
-import { PostQueries } from '../../files/post-queries.service';
 import { type LikeJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
 import { Like, type LikeDocument } from './like.schema';
 import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
@@ -26,20 +25,19 @@ export class LikesService {
     @InjectModel(Like.name) private readonly likes: Model<Like>,
     @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
     private readonly files: FilesService,
-    private readonly posts: PostQueries,
   ) {}
 
   /**
    * Idempotent. Liking a saved copy also likes its original (two facts), unless the original is the liker's own
-   * or gone.
+   * or not visible.
    */
   async like(userId: Types.ObjectId, key: string): Promise<void> {
     const { file } = await this.files.getLive(key);
     if (file.userId.equals(userId)) throw new ConflictError('You cannot like your own file');
     const targets: SharedFileDocument[] = [file];
     if (file.originalId) {
-      const original = await this.posts.findById(file.originalId);
-      if (original && !original.deletedAt && !original.userId.equals(userId)) targets.push(original);
+      const original = await this.files.findVisibleById(file.originalId);
+      if (original && !original.userId.equals(userId)) targets.push(original);
     }
     for (const target of targets) await this.likeOne(userId, target._id);
   }
