@@ -298,7 +298,7 @@ describe('accounts and tokens', () => {
       expect((listed.body as { name: string }[]).map((token) => token.name)).toEqual(['login']);
     });
 
-    it("hides a disabled user's posts on every route and stream, and shows them again once they are enabled", async () => {
+    it("hides a disabled user's posts on every route and stream, and their group shakes in search, until they are enabled again", async () => {
       const admin = await ctx.newUser(app);
       await makeAdmin(admin.username);
       const target = await ctx.newUser(app);
@@ -308,6 +308,8 @@ describe('accounts and tokens', () => {
       await http().put(`/api/v1/shakes/${target.username}/follow`).set('Authorization', fan.auth).expect(204);
       const saver = await ctx.newUser(app);
       const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', saver.auth).send({}).expect(201)).body;
+      const group = unique('g');
+      await http().post('/api/v1/shakes').set('Authorization', target.auth).send({ name: group, title: 'Group', description: `herons ${word}` }).expect(201);
       await settleQueues(app);
       const searched = async () =>
         ((await http().get('/api/v1/search').query({ q: word }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
@@ -316,8 +318,9 @@ describe('accounts and tokens', () => {
         shake: await walkKeys(app, `/api/v1/shakes/${target.username}/files`),
         incoming: (await walkKeys(app, '/api/v1/incoming')).includes(post.key) ? [post.key] : [],
         search: await searched(),
+        shakes: ((await http().get('/api/v1/search').query({ q: word, type: 'shakes' }).expect(200)).body.items as { name: string }[]).map((hit) => hit.name),
       });
-      const shown = { timeline: [post.key], shake: [post.key], incoming: [post.key], search: [post.key] };
+      const shown = { timeline: [post.key], shake: [post.key], incoming: [post.key], search: [post.key], shakes: [group] };
       expect(await streams()).toEqual(shown);
       await http().get(`/api/v1/files/${post.key}`).expect(200); // and cached
       const account = `/api/v1/admin/users/${target.username}`;
@@ -329,7 +332,7 @@ describe('accounts and tokens', () => {
       // Liking someone's copy likes its original too, unless the original is hidden.
       await http().put(`/api/v1/files/${copy.key as string}/like`).set('Authorization', fan.auth).expect(204);
       await settleQueues(app);
-      expect(await streams()).toEqual({ timeline: [], shake: [], incoming: [], search: [] });
+      expect(await streams()).toEqual({ timeline: [], shake: [], incoming: [], search: [], shakes: [] });
       const original = await app.get<Model<{ key: string }>>(getModelToken('SharedFile')).findOne({ key: post.key }).orFail();
       expect(await app.get<Model<{ sharedFileId: unknown }>>(getModelToken('Like')).countDocuments({ sharedFileId: original._id })).toBe(0);
 
