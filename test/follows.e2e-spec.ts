@@ -6,6 +6,7 @@ import { Types, type Model } from 'mongoose';
 import { encodeCursor } from '../src/common/pagination/cursor';
 import { QUEUES, type RecountResult } from '../src/jobs/queues';
 import type { Shake } from '../src/shakes/schemas/shake.schema';
+import { SearchIndexer } from '../src/jobs/search-indexer';
 import { ShakesService } from '../src/shakes/shakes.service';
 import { makeAdmin } from './harness/admins';
 import { settleQueues, settleSocialJobs } from './harness/jobs';
@@ -80,6 +81,29 @@ describe('follows and follower counts', () => {
     await settleQueues(app);
     expect(await ranked('users')).toEqual([newerUser.username, olderUser.username]);
     expect(await ranked('shakes')).toEqual([newerShake, olderShake]);
+  });
+
+  it('reranks in search when the admin recount corrects a follower count', async () => {
+    const admin = await ctx.newUser(app);
+    await makeAdmin(app, admin.username);
+    const owner = await ctx.newUser(app);
+    const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
+    const name = await groupShake(owner);
+    await http().patch(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).send({ description: `birds ${word}` }).expect(200);
+    const followersInSearch = async () =>
+      ((await http().get('/api/v1/search').query({ q: word, type: 'shakes' }).expect(200)).body.items as { followers: number }[]).map(
+        (hit) => hit.followers,
+      );
+    // A count gone wrong (a lost job, a bug) and indexed as it was.
+    const shake = await shakes.findOneAndUpdate({ nameLower: name.toLowerCase() }, { $set: { followerCount: 9 } }).orFail();
+    await app.get(SearchIndexer).enqueue('shake', shake._id);
+    await settleQueues(app);
+    expect(await followersInSearch()).toEqual([9]);
+
+    const queued = await http().post('/api/v1/admin/recount').set('Authorization', admin.auth).expect(202);
+    await (await app.get<Queue>(getQueueToken(QUEUES.social.name)).getJob(queued.body.jobId))!.finished();
+    await settleQueues(app);
+    expect(await followersInSearch()).toEqual([0]);
   });
 
   it('counts concurrent follows by many users exactly', async () => {

@@ -26,9 +26,9 @@ export const QUEUES = {
   social: {
     name: 'social',
     jobs: {
-      /** A follow was written: recount the shake's followers, reindex it in search, notify its owner. */
+      /** A follow was written: recount the shake's followers (a changed count reindexes it in search), notify its owner. */
       followed: 'followed',
-      /** A follow was removed: recount the shake's followers, reindex it in search. */
+      /** A follow was removed: recount the shake's followers (a changed count reindexes it in search). */
       unfollowed: 'unfollowed',
       /** A group shake was deleted: delete its posts (as DELETE /files/:key does), remove its follows and entries. */
       shakeDeleted: 'shake-deleted',

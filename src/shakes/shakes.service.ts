@@ -226,18 +226,22 @@ export class ShakesService {
    * was written.
    */
   async storeFollowerCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
-    return this.storeCount(shakeId, 'followerCount', 'followerCountAt', count, countedAt);
+    const changed = await this.storeCount(shakeId, 'followerCount', 'followerCountAt', count, countedAt);
+    // Search ranks shakes by their followers, and users by their user shake's (indexed with the user).
+    if (changed?.type === ShakeType.User) await this.search.enqueue('user', changed.ownerId);
+    else if (changed) await this.search.enqueue('shake', changed._id);
+    return changed !== null;
   }
 
   /** Stores a file count taken at countedAt, under the same rule as storeFollowerCount. */
-  storeFileCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
-    return this.storeCount(shakeId, 'fileCount', 'fileCountAt', count, countedAt);
+  async storeFileCount(shakeId: Types.ObjectId, count: number, countedAt: Date): Promise<boolean> {
+    return (await this.storeCount(shakeId, 'fileCount', 'fileCountAt', count, countedAt)) !== null;
   }
 
   /**
    * One round trip: the update hands back the shake as it was, which tells whether anything changed and names
-   * the shake whose cached pages (they show its counts) are stale now. (No projection: FerretDB 1.x does not
-   * support one on findAndModify.)
+   * the shake whose cached pages (they show its counts) are stale now; returned when it changed. (No projection:
+   * FerretDB 1.x does not support one on findAndModify.)
    */
   private async storeCount(
     shakeId: Types.ObjectId,
@@ -245,7 +249,7 @@ export class ShakesService {
     timeField: 'followerCountAt' | 'fileCountAt',
     count: number,
     countedAt: Date,
-  ): Promise<boolean> {
+  ): Promise<(Shake & { _id: Types.ObjectId }) | null> {
     const before = await this.shakes
       .findOneAndUpdate(
         { _id: shakeId, ...fresherCountFilter(timeField, countedAt) },
@@ -253,9 +257,9 @@ export class ShakesService {
       )
       .lean()
       .exec();
-    if (!before || (before[field] === count && before[timeField]?.getTime() === countedAt.getTime())) return false;
+    if (!before || (before[field] === count && before[timeField]?.getTime() === countedAt.getTime())) return null;
     await this.generations.bump(CacheScope.shake(before.name));
-    return true;
+    return before;
   }
 
   /** A page of shakes in _id order with their stored counters, for the recount job. */

@@ -2,7 +2,6 @@ import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
 import { FilesService } from '../files/files.service';
 import { objectIdIn } from '../jobs/job-payload';
-import { SearchIndexer } from '../jobs/search-indexer';
 import { type FollowedJob, QUEUES, type RecountResult, type ShakeDeletedJob, type UnfollowedJob } from '../jobs/queues';
 import { NotificationsService } from '../notifications/notifications.service';
 import { NotificationType } from '../notifications/schemas/notification.schema';
@@ -10,7 +9,6 @@ import { FileCountersService } from './file-counters.service';
 import { FollowsService } from '../shakes/follows.service';
 import { ShakeCountersService } from '../shakes/shake-counters.service';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
-import { type ShakeDocument, ShakeType } from '../shakes/schemas/shake.schema';
 import { ShakesService } from '../shakes/shakes.service';
 
 /**
@@ -27,7 +25,6 @@ export class SocialProcessor {
     private readonly entries: ShakeEntriesService,
     private readonly files: FilesService,
     private readonly notifications: NotificationsService,
-    private readonly search: SearchIndexer,
   ) {}
 
   @Process(QUEUES.social.jobs.followed)
@@ -37,7 +34,6 @@ export class SocialProcessor {
     const followerCount = await this.counters.recountFollowersOf(shakeId);
     // Unfollowed before this ran, or the shake is gone: nothing to tell anyone.
     const [follow, shake] = await Promise.all([this.follows.findById(followId), this.shakes.findById(shakeId)]);
-    if (shake) await this.reindexRankedByFollowers(shake);
     const notified =
       follow !== null &&
       shake !== null &&
@@ -53,16 +49,7 @@ export class SocialProcessor {
   @Process(QUEUES.social.jobs.unfollowed)
   async unfollowed(job: Job<UnfollowedJob>): Promise<{ followerCount: number }> {
     const shakeId = await objectIdIn(job, job.data.shakeId);
-    const followerCount = await this.counters.recountFollowersOf(shakeId);
-    const shake = await this.shakes.findById(shakeId);
-    if (shake) await this.reindexRankedByFollowers(shake);
-    return { followerCount };
-  }
-
-  /** Search ranks shakes by their followers, and users by their user shake's: both must see the new count. */
-  private async reindexRankedByFollowers(shake: ShakeDocument): Promise<void> {
-    if (shake.type === ShakeType.User) await this.search.enqueue('user', shake.ownerId); // with their user shake
-    else await this.search.enqueue('shake', shake._id);
+    return { followerCount: await this.counters.recountFollowersOf(shakeId) };
   }
 
   /**
