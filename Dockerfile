@@ -14,6 +14,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# STORAGE_DRIVER=local in docker-compose.yml: a named volume mounted here starts with this owner.
+RUN mkdir -p /var/lib/malted/files && chown node:node /var/lib/malted/files
 USER node
 EXPOSE 3000
 STOPSIGNAL SIGTERM
