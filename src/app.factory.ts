@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
 import { assignRequestId } from './common/http/request-id';
+import { HttpMetrics } from './common/metrics/http-metrics';
 import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
 import { setUpSwagger } from './swagger';
@@ -34,6 +35,7 @@ export async function createApp(env: ResolvedEnvironment, extra: Type[] = []): P
   app.flushLogs();
 
   app.set('trust proxy', env.TRUST_PROXY_HOPS);
+  app.use(app.get(HttpMetrics).middleware);
   app.use(assignRequestId);
   if (!servesApi(env.MALTED_MODE)) app.use(onlyHealthRoutes);
   app.use(helmet());

@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module';
 import { AppCacheModule } from './common/cache/cache.module';
 import { requestIdFor } from './common/http/request-id';
+import { MetricsModule } from './common/metrics/metrics.module';
 import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
@@ -50,6 +51,7 @@ export class AppModule {
           },
         }),
         MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
+        MetricsModule,
         RedisModule,
         AppCacheModule,
         JobsModule,

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createApp } from './app.factory';
+import { MetricsServer } from './common/metrics/metrics-server';
 import { type Environment, InvalidEnvironmentError, validateEnvironment } from './config/environment';
 import { resolveLocalServices } from './dev/local-services';
 import { ShutdownState } from './system/shutdown-state';
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   const local = await resolveLocalServices(env, (message) => log.info(message));
   const app = await createApp(local.env);
   await app.listen(env.PORT, env.HOST);
-  log.info({ mode: env.MALTED_MODE, port: env.PORT }, 'Malted is listening');
+  // Started here, not by the module: the CLI boots the same modules and must not take the port.
+  if (env.METRICS_PORT !== 0) await app.get(MetricsServer).listen(env.METRICS_PORT, env.HOST);
+  log.info({ mode: env.MALTED_MODE, port: env.PORT, metricsPort: env.METRICS_PORT }, 'Malted is listening');
 
   let stopping = false;
   const shutdown = async (signal: string) => {

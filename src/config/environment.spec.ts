@@ -64,6 +64,14 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ NOTIFICATIONS_KEEP_PER_USER: '-1' })).toThrow(/NOTIFICATIONS_KEEP_PER_USER/);
   });
 
+  it('serves metrics on a port of their own, 9464 unless configured, with an optional token', () => {
+    expect(validateEnvironment({})).toMatchObject({ METRICS_PORT: 9464, METRICS_TOKEN: undefined });
+    expect(validateEnvironment({ METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+    expect(() => validateEnvironment({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => validateEnvironment({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    expect(validateEnvironment({ METRICS_TOKEN: 'a-long-enough-token' }).METRICS_TOKEN).toBe('a-long-enough-token');
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });

@@ -57,6 +57,21 @@ export class Environment {
   @IsString()
   HOST = '0.0.0.0';
 
+  /**
+   * Port of the GET /metrics listener (Prometheus), apart from PORT so that the Service and the Ingress, which
+   * route only PORT, never expose it; 0 turns it off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9464;
+
+  /** If set, /metrics also requires `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional()
+  @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })
+  METRICS_TOKEN?: string;
+
   /** Unset outside production: a local MongoDB-compatible server is started (see README). */
   @IsOptional()
   @Matches(/^mongodb(\+srv)?:\/\/.+/, { message: 'MONGODB_URI must be a mongodb:// or mongodb+srv:// URI' })
@@ -315,6 +330,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (env.FILE_SERVING === 'accel' && env.STORAGE_DRIVER === 'gridfs') {
     problems.push('FILE_SERVING=accel needs STORAGE_DRIVER=local or s3 (nginx cannot read GridFS)');
+  }
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    problems.push('METRICS_PORT must differ from PORT (or be 0 to turn the metrics listener off)');
   }
   if (env.FILE_SERVING === 'redirect' && env.STORAGE_DRIVER !== 's3') {
     problems.push('FILE_SERVING=redirect needs STORAGE_DRIVER=s3 (only S3 can serve presigned URLs)');

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { NotFoundError } from '../common/errors/domain-errors';
 import type { FileServingMode, ResolvedEnvironment } from '../config/environment';
+import { FileMetrics } from './file-metrics';
 import type { FileWithSource } from './files.service';
 import { type VariantSet, VariantsStatus } from './schemas/variant-set.schema';
 import {
@@ -45,6 +46,7 @@ export class FileServingService {
 
   constructor(
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly metrics: FileMetrics,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.mode = config.get('FILE_SERVING', { infer: true });
@@ -87,7 +89,7 @@ export class FileServingService {
     stored: Omit<ServableObject, 'open'> & { storageKey: string },
   ): Promise<void> {
     const object: ServableObject = { ...stored, open: (range) => this.storage.read(stored.storageKey, range) };
-    if (this.mode === 'stream') return sendObject(req, res, object);
+    if (this.mode === 'stream') return sendObject(req, res, object, (bytes) => this.metrics.bytesServed(bytes));
     if (this.mode === 'accel') return this.sendAccel(req, res, object, stored.storageKey);
 
     res.setHeader('ETag', object.etag);

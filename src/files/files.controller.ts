@@ -18,6 +18,7 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
+import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
 import { FilesService } from './files.service';
 import { SourceFilesService } from './source-files.service';
@@ -49,6 +50,7 @@ export class FilesController {
     private readonly serving: FileServingService,
     private readonly views: ViewsCounter,
     private readonly sources: SourceFilesService,
+    private readonly metrics: FileMetrics,
   ) {}
 
   @Post()
@@ -60,7 +62,7 @@ export class FilesController {
   @ApiUnsupportedMediaTypeResponse({ description: 'Not a JPEG, PNG, GIF, WebP or AVIF image' })
   @ApiUnprocessableEntityResponse({ description: 'A truncated or corrupt image' })
   async upload(@CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<FileDto> {
-    const file = await this.files.upload(user, req);
+    const file = await this.metrics.upload(this.files.upload(user, req));
     res.setHeader('Location', file.urls.raw.replace(/\/raw$/, ''));
     return file;
   }

@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
+import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
 import { FileViews } from './file-views';
 import { PostCache } from './post-cache.service';
@@ -29,7 +30,7 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache],
-  exports: [FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, StorageModule],
+  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache],
+  exports: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, StorageModule],
 })
 export class FilesModule {}

@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { ResolvedEnvironment } from '../config/environment';
+import { QueueMetrics } from './queue-metrics';
 import { ALL_QUEUE_NAMES, DEFAULT_JOB_OPTIONS } from './queues';
 
 const queues = BullModule.registerQueue(...ALL_QUEUE_NAMES.map((name) => ({ name })));
@@ -21,6 +22,7 @@ const queues = BullModule.registerQueue(...ALL_QUEUE_NAMES.map((name) => ({ name
     }),
     queues,
   ],
+  providers: [QueueMetrics],
   exports: [queues],
 })
 export class JobsModule {}

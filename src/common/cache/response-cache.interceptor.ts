@@ -109,7 +109,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
   }
 
   private failed(error: unknown): void {
-    this.metrics.errors += 1;
+    this.metrics.failed();
     if (Date.now() - this.lastWarning > 60_000) {
       this.lastWarning = Date.now();
       this.logger.warn({ err: error }, 'responses are served uncached: Redis does not answer in time');

@@ -11,6 +11,7 @@ import { REDIS_CLIENT } from '../redis/redis.constants';
 import { AppThrottlerGuard } from './app-throttler.guard';
 import { FailOpenThrottlerStorage } from './fail-open.storage';
 import { RATE_LIMIT_METADATA, type StrictLimit } from './rate-limit.decorator';
+import { RateLimitMetrics } from './rate-limit-metrics';
 
 const strictLimitOf = (context: ExecutionContext): StrictLimit | undefined =>
   Reflect.getMetadata(RATE_LIMIT_METADATA, context.getHandler()) as StrictLimit | undefined;
@@ -64,6 +65,6 @@ const MINUTE = 60_000;
       }),
     }),
   ],
-  providers: [{ provide: APP_GUARD, useClass: AppThrottlerGuard }],
+  providers: [RateLimitMetrics, { provide: APP_GUARD, useClass: AppThrottlerGuard }],
 })
 export class ThrottlingModule {}

@@ -65,8 +65,16 @@ export function planResponse(
   return { status: 206, range: { start: ranges[0].start, end: ranges[0].end } };
 }
 
-/** Sends immutable bytes with caching, conditional and range support; HEAD gets the headers only. */
-export async function sendObject(req: Request, res: Response, object: ServableObject): Promise<void> {
+/**
+ * Sends immutable bytes with caching, conditional and range support; HEAD gets the headers only. `sent` learns
+ * the length of each body sent in full (metrics).
+ */
+export async function sendObject(
+  req: Request,
+  res: Response,
+  object: ServableObject,
+  sent?: (bytes: number) => void,
+): Promise<void> {
   res.setHeader('ETag', object.etag);
   res.setHeader('Accept-Ranges', 'bytes');
   let plan: ReturnType<typeof planResponse>;
@@ -101,6 +109,7 @@ export async function sendObject(req: Request, res: Response, object: ServableOb
   const body = await object.open(range);
   try {
     await pipeline(body, res);
+    sent?.(range ? range.end - range.start + 1 : object.size);
   } catch {
     res.destroy(); // the client went away or storage failed mid-stream: nothing more can be said
   }
