@@ -18,6 +18,7 @@ const ALLOWED = {
   search: ['social', 'files', 'shakes', 'users', 'jobs', 'common', 'config'],
   system: ['jobs', 'common', 'config'],
   health: ['system', 'jobs', 'common', 'config'],
+  admin: ['auth', 'users', 'jobs', 'common', 'config'],
 };
 
 const folderRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({

@@ -13,8 +13,8 @@ import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
 import { setUpSwagger } from './swagger';
 
-/** Paths outside /api/v1: the probes. */
-export const UNVERSIONED_PATHS = ['health/live', 'health/ready'];
+/** Paths outside /api/v1: the probes, and the queue dashboard with its sign-in page. */
+export const UNVERSIONED_PATHS = ['health/live', 'health/ready', 'admin/sign-in', 'admin/sign-in.js', 'admin/queues', 'admin/queues/{*path}'];
 
 /** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */
 function onlyHealthRoutes(req: Request, res: Response, next: NextFunction): void {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, RequestMethod, type Type } from '@nestjs/co
 import { ConfigModule } from '@nestjs/config';
 import { MongooseModule } from '@nestjs/mongoose';
 import { LoggerModule } from 'nestjs-pino';
+import { AdminApiModule } from './admin/admin-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AppCacheModule } from './common/cache/cache.module';
 import { requestIdFor } from './common/http/request-id';
@@ -68,6 +69,7 @@ export class AppModule {
               NotificationsApiModule,
               FilesApiModule,
               SearchApiModule,
+              AdminApiModule,
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE) ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),

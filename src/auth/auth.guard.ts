@@ -40,7 +40,8 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(header: string): Promise<AuthUser> {
+  /** The user of an `Authorization: Bearer <token>` header; throws NotAuthenticatedError for any other. */
+  async authenticate(header: string): Promise<AuthUser> {
     const match = /^Bearer (\S+)$/.exec(header);
     if (!match || !TOKEN_SECRET_PATTERN.test(match[1])) {
       throw new NotAuthenticatedError('Malformed Authorization header: expected Bearer <token>');

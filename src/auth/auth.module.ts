@@ -20,7 +20,7 @@ import { TokensService } from './tokens.service';
     SearchIndexerModule,
   ],
   controllers: [AuthController, MeController, AdminUsersController],
-  providers: [AuthService, TokensService, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, TokensService, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
+  exports: [AuthService, TokensService, AuthGuard],
 })
 export class AuthModule {}

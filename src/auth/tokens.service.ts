@@ -37,6 +37,11 @@ export class TokensService {
     await this.tokens.deleteMany({ userId });
   }
 
+  /** Whether the token with this id still exists (it was not revoked). */
+  async exists(tokenId: string): Promise<boolean> {
+    return Types.ObjectId.isValid(tokenId) && (await this.tokens.exists({ _id: new Types.ObjectId(tokenId) })) !== null;
+  }
+
   /** The stored token for a presented secret, or null; records when it was last used. */
   async resolve(secret: string): Promise<AccessTokenDocument | null> {
     const token = await this.tokens.findOne({ tokenHash: hashTokenSecret(secret) }).exec();

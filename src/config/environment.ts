@@ -67,6 +67,13 @@ export class Environment {
   @Max(65535)
   METRICS_PORT = 9464;
 
+  /** Lifetime of an admin's session cookie for the queue dashboard (made by POST /api/v1/admin/session). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86400)
+  ADMIN_SESSION_TTL_SECONDS = 900;
+
   /** If set, /metrics also requires `Authorization: Bearer <METRICS_TOKEN>`. */
   @IsOptional()
   @Matches(/^\S{16,}$/, { message: 'METRICS_TOKEN must be at least 16 characters without spaces' })

@@ -1,0 +1,79 @@
+import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { AuthGuard } from '../auth/auth.guard';
+import { Role } from '../common/auth/role';
+import { NotAuthenticatedError } from '../common/errors/domain-errors';
+import { errorBody } from '../common/filters/error-body';
+import { ADMIN_SESSION_COOKIE, AdminSessions } from './admin-sessions.service';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * A request that changes something with a session cookie must come from a page of this origin. The cookie is
+ * SameSite=Strict, so other sites never send it; a page of this site on another origin (another port or
+ * subdomain) still would, and the dashboard's own requests cannot carry a CSRF token, so the Origin header
+ * (sent by browsers with every non-GET fetch and form) decides. Sec-Fetch-Site, where sent, must agree.
+ */
+export function isSameOrigin(req: Request): boolean {
+  const fetchSite = req.headers['sec-fetch-site'];
+  if (fetchSite !== undefined && fetchSite !== 'same-origin') return false;
+  const origin = req.headers.origin;
+  return origin !== undefined && origin === `${req.protocol}://${req.get('host')}`;
+}
+
+/**
+ * In front of the queue dashboard: admins only, by session cookie (browsers, see AdminSessions) or bearer
+ * token (scripts). Anyone else gets 401 or 403 and nothing of the UI.
+ */
+@Injectable()
+export class AdminGate implements NestMiddleware {
+  private readonly logger = new Logger('AdminGate');
+
+  constructor(
+    private readonly sessions: AdminSessions,
+    private readonly auth: AuthGuard,
+  ) {}
+
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    try {
+      const secret = cookieValue(req.headers.cookie, ADMIN_SESSION_COOKIE);
+      const header = req.headers.authorization;
+      let role: Role | undefined;
+      if (header !== undefined) {
+        role = (await this.auth.authenticate(header)).role;
+      } else if (secret) {
+        role = (await this.sessions.resolve(secret))?.role;
+        if (role && !SAFE_METHODS.has(req.method) && !isSameOrigin(req)) {
+          return this.refuse(req, res, 403, 'Cross-origin request refused: the dashboard acts only on requests from its own pages');
+        }
+      }
+      if (role === undefined) {
+        return this.refuse(req, res, 401, 'Sign in first: /admin/sign-in (or send Authorization: Bearer <admin token>)');
+      }
+      if (role !== Role.Admin) return this.refuse(req, res, 403, 'Admins only');
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    } catch (error) {
+      if (error instanceof NotAuthenticatedError) return this.refuse(req, res, 401, error.message);
+      this.logger.error({ err: error }, 'could not check the admin session');
+      this.refuse(req, res, 503, 'Sessions are unavailable; try again shortly');
+    }
+  }
+
+  private refuse(req: Request, res: Response, status: number, message: string): void {
+    res.status(status).setHeader('Cache-Control', 'no-store');
+    if (status === 401 && req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
+      res.type('html').send(`<!doctype html><title>Sign in</title><p>${message.replace(/[<>&]/g, '')}</p><p><a href="/admin/sign-in">Sign in</a></p>`);
+      return;
+    }
+    res.json(errorBody(status, message, String(req.id)));
+  }
+}
