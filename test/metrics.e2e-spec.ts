@@ -3,7 +3,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bull';
 import request from 'supertest';
 import { ALL_QUEUE_NAMES, QUEUES } from '../src/jobs/queues';
-import { listenForMetrics, samples, scrape, total } from './harness/metrics';
+import { join } from 'node:path';
+import { listenForMetrics, metricsUsedByRules, samples, scrape, total } from './harness/metrics';
 import { uploadAs } from './harness/posts';
 import { eventually } from './harness/servers';
 import { TestContext, type TestUser } from './harness/test-app';
@@ -154,5 +155,20 @@ describe('Prometheus metrics on the API and the worker', () => {
       ({ families }) => total(families, 'malted_queue_jobs', { queue: 'system', state: 'failed' }) >= 1,
       15_000,
     );
+  });
+
+  it('exports every metric the starter alerts (docs/observe/prometheus-rules.yaml) use, and Prometheus loads them', async () => {
+    const used = metricsUsedByRules(join(__dirname, '..', 'docs', 'observe', 'prometheus-rules.yaml'));
+    expect(used.length).toBeGreaterThan(3);
+    const exported = new Set<string>();
+    for (const { text } of [await scrape(apiMetrics, METRICS_TOKEN), await scrape(workerMetrics)]) {
+      // From the TYPE lines: a family with no sample yet (no job failed) is still exported.
+      for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+        exported.add(name);
+        if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) exported.add(name + suffix);
+      }
+    }
+    const ours = used.filter((name) => !name.startsWith('kube_')); // kube-state-metrics
+    expect(ours.filter((name) => !exported.has(name))).toEqual([]);
   });
 });

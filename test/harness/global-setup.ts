@@ -26,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
   // Built here, once, so that test files starting their own S3 server (test/harness/s3-test-server.ts) in
   // parallel workers find it cached instead of each running the same slow first build.
   buildGoTool('s3-test-server');
-  buildGoTool('prom-text-parser'); // the Prometheus text parser of the metrics tests (test/harness/metrics.ts)
+  buildGoTool('prometheus-check'); // Prometheus's own parsers, for the metrics tests (test/harness/metrics.ts)
 
   if (process.env.MONGODB_URI) {
     process.env.MALTED_TEST_MONGODB_URI = process.env.MONGODB_URI;

@@ -21,11 +21,11 @@ export interface MetricFamily {
 }
 
 /**
- * Parses a text exposition with the Prometheus project's own parser (expfmt, in tools/prom-text-parser, built
+ * Parses a text exposition with the Prometheus project's own parser (expfmt, in tools/prometheus-check, built
  * once with Go like the test servers): what a real Prometheus refuses fails here too.
  */
 export function parseExposition(text: string): MetricFamily[] {
-  const result = spawnSync(buildGoTool('prom-text-parser'), [], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(buildGoTool('prometheus-check'), ['exposition'], { input: text, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`not a valid Prometheus text exposition: ${result.stderr}`);
   // Floats arrive as strings ("NaN" is a valid sample value).
   const families = JSON.parse(result.stdout) as MetricFamily[];
@@ -36,6 +36,13 @@ export function parseExposition(text: string): MetricFamily[] {
     }
   }
   return families;
+}
+
+/** Loads a rules file as the Prometheus server does (YAML, PromQL, templates); the metric names its expressions select. */
+export function metricsUsedByRules(file: string): string[] {
+  const result = spawnSync(buildGoTool('prometheus-check'), ['rules', file], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`Prometheus refuses the rules in ${file}: ${result.stderr}`);
+  return result.stdout.split('\n').filter(Boolean);
 }
 
 /** Starts the app's metrics listener on a free port of 127.0.0.1, as main.ts does on METRICS_PORT. */

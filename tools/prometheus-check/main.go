@@ -1,8 +1,13 @@
-// Command prom-text-parser reads a Prometheus text exposition on stdin, parses it with the Prometheus
-// project's own parser (github.com/prometheus/common/expfmt, what the Prometheus server uses for this format)
-// and prints the metric families as JSON on stdout. It exits 1 with the parser's message on invalid input.
-// The e2e tests use it to check that /metrics is what a real Prometheus accepts. Floats are printed as strings
-// ("NaN" and "+Inf" are valid sample values, which JSON numbers cannot carry).
+// Command prometheus-check checks Malted's Prometheus artefacts with the Prometheus project's own code:
+//
+//	prometheus-check exposition   reads a text exposition (GET /metrics) on stdin, parses it with
+//	                              github.com/prometheus/common/expfmt and prints the metric families as JSON
+//	prometheus-check rules FILE   loads a rules file as the Prometheus server does (model/rulefmt: YAML
+//	                              fields, PromQL of every expression, templates) and prints the names of
+//	                              the metrics the expressions select, one a line
+//
+// It exits 1 with the parser's messages on invalid input. In the JSON, floats are strings ("NaN" and "+Inf"
+// are valid sample values, which JSON numbers cannot carry).
 package main
 
 import (
@@ -15,6 +20,9 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
 )
 
 type sample struct {
@@ -38,8 +46,56 @@ type family struct {
 }
 
 func main() {
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(os.Stdin)
+	if len(os.Args) == 2 && os.Args[1] == "exposition" {
+		exposition()
+		return
+	}
+	if len(os.Args) == 3 && os.Args[1] == "rules" {
+		rules(os.Args[2])
+		return
+	}
+	fmt.Fprintln(os.Stderr, "usage: prometheus-check exposition < metrics.txt | prometheus-check rules FILE")
+	os.Exit(64)
+}
+
+func rules(file string) {
+	groups, errs := rulefmt.ParseFile(file, false)
+	for _, err := range errs {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if len(errs) > 0 {
+		os.Exit(1)
+	}
+	names := map[string]bool{}
+	for _, group := range groups.Groups {
+		for _, rule := range group.Rules {
+			expr, err := parser.ParseExpr(rule.Expr)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+			for _, selectors := range parser.ExtractSelectors(expr) {
+				for _, matcher := range selectors {
+					if matcher.Name == labels.MetricName && matcher.Type == labels.MatchEqual {
+						names[matcher.Value] = true
+					}
+				}
+			}
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for name := range names {
+		sorted = append(sorted, name)
+	}
+	sort.Strings(sorted)
+	for _, name := range sorted {
+		fmt.Println(name)
+	}
+}
+
+func exposition() {
+	textParser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := textParser.TextToMetricFamilies(os.Stdin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
