@@ -34,6 +34,7 @@ describe('Prometheus metrics on the API and the worker', () => {
     await ctx.http(api).get(`/api/v1/users/${user.username}`).expect(200);
     await ctx.http(api).get(`/api/v1/files/${key}x/raw`).expect(404);
     await ctx.http(api).get(`/nothing/here/${user.username}`).expect(404);
+    await ctx.http(api).get(`/api/v1/nothing/${key}`).expect(404);
     await ctx
       .http(api)
       .post('/api/v1/files')
@@ -70,7 +71,9 @@ describe('Prometheus metrics on the API and the worker', () => {
     expect(total(families, 'malted_http_requests_total', { method: 'POST', route: '/api/v1/files', status_class: '2xx' })).toBe(1);
     expect(total(families, 'malted_http_requests_total', { method: 'POST', route: '/api/v1/files', status_class: '4xx' })).toBe(1);
     expect(total(families, 'malted_http_requests_total', { method: 'GET', route: '/api/v1/users/:username' })).toBe(1);
-    expect(total(families, 'malted_http_requests_total', { route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(1);
+    expect(total(families, 'malted_http_requests_total', { route: 'unmatched', status_class: '4xx' })).toBeGreaterThanOrEqual(2);
+    const routes = new Set(samples(families, 'malted_http_requests_total').map((sample) => sample.labels.route));
+    expect([...routes].filter((route) => route.includes('*'))).toEqual([]);
 
     const [histogram] = samples(families, 'malted_http_request_duration_seconds', { route: '/api/v1/files/:key', status_class: '2xx' });
     expect(Number(histogram.count)).toBe(2);

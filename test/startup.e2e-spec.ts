@@ -29,10 +29,12 @@ describe('the main process', () => {
     expect(main.stderr).not.toMatch(/\bat .+\.(ts|js):\d+/);
   });
 
-  it('logs JSON lines with the request id, and on SIGTERM drains (ready 503), then exits 0', async () => {
+  it('logs JSON lines with the request id, serves /metrics on METRICS_PORT, and on SIGTERM drains (ready 503), then exits 0', async () => {
     const port = await freePort();
+    const metricsPort = await freePort();
     const main = run({
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       HOST: '127.0.0.1',
       MONGODB_URI: mongoUriFor(ctx.database),
       REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
@@ -59,6 +61,11 @@ describe('the main process', () => {
     );
     expect(logged).toMatchObject({ res: { statusCode: 404 } });
     expect(JSON.stringify(logged)).not.toContain('secret-token-xyz');
+
+    const metrics = await request(`http://127.0.0.1:${metricsPort}`).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/^malted_http_requests_total\{method="GET",route="unmatched",status_class="4xx"\} 1$/m);
+    expect(metrics.text).not.toContain('nothing-here'); // a route template, never the path
+    await http.get('/metrics').expect(404);
 
     main.child.kill('SIGTERM');
     const draining = await eventually(() => http.get('/health/ready').then((res) => res.status), (s) => s === 503, 1500);

@@ -10,11 +10,14 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 /**
  * The route template a request matched (`/api/v1/files/:key/raw`), never its URL, so share keys and usernames
- * never reach a label and the number of series stays bounded by the number of routes.
+ * never reach a label and the number of series stays bounded by the number of routes. A catch-all is no route:
+ * Nest mounts path-bound middleware (the request logger's `/api/{*path}`) as Express routes, so a request that
+ * passed one and then matched nothing still carries it.
  */
 export function routeLabelOf(req: Pick<Request, 'route' | 'baseUrl'>): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` : UNMATCHED_ROUTE;
+  if (typeof path !== 'string' || path.includes('*')) return UNMATCHED_ROUTE;
+  return `${req.baseUrl ?? ''}${path}`;
 }
 
 /** Request counts, durations and requests in flight, by method, route template and status class. */
