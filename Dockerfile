@@ -17,6 +17,6 @@ COPY --from=build --chown=node:node /app/dist ./dist
 # STORAGE_DRIVER=local in docker-compose.yml: a named volume mounted here starts with this owner.
 RUN mkdir -p /var/lib/malted/files && chown node:node /var/lib/malted/files
 USER node
-EXPOSE 3000
+EXPOSE 3000 9464
 STOPSIGNAL SIGTERM
 CMD ["node", "dist/main.js"]

@@ -160,4 +160,17 @@ describe('queue dashboard in a real Chromium', () => {
       expect.objectContaining({ name: QUEUES.files.jobs.purge }),
     );
   });
+
+  it('signs out with the button of the sign-in page (a form POST of this origin), after which the dashboard refuses', async () => {
+    expect((await page.goto(`${base}/admin/queues`))?.status()).toBe(200);
+    await page.goto(`${base}/admin/sign-in`);
+    const [signedOut] = await Promise.all([
+      page.waitForResponse((res) => res.url() === `${base}/admin/queues/sign-out`),
+      page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    expect(signedOut.status()).toBe(303);
+    await page.waitForLoadState();
+    expect((await browser.cookies()).some((cookie) => cookie.name === 'malted_admin')).toBe(false);
+    expect((await page.goto(`${base}/admin/queues`))?.status()).toBe(401);
+  });
 });

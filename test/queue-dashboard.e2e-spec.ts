@@ -99,6 +99,22 @@ describe('queue dashboard at /admin/queues (admins only, session cookie, CSRF)',
     expect(await queue.isPaused()).toBe(false);
   });
 
+  it('signs out with a POST from the dashboard\'s own origin, which ends the session', async () => {
+    const cookie = await signIn();
+    await ctx.http(api).post('/admin/queues/sign-out').set('Cookie', cookie.header).expect(403); // no Origin
+    await ctx.http(api).get('/admin/queues').set('Cookie', cookie.header).expect(200);
+    const out = await ctx
+      .http(api)
+      .post('/admin/queues/sign-out')
+      .set('Cookie', cookie.header)
+      .set('Host', '127.0.0.1')
+      .set('Origin', 'http://127.0.0.1')
+      .expect(303)
+      .expect('Location', '/admin/sign-in');
+    expect(String(out.headers['set-cookie'])).toMatch(/^malted_admin=; Path=\/admin\/queues; Expires=Thu, 01 Jan 1970/);
+    await ctx.http(api).get('/admin/queues').set('Cookie', cookie.header).expect(401);
+  });
+
   it('ends the session when its token is revoked, and answers 403 once its user is no admin', async () => {
     const login = await ctx.http(api).post('/api/v1/auth/login').send({ login: admin.username, password: admin.password }).expect(200);
     const second: TestUser = { ...admin, token: login.body.token as string, auth: `Bearer ${login.body.token as string}` };

@@ -4,9 +4,12 @@ import { AuthGuard } from '../auth/auth.guard';
 import { Role } from '../common/auth/role';
 import { NotAuthenticatedError } from '../common/errors/domain-errors';
 import { errorBody } from '../common/filters/error-body';
-import { ADMIN_SESSION_COOKIE, AdminSessions } from './admin-sessions.service';
+import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessions } from './admin-sessions.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Ends the browser's session (a form on the sign-in page posts here, where the cookie is sent). */
+export const SIGN_OUT_PATH = `${ADMIN_SESSION_PATH}/sign-out`;
 
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
@@ -31,7 +34,7 @@ export function isSameOrigin(req: Request): boolean {
 
 /**
  * In front of the queue dashboard: admins only, by session cookie (browsers, see AdminSessions) or bearer
- * token (scripts). Anyone else gets 401 or 403 and nothing of the UI.
+ * token (scripts). Anyone else gets 401 or 403 and nothing of the UI. Also answers POST SIGN_OUT_PATH.
  */
 @Injectable()
 export class AdminGate implements NestMiddleware {
@@ -60,6 +63,12 @@ export class AdminGate implements NestMiddleware {
       }
       if (role !== Role.Admin) return this.refuse(req, res, 403, 'Admins only');
       res.setHeader('Cache-Control', 'no-store');
+      if (secret && req.method === 'POST' && req.originalUrl.split('?')[0] === SIGN_OUT_PATH) {
+        await this.sessions.close(secret);
+        res.clearCookie(ADMIN_SESSION_COOKIE, { path: ADMIN_SESSION_PATH, httpOnly: true, sameSite: 'strict' });
+        res.redirect(303, '/admin/sign-in');
+        return;
+      }
       next();
     } catch (error) {
       if (error instanceof NotAuthenticatedError) return this.refuse(req, res, 401, error.message);

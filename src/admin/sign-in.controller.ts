@@ -18,6 +18,7 @@ const PAGE = `<!doctype html>
 <button type="submit">Sign in</button>
 </form>
 <p id="message" role="status"></p>
+<form method="post" action="/admin/queues/sign-out"><button type="submit">Sign out</button></form>
 <script src="/admin/sign-in.js"></script>
 </body>
 </html>
@@ -44,6 +45,9 @@ export class SignInController {
   @Public()
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
+  // Helmet's no-referrer makes a browser send `Origin: null` with this page's sign-out form, which the
+  // dashboard's Origin check must refuse; same-origin keeps the real origin on requests to this site only.
+  @Header('Referrer-Policy', 'same-origin')
   page(): string {
     return PAGE;
   }
