@@ -153,6 +153,19 @@ describe.each(KUSTOMIZATIONS)('%s', (dir) => {
     }
   });
 
+  it('exposes METRICS_PORT as the metrics port of every app container, with the scrape annotations', () => {
+    expect(appContainers(dir).length).toBeGreaterThan(0);
+    for (const { deployment, container } of appContainers(dir)) {
+      const port = validateEnvironment(environmentOf(dir, container)).METRICS_PORT;
+      expect([deployment.metadata.name, port > 0, containerPort(container, 'metrics')]).toEqual([deployment.metadata.name, true, port]);
+      expect(deployment.spec.template.metadata.annotations).toMatchObject({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(port),
+        'prometheus.io/path': '/metrics',
+      });
+    }
+  });
+
   it('gives every named probe, NetworkPolicy and volume reference something that exists', () => {
     const names = new Set(objects(dir).map((o) => `${o.kind}/${o.metadata.name}`));
     for (const workload of workloads(dir)) {
@@ -219,12 +232,12 @@ describe.each(OVERLAYS)('%s against the app', (dir) => {
     }
   });
 
-  it('serves HTTP on the port the app listens on, and probes routes the app has', () => {
+  it('serves HTTP and /metrics on the ports the app listens on, and probes routes the app has', () => {
     const routes = unprefixedRoutes();
     expect(routes).toEqual(expect.arrayContaining(['/health/live', '/health/ready']));
     for (const { container } of appContainers(dir)) {
       const env = validateEnvironment(environmentOf(dir, container));
-      expect(container.ports!.map((port) => port.containerPort)).toEqual([env.PORT]);
+      expect(container.ports!.map((port) => port.containerPort)).toEqual([env.PORT, env.METRICS_PORT]);
       for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
         expect(routes).toContain(probe!.httpGet!.path);
         expect(containerPort(container, probe!.httpGet!.port)).toBe(env.PORT);
@@ -375,6 +388,15 @@ describe('k8s/overlays/production', () => {
         ports: [{ port: 'http' }],
       },
     ]);
+  });
+
+  it('lets Prometheus (namespace monitoring) reach the metrics port of the app pods, and no other port', () => {
+    const fromMonitoring = objects(dir, 'NetworkPolicy')
+      .flatMap((policy) => policy.spec.ingress ?? [])
+      .filter((rule: { from: unknown[] }) => JSON.stringify(rule.from).includes('"monitoring"'));
+    expect(fromMonitoring.flatMap((rule: { ports: unknown[] }) => rule.ports)).toEqual([{ port: 'metrics' }]);
+    const [service] = objects(dir, 'Service').filter((s) => s.metadata.name === 'malted-metrics');
+    expect(service.spec.ports).toEqual([{ name: 'metrics', port: 9464, targetPort: 'metrics' }]);
   });
 
   // A custom resource of the Prometheus Operator: the Go tool cannot decode it into a type, so its shape is
