@@ -11,10 +11,19 @@ import { assignRequestId } from './common/http/request-id';
 import { HttpMetrics } from './common/metrics/http-metrics';
 import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
+import { SHORT_MEDIA_PATHS } from './files/delivery/short-media-paths';
 import { setUpSwagger } from './swagger';
 
-/** Paths outside /api/v1: the probes, and the queue dashboard with its sign-in page. */
-export const UNVERSIONED_PATHS = ['health/live', 'health/ready', 'admin/sign-in', 'admin/sign-in.js', 'admin/queues', 'admin/queues/{*path}'];
+/** Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, and the short media URLs. */
+export const UNVERSIONED_PATHS = [
+  'health/live',
+  'health/ready',
+  'admin/sign-in',
+  'admin/sign-in.js',
+  'admin/queues',
+  'admin/queues/{*path}',
+  ...Object.values(SHORT_MEDIA_PATHS).map((path) => `${path}/:key`),
+];
 
 /** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */
 function onlyHealthRoutes(req: Request, res: Response, next: NextFunction): void {

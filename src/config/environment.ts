@@ -272,6 +272,55 @@ export class Environment {
   @Max(3600)
   VIEWS_FOLD_INTERVAL_SECONDS = 300;
 
+  /**
+   * How often each API process hands the views it counted in memory to Redis (one pipeline per interval), where
+   * the fold job picks them up.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  VIEWS_FLUSH_INTERVAL_MS = 1000;
+
+  /** Share keys whose serving facts (storage keys, hash, size, type, owner, variants) each API process keeps in memory. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(10000000)
+  MEDIA_CACHE_ENTRIES = 100000;
+
+  /**
+   * The bound: a process serves from its media cache only while it has read the invalidation feed in Redis within
+   * this many milliseconds; past it (Redis away, the feed connection stuck) it drops the cache and asks the
+   * database. So a deleted file stops being served by every process within this time.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(500)
+  @Max(60000)
+  MEDIA_CACHE_MAX_LAG_MS = 3000;
+
+  /** The most time one media cache entry lives, even with the feed healthy: the last resort if an invalidation was never published. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  MEDIA_CACHE_TTL_SECONDS = 600;
+
+  /** Total bytes of small objects (thumbnails, small images) each API process keeps in memory; 0 turns the byte cache off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(4294967296)
+  MEDIA_BYTES_CACHE_MAX_BYTES = 67108864;
+
+  /** Only objects of at most this many bytes go into the byte cache. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(104857600)
+  MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES = 262144;
+
   /** The most database time one search may take (maxTimeMS); a search that needs more gets 503. */
   @Transform(toInteger)
   @IsInt()

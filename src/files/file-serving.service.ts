@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
-import { NotFoundError } from '../common/errors/domain-errors';
 import type { FileServingMode, ResolvedEnvironment } from '../config/environment';
 import { FileMetrics } from './file-metrics';
-import type { FileWithSource } from './files.service';
-import { type VariantSet, VariantsStatus } from './schemas/variant-set.schema';
+import { MediaBytesCache } from './delivery/media-bytes-cache';
+import type { MediaObject } from './delivery/media-entry';
 import {
   planResponse,
   RangeNotSatisfiableError,
@@ -16,14 +15,6 @@ import {
 } from './serving/send-object';
 import { PresignedUrlCache } from './serving/presigned-url-cache';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
-
-const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-};
 
 /**
  * Lifetime of the presigned URLs inside S3 X-Accel-Redirects, each handed out for its first 4 minutes. nginx
@@ -43,6 +34,8 @@ export class FileServingService {
   private readonly accelS3Prefix: string;
   private readonly accelUrls = new PresignedUrlCache(ACCEL_URL_REUSE_MS);
   private readonly redirectTtl: number;
+  /** Small objects served from memory when streaming (nginx or S3 serve the bytes in the other modes). */
+  readonly bytes: MediaBytesCache;
 
   constructor(
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
@@ -53,43 +46,26 @@ export class FileServingService {
     this.accelPrefix = config.get('FILE_ACCEL_PREFIX', { infer: true });
     this.accelS3Prefix = config.get('FILE_ACCEL_S3_PREFIX', { infer: true });
     this.redirectTtl = config.get('FILE_REDIRECT_TTL_SECONDS', { infer: true });
-  }
-
-  async sendRaw(req: Request, res: Response, { file, source }: FileWithSource): Promise<void> {
-    await this.send(req, res, {
-      storageKey: source.storageKey,
-      etag: `"${source.sha256}"`,
-      size: source.size,
-      contentType: source.contentType,
-      filename: `${file.key}.${EXTENSIONS[source.contentType] ?? 'bin'}`,
+    this.bytes = new MediaBytesCache({
+      maxBytes: config.get('MEDIA_BYTES_CACHE_MAX_BYTES', { infer: true }),
+      maxObjectBytes: config.get('MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES', { infer: true }),
     });
   }
 
-  /** The thumbnail once it exists; until then 202 with Retry-After (the job runs within seconds). */
-  async sendThumbnail(req: Request, res: Response, { file, source }: FileWithSource, variants: VariantSet | null): Promise<void> {
-    if (!variants) {
-      res.status(202).setHeader('Retry-After', String(THUMBNAIL_RETRY_AFTER_SECONDS));
-      res.json({ statusCode: 202, message: 'The thumbnail is being made; ask again shortly' });
-      return;
-    }
-    const thumbnail = variants.thumbnail;
-    if (variants.status === VariantsStatus.Failed || !thumbnail) throw new NotFoundError('This file has no thumbnail');
-    await this.send(req, res, {
-      storageKey: thumbnail.storageKey,
-      etag: `"${source.sha256}-thumbnail"`,
-      size: thumbnail.size,
-      contentType: thumbnail.contentType,
-      filename: `${file.key}-thumbnail.webp`,
-    });
+  /** A variant that is still being made: 202 with Retry-After (the job runs within seconds). */
+  sendPending(res: Response): void {
+    res.status(202).setHeader('Retry-After', String(THUMBNAIL_RETRY_AFTER_SECONDS));
+    res.json({ statusCode: 202, message: 'The thumbnail is being made; ask again shortly' });
   }
 
-  private async send(
-    req: Request,
-    res: Response,
-    stored: Omit<ServableObject, 'open'> & { storageKey: string },
-  ): Promise<void> {
+  async send(req: Request, res: Response, stored: MediaObject): Promise<void> {
+    // Images are meant to be embedded anywhere: helmet's same-origin default would make browsers refuse that.
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     const object: ServableObject = { ...stored, open: (range) => this.storage.read(stored.storageKey, range) };
-    if (this.mode === 'stream') return sendObject(req, res, object, (bytes) => this.metrics.bytesServed(bytes));
+    if (this.mode === 'stream') {
+      const inMemory = () => this.bytes.get(stored.storageKey, stored.size, object.open);
+      return sendObject(req, res, { ...object, inMemory }, (bytes) => this.metrics.bytesServed(bytes));
+    }
     if (this.mode === 'accel') return this.sendAccel(req, res, object, stored.storageKey);
 
     res.setHeader('ETag', object.etag);

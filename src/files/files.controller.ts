@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import {
-  ApiAcceptedResponse,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
@@ -19,11 +18,10 @@ import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
 import { FileMetrics } from './file-metrics';
-import { FileServingService } from './file-serving.service';
 import { FilesService } from './files.service';
-import { SourceFilesService } from './source-files.service';
 import { UPLOAD_FIELD_MAX_LENGTHS } from './upload/upload-fields';
-import { ViewsCounter } from './views.counter';
+import { MediaDelivery } from './delivery/media-delivery.service';
+import { MediaRoute } from './delivery/media-route.decorator';
 import { CachedResponse } from '../common/cache/cached-response.decorator';
 import { CacheScope } from '../common/cache/cache-scope';
 
@@ -39,18 +37,13 @@ const UPLOAD_SCHEMA = {
   },
 };
 
-/** A raw fetch counts as a view unless it is a HEAD or a request for a later part of the file. */
-const countsAsView = (req: Request) => req.method === 'GET' && (!req.headers.range || /^bytes=0-/.test(req.headers.range));
-
 @ApiTags('files')
 @Controller('files')
 export class FilesController {
   constructor(
     private readonly files: FilesService,
-    private readonly serving: FileServingService,
-    private readonly views: ViewsCounter,
-    private readonly sources: SourceFilesService,
     private readonly metrics: FileMetrics,
+    private readonly media: MediaDelivery,
   ) {}
 
   @Post()
@@ -94,22 +87,20 @@ export class FilesController {
 
   /** The bytes (ETag, conditional GET, Range, HEAD). Location metadata was stripped at upload. */
   @Get(':key/raw')
-  @Public()
-  @ApiOkResponse({ description: 'The image bytes' })
-  async raw(@Param('key') key: string, @Req() req: Request, @Res() res: Response, @CurrentUser() viewer?: AuthUser): Promise<void> {
-    const found = await this.files.getLive(key);
-    if (countsAsView(req) && !(viewer && found.file.userId.equals(viewer.id))) {
-      this.views.record(found.file._id.toString());
-    }
-    await this.serving.sendRaw(req, res, found);
+  @MediaRoute('raw')
+  raw(@Param('key') key: string, @Req() req: Request, @Res() res: Response, @CurrentUser() viewer?: AuthUser): Promise<void> {
+    return this.media.send('raw', key, req, res, viewer);
   }
 
   @Get(':key/thumbnail')
-  @Public()
-  @ApiOkResponse({ description: 'A 200x200 WebP thumbnail' })
-  @ApiAcceptedResponse({ description: 'Still being made: ask again after Retry-After seconds' })
-  async thumbnail(@Param('key') key: string, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const found = await this.files.getLive(key);
-    await this.serving.sendThumbnail(req, res, found, await this.sources.findVariants(found.source._id));
+  @MediaRoute('thumbnail')
+  thumbnail(@Param('key') key: string, @Req() req: Request, @Res() res: Response, @CurrentUser() viewer?: AuthUser): Promise<void> {
+    return this.media.send('thumbnail', key, req, res, viewer);
+  }
+
+  @Get(':key/small')
+  @MediaRoute('small')
+  small(@Param('key') key: string, @Req() req: Request, @Res() res: Response, @CurrentUser() viewer?: AuthUser): Promise<void> {
+    return this.media.send('small', key, req, res, viewer);
   }
 }

@@ -3,6 +3,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
+import { MediaDelivery } from './delivery/media-delivery.service';
 import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
 import { FileViews } from './file-views';
@@ -30,7 +31,19 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache],
-  exports: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, StorageModule],
+  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, MediaDelivery],
+  exports: [
+    FileMetrics,
+    FilesService,
+    SourceFilesService,
+    FileServingService,
+    ViewsCounter,
+    FileViews,
+    PostQueries,
+    PostCounts,
+    PostCache,
+    MediaDelivery,
+    StorageModule,
+  ],
 })
 export class FilesModule {}

@@ -33,6 +33,7 @@ import { uploadLimitsFrom } from './upload/upload-limits';
 import { PostCache } from './post-cache.service';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { isVisiblePost, LIVE_POSTS } from './post-visibility';
+import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 
 /** The user already has a live save of that post (the unique saveKey said so). */
 export class AlreadySavedError extends ConflictError {}
@@ -79,6 +80,7 @@ export class FilesService {
     private readonly views: FileViews,
     private readonly search: SearchIndexer,
     private readonly postCache: PostCache,
+    private readonly media: MediaInvalidations,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -224,7 +226,9 @@ export class FilesService {
     }
     // Old and new tags: the post may have left a tag's stream.
     const shown = { ...file.toObject(), tags: [...file.tags, ...((words.tags as string[] | undefined) ?? [])] };
-    await this.postCache.changed(shown, ...(nsfw ? await this.files.find({ sourceId: file.sourceId, deletedAt: null }).exec() : []));
+    const marked = nsfw ? await this.files.find({ sourceId: file.sourceId, deletedAt: null }).exec() : [];
+    await this.postCache.changed(shown, ...marked);
+    await this.media.publish(marked.map((post) => post.key));
     await this.search.enqueue('file', file._id);
     return this.describe(key);
   }
@@ -270,6 +274,7 @@ export class FilesService {
     const data: PostJob = { sharedFileId: file._id.toHexString() };
     await this.queue.add(QUEUES.files.jobs.release, data, { jobId: `release:${file._id}` });
     await this.socialQueue.add(QUEUES.social.jobs.postRemoved, data, { jobId: SOCIAL_JOB_IDS.postRemoved(data.sharedFileId) });
+    await this.media.publish([file.key]);
     await this.entries.removePost(file._id);
     await this.postCache.changed(file);
     await this.search.enqueue('file', file._id);
@@ -283,7 +288,10 @@ export class FilesService {
         { $set: { sourceReleased: true } },
       )
       .exec();
-    if (file) await this.purge(await this.sources.release(file.sourceId));
+    if (!file) return;
+    // Published again from the job: a request that crashed after its database write is repaired by Bull's retries.
+    await this.media.publish([file.key]);
+    await this.purge(await this.sources.release(file.sourceId));
   }
 
   async addViews(sharedFileId: Types.ObjectId, views: number): Promise<void> {

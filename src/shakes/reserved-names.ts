@@ -10,6 +10,8 @@ export const RESERVED_NAMES = new Set([
   'me', 'metrics', 'moderator', 'new', 'notifications', 'popular', 'privacy', 'register', 'root', 'search',
   'security', 'settings', 'shake', 'shakes', 'signin', 'signup', 'static', 'staff', 'support', 'system', 'tags',
   'terms', 'timeline', 'tokens', 'user', 'users', 'www',
+  // Short public paths: media (src/files/delivery/short-media-paths.ts) and share pages (/p/<key>).
+  'p', 'r', 's', 't',
 ]);
 
 export const isReservedName = (name: string): boolean => RESERVED_NAMES.has(name.toLowerCase());

@@ -8,6 +8,7 @@ import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
 import { Role } from '../common/auth/role';
@@ -55,6 +56,7 @@ export class ShakesService {
     private readonly config: ConfigService<ResolvedEnvironment, true>,
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerations,
+    private readonly media: MediaInvalidations,
   ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
@@ -182,6 +184,8 @@ export class ShakesService {
     await this.shakes.deleteOne({ _id: shake._id });
     // Its posts leave every list, so every cached response may be stale: rare enough to start afresh.
     await this.generations.bump(CacheScope.shake(shake.name), CacheScope.site);
+    // Its files are no longer served either.
+    await this.media.publishEverything();
     await this.search.enqueue('shake', shake._id);
     const data: ShakeDeletedJob = { shakeId: shake._id.toHexString() };
     await this.socialQueue.add(QUEUES.social.jobs.shakeDeleted, data, {

@@ -6,6 +6,7 @@ import { SearchIndexer } from '../jobs/search-indexer';
 import { User, type UserDocument } from './schemas/user.schema';
 import { Role } from '../common/auth/role';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
@@ -23,6 +24,7 @@ export class UsersService {
     @InjectModel(User.name) private readonly users: Model<User>,
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerations,
+    private readonly media: MediaInvalidations,
   ) {}
 
   /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
@@ -113,6 +115,8 @@ export class UsersService {
     if (!user) throw new NotFoundError('No such user');
     // A disabled user's profile is gone and what they made may leave lists: start every cached response afresh.
     await this.generations.bump(CacheScope.user(user.username), changes.disabled !== undefined ? [CacheScope.site] : []);
+    // A disabled user's files are no longer served; rare enough to drop every process's media cache.
+    if (changes.disabled) await this.media.publishEverything();
     if (changes.disabled !== undefined) await this.search.enqueueUserWithOwned(user._id);
     else await this.search.enqueue('user', user._id);
     return user;

@@ -1,8 +1,10 @@
+import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
+import type { ResolvedEnvironment } from '../../src/config/environment';
 import { ViewsCounter } from '../../src/files/views.counter';
 import { DisposableRedis, freePort } from '../harness/servers';
 
-/** The views fold's hand-over against a private redis-server, which the last test turns into a read-only replica. */
+/** The views' hand-overs against a private redis-server, which the last test turns into a read-only replica and back. */
 describe('views counter', () => {
   let server: DisposableRedis;
   let redis: Redis;
@@ -12,7 +14,7 @@ describe('views counter', () => {
     server = new DisposableRedis(await freePort());
     await server.start();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    views = new ViewsCounter(redis);
+    views = new ViewsCounter(redis, new ConfigService({ VIEWS_FLUSH_INTERVAL_MS: 60_000 }) as ConfigService<ResolvedEnvironment, true>);
   });
   afterAll(async () => {
     redis.disconnect();
@@ -30,5 +32,16 @@ describe('views counter', () => {
     await redis.call('REPLICAOF', '127.0.0.1', String(await freePort()));
     await expect(views.take()).rejects.toThrow(/READONLY/);
     expect(await redis.hgetall('views:pending')).toEqual({ b: '3' }); // still there for the retry
+
+    // Views counted in memory meanwhile are kept, not lost, while Redis refuses them.
+    views.record('c');
+    views.record('c');
+    await views.flush();
+    expect(views.unflushed).toBe(2);
+    expect(await redis.hgetall('views:pending')).toEqual({ b: '3' });
+    await redis.call('REPLICAOF', 'NO', 'ONE');
+    await views.flush();
+    expect(views.unflushed).toBe(0);
+    expect(await redis.hgetall('views:pending')).toEqual({ b: '3', c: '2' });
   });
 });

@@ -6,6 +6,7 @@ import { Keyv } from 'keyv';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { CacheGenerations } from './cache-generations.service';
 import { CacheMetrics } from './cache-metrics';
+import { MediaInvalidations } from './media-invalidations.service';
 import { ResponseCacheInterceptor } from './response-cache.interceptor';
 import { ResponseCacheStore } from './response-cache.store';
 
@@ -36,7 +37,7 @@ const CacheManagerModule = CacheModule.registerAsync({
 @Global()
 @Module({
   imports: [CacheManagerModule],
-  providers: [ResponseCacheStore, CacheGenerations, CacheMetrics, ResponseCacheInterceptor],
-  exports: [CacheManagerModule, CacheGenerations, CacheMetrics, ResponseCacheStore, ResponseCacheInterceptor],
+  providers: [ResponseCacheStore, CacheGenerations, CacheMetrics, ResponseCacheInterceptor, MediaInvalidations],
+  exports: [CacheManagerModule, CacheGenerations, CacheMetrics, ResponseCacheStore, ResponseCacheInterceptor, MediaInvalidations],
 })
 export class AppCacheModule {}

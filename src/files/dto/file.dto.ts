@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { SharedFile } from '../schemas/shared-file.schema';
 import type { SourceFile } from '../schemas/source-file.schema';
+import { SHORT_MEDIA_PATHS } from '../delivery/short-media-paths';
 
 export class FileCountsDto {
   @ApiProperty() likes!: number;
@@ -9,9 +10,28 @@ export class FileCountsDto {
   @ApiProperty() comments!: number;
 }
 
+export class ShortFileUrlsDto {
+  @ApiProperty({ example: '/r/Ab3dE5gH7j', description: 'The bytes, as /api/v1/files/:key/raw' }) raw!: string;
+  @ApiProperty({ example: '/t/Ab3dE5gH7j', description: 'The 200x200 thumbnail, as /api/v1/files/:key/thumbnail' }) thumbnail!: string;
+  @ApiProperty({ example: '/s/Ab3dE5gH7j', description: 'The 550-wide small version, as /api/v1/files/:key/small' }) small!: string;
+}
+
 export class FileUrlsDto {
   @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/raw' }) raw!: string;
   @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/thumbnail' }) thumbnail!: string;
+  @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/small', description: 'A 550-wide WebP for display' }) small!: string;
+  @ApiProperty({ type: ShortFileUrlsDto, description: 'The same, at short public paths outside /api/v1' }) short!: ShortFileUrlsDto;
+}
+
+/** Where a post's media are served: the API routes and the short public paths (see SHORT_MEDIA_PATHS). */
+export function fileUrlsOf(key: string): FileUrlsDto {
+  const base = `/api/v1/files/${key}`;
+  return {
+    raw: `${base}/raw`,
+    thumbnail: `${base}/thumbnail`,
+    small: `${base}/small`,
+    short: { raw: `/${SHORT_MEDIA_PATHS.raw}/${key}`, thumbnail: `/${SHORT_MEDIA_PATHS.thumbnail}/${key}`, small: `/${SHORT_MEDIA_PATHS.small}/${key}` },
+  };
 }
 
 export class FileOwnerDto {
@@ -47,7 +67,6 @@ export class FileDto {
     shake: { name: string },
     savedFrom: string | null = null,
   ): FileDto {
-    const base = `/api/v1/files/${file.key}`;
     return {
       key: file.key,
       title: file.title,
@@ -67,7 +86,7 @@ export class FileDto {
         views: file.counts.views,
         comments: file.counts.comments,
       },
-      urls: { raw: `${base}/raw`, thumbnail: `${base}/thumbnail` },
+      urls: fileUrlsOf(file.key),
       savedFrom,
       createdAt: file.createdAt.toISOString(),
     };

@@ -14,6 +14,8 @@ export interface ServableObject {
   /** A safe file name (derived from the share key, never from user input). */
   filename: string;
   open(range?: ByteRange): Promise<Readable>;
+  /** The whole object from memory, when it is small enough to be held there (asked only when a body is sent). */
+  inMemory?(): Promise<Buffer | undefined>;
 }
 
 /** Sent with every raw file and thumbnail, whoever sends the bytes (the app or nginx). */
@@ -104,6 +106,12 @@ export async function sendObject(
   }
   if (req.method === 'HEAD') {
     res.end();
+    return;
+  }
+  const bytes = await object.inMemory?.();
+  if (bytes) {
+    res.end(range ? bytes.subarray(range.start, range.end + 1) : bytes);
+    sent?.(range ? range.end - range.start + 1 : object.size);
     return;
   }
   const body = await object.open(range);

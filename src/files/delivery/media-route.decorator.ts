@@ -1,0 +1,28 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
+import { Public } from '../../auth/auth.decorators';
+import type { MediaKind } from './media-entry';
+
+const SUMMARIES: Record<MediaKind, string> = {
+  raw: 'The image bytes (ETag, If-None-Match → 304, one Range → 206, HEAD)',
+  thumbnail: 'A 200x200 WebP thumbnail (202 with Retry-After while it is being made)',
+  small: 'A 550-wide WebP for display (202 with Retry-After while it is being made)',
+};
+
+/**
+ * A public media route. No cluster-wide rate limit: the bytes are public and immutable (a CDN may cache them for
+ * a year), a hit costs no database or Redis work, and counting it in Redis would cost more than serving it;
+ * flooding is the ingress's or the CDN's to stop. The API routes keep their limits.
+ */
+export const MediaRoute = (kind: MediaKind) =>
+  applyDecorators(
+    Public(),
+    SkipThrottle(),
+    ApiOperation({ summary: SUMMARIES[kind] }),
+    ApiParam({ name: 'key', description: 'The share key', example: 'Ab3dE5gH7j' }),
+    ApiProduces(kind === 'raw' ? 'image/*' : 'image/webp'),
+    ApiOkResponse({ description: 'The bytes' }),
+    ...(kind === 'raw' ? [] : [ApiAcceptedResponse({ description: 'Still being made: ask again after Retry-After seconds' })]),
+    ApiNotFoundResponse({ description: 'No such file, or it was deleted' }),
+  );

@@ -1,0 +1,7 @@
+import type { MediaKind } from './media-entry';
+
+/**
+ * The first path segment of the short public media URLs (/r/<key> and so on), outside /api/v1. Reserved as
+ * shake and user names (src/shakes/reserved-names.ts), so that share pages at /<name> can never shadow them.
+ */
+export const SHORT_MEDIA_PATHS: Record<MediaKind, string> = { raw: 'r', thumbnail: 't', small: 's' };
