@@ -16,6 +16,7 @@ import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { Role } from '../../src/common/auth/role';
+import { ViewsCounter } from '../../src/files/views.counter';
 import { UsersService } from '../../src/users/users.service';
 import { abortUploadMidway, listeningPort } from '../harness/aborted-upload';
 import { jpegWithGps, png, randomColor } from '../harness/images';
@@ -266,13 +267,20 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
   });
 
-  describe('serving', () => {
+  /** Every media route at its API path and at its short public path: the same tests run over both. */
+  const MEDIA_URLS = [
+    ['/api/v1/files/:key/…', { raw: (key: string) => `/api/v1/files/${key}/raw`, thumbnail: (key: string) => `/api/v1/files/${key}/thumbnail`, small: (key: string) => `/api/v1/files/${key}/small` }],
+    ['/r/:key, /t/:key, /s/:key', { raw: (key: string) => `/r/${key}`, thumbnail: (key: string) => `/t/${key}`, small: (key: string) => `/s/${key}` }],
+  ] as const;
+
+  describe.each(MEDIA_URLS)('serving at %s', (_, urls) => {
     let key: string;
     let image: Buffer;
     beforeAll(async () => {
       image = await png(120, 80, randomColor());
       key = (await upload(alice, image).expect(201)).body.key;
     });
+    const raw = (key: string) => http().get(urls.raw(key)).buffer(true).parse(binary);
 
     it('serves the bytes with a strong ETag, immutable caching and safe headers', async () => {
       const res = await raw(key).expect(200);
@@ -285,6 +293,7 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
         'x-content-type-options': 'nosniff',
         'content-disposition': `inline; filename="${key}.png"`,
         'accept-ranges': 'bytes',
+        'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
       });
     });
 
@@ -294,7 +303,7 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
 
     it('answers HEAD with the headers only', async () => {
-      const res = await http().head(`/api/v1/files/${key}/raw`).expect(200);
+      const res = await http().head(urls.raw(key)).expect(200);
       expect(res.headers['content-length']).toBe(String(image.length));
       expect(res.text ?? '').toBe('');
     });
@@ -307,7 +316,7 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const tail = await raw(key).set('Range', 'bytes=-5').expect(206);
       expect((tail.body as Buffer).equals(image.subarray(image.length - 5))).toBe(true);
 
-      const beyond = await http().get(`/api/v1/files/${key}/raw`).set('Range', `bytes=${image.length}-`).expect(416);
+      const beyond = await http().get(urls.raw(key)).set('Range', `bytes=${image.length}-`).expect(416);
       expect(beyond.headers['content-range']).toBe(`bytes */${image.length}`);
       expect(beyond.body).toMatchObject({ statusCode: 416 });
 
@@ -317,26 +326,50 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       expect((stale.body as Buffer).length).toBe(image.length);
     });
 
-    it('makes a 200x200 WebP thumbnail in the worker, answering 202 until it exists', async () => {
-      const fresh = (await upload(alice, await png(300, 200, randomColor())).expect(201)).body.key;
-      const first = await http().get(`/api/v1/files/${fresh}/thumbnail`).buffer(true).parse(binary);
+    it('makes a 200x200 WebP thumbnail and a 550-wide small one in the worker, answering 202 until they exist', async () => {
+      const fresh = (await upload(alice, await png(800, 400, randomColor())).expect(201)).body.key;
+      // Asked at once, before the worker made it (the answer is not kept as final: see the 200 below).
+      const first = await http().get(urls.thumbnail(fresh)).buffer(true).parse(binary);
       expect([200, 202]).toContain(first.status);
       if (first.status === 202) expect(first.headers['retry-after']).toBe('2');
-      const done = await eventually(
-        () => http().get(`/api/v1/files/${fresh}/thumbnail`).buffer(true).parse(binary),
-        (res) => res.status === 200,
-        20_000,
-      );
-      expect(done.status).toBe(200);
-      expect(done.headers['content-type']).toBe('image/webp');
-      const meta = await sharp(done.body as Buffer).metadata();
-      expect([meta.format, meta.width, meta.height]).toEqual(['webp', 200, 200]);
+      for (const [variant, width, height] of [['thumbnail', 200, 200], ['small', 550, 275]] as const) {
+        const done = await eventually(
+          () => http().get(urls[variant](fresh)).buffer(true).parse(binary),
+          (res) => res.status === 200,
+          20_000,
+        );
+        expect(done.status).toBe(200);
+        expect(done.headers).toMatchObject({
+          'content-type': 'image/webp',
+          'cache-control': 'public, max-age=31536000, immutable',
+          'content-disposition': `inline; filename="${fresh}-${variant}.webp"`,
+          'x-content-type-options': 'nosniff',
+          'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
+        });
+        const meta = await sharp(done.body as Buffer).metadata();
+        expect([meta.format, meta.width, meta.height]).toEqual(['webp', width, height]);
+        await http().get(urls[variant](fresh)).set('If-None-Match', done.headers.etag).expect(304);
+        const part = await http().get(urls[variant](fresh)).set('Range', 'bytes=0-9').buffer(true).parse(binary).expect(206);
+        expect((part.body as Buffer).equals((done.body as Buffer).subarray(0, 10))).toBe(true);
+        expect((await http().head(urls[variant](fresh)).expect(200)).headers['content-length']).toBe(String((done.body as Buffer).length));
+      }
     });
 
     it('answers unknown and malformed keys with 404', async () => {
       await http().get('/api/v1/files/AAAAAAAAAA').expect(404);
       await http().get('/api/v1/files/not-a-key!').expect(404);
-      await http().get('/api/v1/files/AAAAAAAAAA/raw').expect(404);
+      for (const url of [urls.raw, urls.thumbnail, urls.small]) {
+        await http().get(url('AAAAAAAAAA')).expect(404);
+        await http().get(url('not-a-key!')).expect(404);
+      }
+    });
+
+    it('stops serving a deleted file at once, warm cache or not', async () => {
+      const { key: doomed } = (await upload(alice, await png(14, 14, randomColor())).expect(201)).body;
+      await raw(doomed).expect(200);
+      await http().delete(`/api/v1/files/${doomed}`).set('Authorization', alice.auth).expect(204);
+      await http().get(urls.raw(doomed)).expect(404);
+      await http().get(urls.thumbnail(doomed)).expect(404);
     });
   });
 
@@ -387,15 +420,22 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
   });
 
-  it('counts raw fetches by anyone but the owner, folded in by the job', async () => {
+  it('counts raw fetches by anyone but the owner, at both URLs and from a warm cache, folded in by the job', async () => {
     const { key } = (await upload(alice, await png(12, 12, randomColor())).expect(201)).body;
     await raw(key).expect(200);
-    await raw(key).expect(200);
+    await http().get(`/r/${key}`).expect(200);
     await raw(key).set('Authorization', bob.auth).expect(200);
     await raw(key).set('Authorization', alice.auth).expect(200); // the owner
+    await http().get(`/r/${key}`).set('Authorization', alice.auth).expect(200); // the owner
     await http().head(`/api/v1/files/${key}/raw`).expect(200); // not a view
+    await http().head(`/r/${key}`).expect(200); // not a view
     await raw(key).set('Range', 'bytes=5-9').expect(206); // a later part: not a new view
-    await eventually(async () => (await runJob(QUEUES.files.jobs.foldViews)) as { folded: number }, () => true);
+    await http().get(`/t/${key}`); // a thumbnail is not a view
+    const views = api.get(ViewsCounter);
+    expect(views.unflushed).toBe(3); // counted in memory, not yet in Redis
+    await views.flush();
+    expect(views.unflushed).toBe(0);
+    await runJob(QUEUES.files.jobs.foldViews);
     const described = await http().get(`/api/v1/files/${key}`).expect(200);
     expect(described.body.counts.views).toBe(3);
     await runJob(QUEUES.files.jobs.foldViews);

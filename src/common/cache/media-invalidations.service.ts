@@ -101,7 +101,8 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
     if (!this.reads) return;
     this.reader = new Redis(this.config.get('REDIS_URL', { infer: true }), {
       connectionName: 'malted-media-invalidations',
-      enableOfflineQueue: false,
+      // Reads wait for the connection (bounded by commandTimeout) rather than fail while it is being made.
+      enableOfflineQueue: true,
       maxRetriesPerRequest: 0,
       // A frozen Redis never answers a blocking read: give up on it and start again.
       commandTimeout: this.blockMs + 2_000,

@@ -48,6 +48,11 @@ export class MediaDelivery {
     return this.cache.size;
   }
 
+  /** Whether the cache is used now: the invalidation feed was read within the bound. */
+  get cacheTrusted(): boolean {
+    return this.cache.trusted;
+  }
+
   async send(kind: MediaKind, key: string, req: Request, res: Response, viewer: AuthUser | undefined): Promise<void> {
     const entry = await this.entryOf(key);
     if (kind === 'raw') {
