@@ -294,6 +294,7 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
         'content-disposition': `inline; filename="${key}.png"`,
         'accept-ranges': 'bytes',
         'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
+        'cross-origin-resource-policy': 'cross-origin', // embeddable on other sites
       });
     });
 

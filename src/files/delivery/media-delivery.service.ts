@@ -26,6 +26,8 @@ const countsAsView = (req: Request) => req.method === 'GET' && (!req.headers.ran
 export class MediaDelivery {
   private readonly cache: MediaEntryCache;
   private readonly loading = new Map<string, Promise<MediaEntry>>();
+  /** Lookups answered from the cache and from the database, since start. */
+  readonly lookups = { hits: 0, misses: 0 };
 
   constructor(
     private readonly files: FilesService,
@@ -66,7 +68,11 @@ export class MediaDelivery {
 
   private async entryOf(key: string): Promise<MediaEntry> {
     const hit = this.cache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      this.lookups.hits++;
+      return hit;
+    }
+    this.lookups.misses++;
     let loading = this.loading.get(key);
     if (!loading) {
       loading = this.load(key).finally(() => this.loading.delete(key));

@@ -18,18 +18,19 @@ export interface MediaEntryCacheOptions {
  * invalidation arrived while it ran (the epoch did not move), so a delete racing a load cannot leave a stale entry.
  */
 export class MediaEntryCache implements MediaCacheSink {
-  private readonly entries?: LRUCache<string, MediaEntry>;
+  private readonly entries?: LRUCache<string, { entry: MediaEntry; expiresAt: number }>;
   private readonly maxLagMs: number;
+  private readonly ttlMs: number;
   private readonly now: () => number;
   private confirmedAt = Number.NEGATIVE_INFINITY;
   private epoch = 0;
 
   constructor(options: MediaEntryCacheOptions) {
     this.maxLagMs = options.maxLagMs;
+    this.ttlMs = options.ttlMs;
     this.now = options.now ?? Date.now;
-    if (options.maxEntries > 0) {
-      this.entries = new LRUCache({ max: options.maxEntries, ttl: options.ttlMs, ...(options.now ? { perf: { now: options.now } } : {}) });
-    }
+    // The TTL is checked here, against the clock read for the lag anyway (lru-cache's own TTL keeps a timer).
+    if (options.maxEntries > 0) this.entries = new LRUCache({ max: options.maxEntries });
   }
 
   get size(): number {
@@ -43,11 +44,17 @@ export class MediaEntryCache implements MediaCacheSink {
 
   get(key: string): MediaEntry | undefined {
     if (!this.entries) return undefined;
-    if (!this.trusted) {
+    const now = this.now();
+    if (now - this.confirmedAt > this.maxLagMs) {
       if (this.entries.size > 0) this.flush();
       return undefined;
     }
-    return this.entries.get(key);
+    const held = this.entries.get(key);
+    if (held && held.expiresAt < now) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return held?.entry;
   }
 
   /** Call before reading from the database; pass the result to set(). */
@@ -58,7 +65,7 @@ export class MediaEntryCache implements MediaCacheSink {
   /** Keeps an entry loaded since `epoch`, unless an invalidation came meanwhile or the feed is behind. */
   set(entry: MediaEntry, epoch: number): void {
     if (!this.entries || epoch !== this.epoch || !this.trusted) return;
-    this.entries.set(entry.key, entry);
+    this.entries.set(entry.key, { entry, expiresAt: this.now() + this.ttlMs });
   }
 
   evict(keys: string[]): void {
