@@ -1,3 +1,4 @@
+import { fileUrlsOf } from '../../src/files/dto/file.dto';
 import type { SearchDocument } from '../../src/search/search-document';
 import { randomSource, zipf } from '../common/random';
 
@@ -90,7 +91,7 @@ export function corpus(seed = 20260301): Corpus {
           frames: 1,
           likes,
           nsfw,
-          urls: { raw: `/api/v1/files/${key}/raw`, thumbnail: `/api/v1/files/${key}/thumbnail` },
+          urls: fileUrlsOf(key),
           createdAt: createdAt.toISOString(),
         },
       };

@@ -1,3 +1,4 @@
+import type { FileUrlsDto } from '../files/dto/file.dto';
 import type { SearchKind } from './search-kinds';
 
 /** What a file result shows: a snapshot taken when the post was last indexed. */
@@ -16,7 +17,7 @@ export interface FileHit {
   likes: number;
   /** Shown only to viewers who opted in to NSFW files. */
   nsfw: boolean;
-  urls: { raw: string; thumbnail: string };
+  urls: FileUrlsDto;
   createdAt: string;
 }
 

@@ -108,7 +108,12 @@ describe('search', () => {
         frames: 1,
         likes: 0,
         nsfw: false,
-        urls: { raw: `/api/v1/files/${key}/raw`, thumbnail: `/api/v1/files/${key}/thumbnail` },
+        urls: {
+          raw: `/api/v1/files/${key}/raw`,
+          thumbnail: `/api/v1/files/${key}/thumbnail`,
+          small: `/api/v1/files/${key}/small`,
+          short: { raw: `/r/${key}`, thumbnail: `/t/${key}`, small: `/s/${key}` },
+        },
         createdAt: expect.any(String),
       });
       expect(await keysFound(word)).toEqual(expect.arrayContaining([key, other]));

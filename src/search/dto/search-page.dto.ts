@@ -1,13 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import { FileUrlsDto } from '../../files/dto/file.dto';
 import { SEARCH_TYPES, type SearchType } from '../search-kinds';
 
 class HitOwnerDto {
   @ApiProperty({ example: 'alice' }) username!: string;
-}
-
-class HitUrlsDto {
-  @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/raw' }) raw!: string;
-  @ApiProperty({ example: '/api/v1/files/Ab3dE5gH7j/thumbnail' }) thumbnail!: string;
 }
 
 /** A post found by search, as of its last indexing (GET /files/:key has the live counters). */
@@ -25,7 +21,7 @@ export class FileHitDto {
   @ApiProperty() frames!: number;
   @ApiProperty() likes!: number;
   @ApiProperty({ description: 'Only callers who opted in to NSFW files (PATCH /me) ever get a true here' }) nsfw!: boolean;
-  @ApiProperty({ type: HitUrlsDto }) urls!: HitUrlsDto;
+  @ApiProperty({ type: FileUrlsDto }) urls!: FileUrlsDto;
   @ApiProperty() createdAt!: string;
 }
 

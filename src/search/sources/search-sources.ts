@@ -8,6 +8,7 @@ import { Shake, ShakeType } from '../../shakes/schemas/shake.schema';
 import { User } from '../../users/schemas/user.schema';
 import type { FileHit, SearchDocument, ShakeHit, UserHit } from '../search-document';
 import type { SearchKind } from '../search-kinds';
+import { fileUrlsOf } from '../../files/dto/file.dto';
 
 type Lean<T> = T & { _id: Types.ObjectId };
 
@@ -100,7 +101,7 @@ export class SearchSources {
     ]);
     if (!stored || !owner || !shake || !isVisiblePost(post, { source: stored, shake, owner })) return null;
     const tags = post.tags;
-    const urls = { raw: `/api/v1/files/${post.key}/raw`, thumbnail: `/api/v1/files/${post.key}/thumbnail` };
+    const urls = fileUrlsOf(post.key);
     const hit: FileHit = {
       key: post.key,
       title: post.title,
