@@ -1,8 +1,8 @@
 import { Controller, Get, Param, Req, Res, VERSION_NEUTRAL } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { AuthUser } from '../auth/auth-user';
+import { CurrentUser } from '../common/auth/auth.decorators';
+import type { AuthUser } from '../common/auth/auth-user';
 import { MediaDelivery } from './delivery/media-delivery.service';
 import { MediaRoute } from './delivery/media-route.decorator';
 import { SHORT_MEDIA_PATHS } from './delivery/short-media-paths';

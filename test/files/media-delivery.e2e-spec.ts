@@ -8,7 +8,7 @@ import { MediaDelivery } from '../../src/files/delivery/media-delivery.service';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import { ViewsCounter } from '../../src/files/views.counter';
 import { QUEUES } from '../../src/jobs/queues';
-import { Role } from '../../src/users/schemas/user.schema';
+import { Role } from '../../src/common/auth/role';
 import { UsersService } from '../../src/users/users.service';
 import { settleSocialJobs } from '../harness/jobs';
 import { uploadAs } from '../harness/posts';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Request, Response } from 'express';
 import { Types } from 'mongoose';
-import type { AuthUser } from '../../auth/auth-user';
+import type { AuthUser } from '../../common/auth/auth-user';
 import { MediaInvalidations } from '../../common/cache/media-invalidations.service';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../../config/environment';

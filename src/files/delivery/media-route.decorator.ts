@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
-import { Public } from '../../auth/auth.decorators';
+import { Public } from '../../common/auth/auth.decorators';
 import type { MediaKind } from './media-entry';
 
 const SUMMARIES: Record<MediaKind, string> = {
