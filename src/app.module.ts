@@ -11,6 +11,7 @@ import { RedisModule } from './common/redis/redis.module';
 import { ThrottlingModule } from './common/throttling/throttling.module';
 import type { ResolvedEnvironment } from './config/environment';
 import { runsJobs, servesApi } from './config/run-mode';
+import { isMediaPath } from './files/delivery/short-media-paths';
 import { FilesApiModule } from './files/files-api.module';
 import { FilesWorkerModule } from './files/files-worker.module';
 import { HealthModule } from './health/health.module';
@@ -48,7 +49,9 @@ export class AppModule {
             level: env.LOG_LEVEL,
             genReqId: requestIdFor,
             redact: { paths: REDACTED, censor: '[redacted]' },
-            autoLogging: { ignore: (req) => req.url?.startsWith('/health/') ?? false },
+            autoLogging: {
+              ignore: (req) => (req.url?.startsWith('/health/') ?? false) || (!env.LOG_MEDIA_REQUESTS && isMediaPath(req.url ?? '')),
+            },
           },
         }),
         MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
