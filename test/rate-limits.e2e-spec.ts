@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { uploadAs } from './harness/posts';
 import { DisposableRedis, freePort } from './harness/servers';
 import { TestContext } from './harness/test-app';
 
@@ -61,6 +62,24 @@ describe('rate limits', () => {
     await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(429);
     // Another caller has its own allowance.
     await ctx.http(app).get(`/api/v1/users/${user.username}`).expect(200);
+  });
+
+  it('leaves the public media routes out of the limit, which the API routes around them keep', async () => {
+    const app = await ctx.startApp({ RATE_LIMIT_PER_HOUR: '3', REDIS_KEY_PREFIX: `${ctx.prefix}:media` });
+    const user = await ctx.newUser(app);
+    const { key } = await uploadAs(app, user);
+    for (let i = 0; i < 10; i++) {
+      for (const path of [`/r/${key}`, `/api/v1/files/${key}/raw`]) {
+        const res = await ctx.http(app).get(path).set('Authorization', user.auth).expect(200);
+        expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+      }
+    }
+    // The media requests took nothing of the token's allowance: the API still has what the upload left.
+    const remaining = Number((await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200)).headers['x-ratelimit-remaining']);
+    expect(remaining).toBeGreaterThanOrEqual(1);
+    for (let i = 0; i < remaining; i++) await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200);
+    await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(429);
+    await ctx.http(app).get(`/r/${key}`).set('Authorization', user.auth).expect(200);
   });
 
   it('lets requests through (no 500s) while Redis is away', async () => {
