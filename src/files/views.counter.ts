@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type Redis from 'ioredis';
+import { withTimeout } from '../common/async/with-timeout';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import type { ResolvedEnvironment } from '../config/environment';
 
 const PENDING = 'views:pending';
 const FOLDING = 'views:folding';
+const SHUTDOWN_FLUSH_TIMEOUT_MS = 3_000;
 
 /** What RENAMENX answers when there is nothing to rename. */
 const isNoSuchKey = (error: unknown) => error instanceof Error && /\bno such key\b/i.test(error.message);
@@ -27,7 +29,8 @@ export class ViewsCounter implements OnModuleDestroy {
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
-    this.timer = setInterval(() => void this.flush(), config.get('VIEWS_FLUSH_INTERVAL_MS', { infer: true }));
+    // A flush still waiting for a slow Redis is not joined by another: the counts wait in memory meanwhile.
+    this.timer = setInterval(() => void (this.flushing ?? this.flush()), config.get('VIEWS_FLUSH_INTERVAL_MS', { infer: true }));
     this.timer.unref();
   }
 
@@ -69,7 +72,10 @@ export class ViewsCounter implements OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
-    await this.flush();
+    // A Redis that never answers must not hold up the shutdown.
+    await withTimeout(this.flush(), SHUTDOWN_FLUSH_TIMEOUT_MS).catch((error: unknown) =>
+      this.logger.warn({ err: error, views: this.unflushed }, 'views not handed to Redis before shutdown'),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { servesApi } from '../../config/run-mode';
+import { withTimeout } from '../async/with-timeout';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 /** Where the invalidations of every process's media cache go; trimmed to about this many entries. */
@@ -59,6 +60,7 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
   private readonly sequenceKey: string;
   private readonly blockMs: number;
   private readonly reads: boolean;
+  private readonly timeoutMs: number;
   private readonly pending = new Set<string>();
   private sinks: MediaCacheSink[] = [];
   private reader?: Redis;
@@ -76,6 +78,7 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
     // Three reads per lag window: an idle, healthy feed confirms well within the bound.
     this.blockMs = Math.max(100, Math.floor(config.get('MEDIA_CACHE_MAX_LAG_MS', { infer: true }) / 3));
     this.reads = servesApi(config.get('MALTED_MODE', { infer: true }));
+    this.timeoutMs = config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true });
     this.redis.defineCommand('maltedPublishInvalidations', { numberOfKeys: 2, lua: PUBLISH_SCRIPT });
   }
 
@@ -122,11 +125,13 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
 
   private async send(keys: string[]): Promise<void> {
     try {
-      await (this.redis as Redis & { maltedPublishInvalidations(...args: string[]): Promise<number> }).maltedPublishInvalidations(
+      // Bounded like every Redis call on a request's way; one that timed out is published again (harmless).
+      const publishing = (this.redis as Redis & { maltedPublishInvalidations(...args: string[]): Promise<number> }).maltedPublishInvalidations(
         STREAM,
         SEQUENCE,
         ...keys,
       );
+      await withTimeout(publishing, this.timeoutMs);
       keys.forEach((key) => this.pending.delete(key));
     } catch (error) {
       this.logger.warn({ err: error, keys: keys.length }, 'media invalidations not published yet: Redis does not answer');
