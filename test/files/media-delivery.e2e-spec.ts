@@ -151,6 +151,26 @@ describe('media delivery across API instances', () => {
     expect(res.status).toBe(404);
   });
 
+  it('after its feed connection dropped, does not serve a file deleted while it was away', async () => {
+    // A bound far longer than the test: only the flush on reconnecting can drop the entry in time.
+    const c = await ctx.startApp({ ...env, REDIS_URL: proxy.url, MEDIA_CACHE_MAX_LAG_MS: '60000' });
+    try {
+      expect(await eventually(async () => c.get(MediaDelivery).cacheTrusted, Boolean)).toBe(true);
+      const { key } = await uploadAs(a, alice);
+      await get(c, `/r/${key}`).expect(200);
+      proxy.freeze();
+      await deleteAs(alice, key);
+      await get(c, `/r/${key}`).expect(200); // within its (long) bound, C cannot know yet
+      proxy.dropConnections();
+      proxy.thaw();
+      const res = await eventually(() => get(c, `/r/${key}`), (r) => r.status === 404, 10_000);
+      expect(res.status).toBe(404);
+    } finally {
+      proxy.thaw();
+      await ctx.closeApp(c);
+    }
+  });
+
   it('stops serving the files of a disabled owner and of a removed group shake on every instance', async () => {
     const carol = await ctx.newUser(a);
     const { key: carols } = await uploadAs(a, carol);

@@ -55,6 +55,11 @@ export class FreezableTcpProxy {
     for (const pair of this.pairs) pair.forEach((socket) => socket.resume());
   }
 
+  /** Cuts every connection, as a network blip would; new ones are let through again. */
+  dropConnections(): void {
+    for (const pair of this.pairs) pair.forEach((socket) => socket.destroy());
+  }
+
   resetCount(): void {
     this.bytesUp = 0;
   }

@@ -163,6 +163,8 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
         if (!position) {
           position = await this.end();
           this.flush(); // whatever was cached before this point may have missed entries
+          // Nothing after the end is missed: the empty cache may fill at once, not after the first blocking read.
+          this.sinks.forEach((sink) => sink.confirm(startedAt));
         }
         const reply = (await this.reader!.xread('COUNT', READ_BATCH, 'BLOCK', this.blockMs, 'STREAMS', this.streamKey, position.id)) as StreamReply;
         const entries = reply?.[0]?.[1] ?? [];
