@@ -119,7 +119,7 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
       'x-content-type-options': 'nosniff',
       'content-security-policy': "default-src 'none'; img-src 'self'; sandbox",
       'content-disposition': `inline; filename="${filename}"`,
-      'cross-origin-resource-policy': 'same-origin',
+      'cross-origin-resource-policy': 'cross-origin', // embeddable on other sites
       'x-request-id': expect.any(String),
     });
     for (const name of ['etag', 'cache-control', 'content-type', 'content-security-policy', 'content-disposition']) {
