@@ -4,6 +4,7 @@ import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { MediaDelivery } from './delivery/media-delivery.service';
+import { MediaMetrics } from './delivery/media-metrics';
 import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
 import { FileViews } from './file-views';
@@ -31,7 +32,7 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, MediaDelivery],
+  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, MediaDelivery, MediaMetrics],
   exports: [
     FileMetrics,
     FilesService,

@@ -4,6 +4,7 @@ import { getQueueToken } from '@nestjs/bull';
 import type { Queue } from 'bull';
 import Redis from 'ioredis';
 import mongoose, { type Model } from 'mongoose';
+import { MetricsRegistry } from '../../src/common/metrics/metrics-registry';
 import { MediaDelivery } from '../../src/files/delivery/media-delivery.service';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import { ViewsCounter } from '../../src/files/views.counter';
@@ -100,6 +101,10 @@ describe('media delivery across API instances', () => {
     expect(postReads).toBe(0);
     // Only the feed's blocking reads (one per MAX_LAG_MS / 3) went to Redis: well under one command per hit.
     expect(proxy.bytesUp).toBeLessThan(hits * 10);
+    const metrics = await b.get(MetricsRegistry).metrics();
+    expect(Number(/^malted_media_lookups_total\{result="hit"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(hits);
+    expect(metrics).toMatch(/^malted_media_cache_trusted 1$/m);
+    expect(Number(/^malted_media_bytes_cache_bytes (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0); // the image is small
   });
 
   it('stops serving a deleted file on the other instance, cache warm, within the bound', async () => {

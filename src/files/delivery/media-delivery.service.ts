@@ -11,6 +11,7 @@ import { FilesService } from '../files.service';
 import { SourceFilesService } from '../source-files.service';
 import { ViewsCounter } from '../views.counter';
 import { MediaEntryCache } from './media-entry-cache';
+import { MediaMetrics } from './media-metrics';
 import { type MediaEntry, mediaEntryOf, type MediaKind, type MediaObject, variantsOf } from './media-entry';
 
 /** A raw fetch counts as a view unless it is a HEAD or a request for a later part of the file. */
@@ -26,14 +27,13 @@ const countsAsView = (req: Request) => req.method === 'GET' && (!req.headers.ran
 export class MediaDelivery {
   private readonly cache: MediaEntryCache;
   private readonly loading = new Map<string, Promise<MediaEntry>>();
-  /** Lookups answered from the cache and from the database, since start. */
-  readonly lookups = { hits: 0, misses: 0 };
 
   constructor(
     private readonly files: FilesService,
     private readonly sources: SourceFilesService,
     private readonly serving: FileServingService,
     private readonly views: ViewsCounter,
+    private readonly metrics: MediaMetrics,
     invalidations: MediaInvalidations,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
@@ -43,6 +43,7 @@ export class MediaDelivery {
       ttlMs: config.get('MEDIA_CACHE_TTL_SECONDS', { infer: true }) * 1000,
     });
     invalidations.attach(this.cache);
+    metrics.observe({ entries: () => this.cache.size, trusted: () => this.cache.trusted, bytes: () => serving.bytes.heldBytes });
   }
 
   /** Entries held now (for tests and metrics). */
@@ -69,10 +70,10 @@ export class MediaDelivery {
   private async entryOf(key: string): Promise<MediaEntry> {
     const hit = this.cache.get(key);
     if (hit) {
-      this.lookups.hits++;
+      this.metrics.hit.inc();
       return hit;
     }
-    this.lookups.misses++;
+    this.metrics.miss.inc();
     let loading = this.loading.get(key);
     if (!loading) {
       loading = this.load(key).finally(() => this.loading.delete(key));
