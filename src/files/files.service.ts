@@ -104,9 +104,10 @@ export class FilesService {
       if (!this.shakes.canPost(user.id, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
 
       const inspection = await this.inspector.inspect(received.path, received.type);
-      await stripGpsLocation(received.path);
+      // The receiver hashed the bytes as they arrived; only a file the stripper changed is hashed again.
+      const stripped = await stripGpsLocation(received.path);
       const { source, created } = await this.sources.acquire({
-        sha256: await sha256OfFile(received.path),
+        sha256: stripped ? await sha256OfFile(received.path) : received.sha256,
         size: received.size,
         inspection,
         open: () => createReadStream(received.path),
