@@ -8,13 +8,13 @@
  * - a GridFS stat and whole read of one 16 kB file.
  * Database: see ../common/database.ts; BENCH_DATABASE=sqlite is the newcomer's `npm start` default.
  */
-import mongoose, { Types } from 'mongoose';
+import mongoose, { mongo, Types } from 'mongoose';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SharedFile, SharedFileSchema } from '../../src/files/schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from '../../src/files/schemas/source-file.schema';
 import { newShareKey } from '../../src/files/share-key';
-import { GridFsStorage } from '../../src/files/storage/gridfs.storage';
+import { GRIDFS_BUCKET_NAME, GridFsStorage } from '../../src/files/storage/gridfs.storage';
 import { openDatabase } from '../common/database';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').map(Number);
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     await sources.init();
     await posts.init();
     const gridfs = new GridFsStorage(connection.db!);
+    await gridfs.write('index-maker', Readable.from([Buffer.from('x')]), { contentType: 'image/jpeg' }); // GridFS's indexes
     const small = randomBytes(16_000);
     say(`lookups on ${database.label}, ${REPEATS} repeats each (median / max ms)`);
     say('| posts stored | dedupe by sha256 (new hash) | the same by _id | post by share key | source by _id | GridFS stat 16 kB | GridFS read 16 kB |');
@@ -75,7 +76,11 @@ async function main(): Promise<void> {
         );
         keys.push(...made.map((post) => post.key));
         sourceIds.push(...batch.map((source) => source._id));
-        for (let i = 0; i < batch.length; i++) await gridfs.write(`g-${stored + i}`, Readable.from([small]), { contentType: 'image/jpeg' });
+        // Shaped as GridFsStorage writes them (one chunk each), inserted in bulk: seeding through the driver
+        // would itself slow down with every file stored.
+        const files = batch.map((_, i) => ({ _id: new Types.ObjectId(), filename: `g-${stored + i}`, length: small.length, chunkSize: 255 * 1024, uploadDate: new Date(), metadata: { contentType: 'image/jpeg' } }));
+        await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.chunks`).insertMany(files.map((file) => ({ files_id: file._id, n: 0, data: new mongo.Binary(small) })));
+        await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.files`).insertMany(files);
       }
       const pick = (n: number) => (n * 7919) % keys.length;
       const rows = [
