@@ -9,7 +9,7 @@ import { QUEUES } from '../jobs/queues';
 import { FilesService } from './files.service';
 import { InvalidImageError } from './images/image-errors';
 import { renderVariants } from './images/variants';
-import { type StoredVariant, VariantsStatus } from './schemas/variant-set.schema';
+import type { StoredVariant } from './schemas/variant-set.schema';
 import { SourceFilesService } from './source-files.service';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
 import { ViewsCounter } from './views.counter';
@@ -43,13 +43,13 @@ export class FilesProcessor implements OnApplicationBootstrap {
   @Process({ name: jobs.variants, concurrency: 2 })
   async variants(job: Job<{ sourceId: string }>): Promise<void> {
     const source = await this.sources.findById(new Types.ObjectId(job.data.sourceId));
-    if (!source || (await this.sources.findVariants(source._id))?.status === VariantsStatus.Ready) return;
+    if (!source || (await this.sources.hasVariantsReady(source))) return;
     let rendered;
     try {
       rendered = await renderVariants(await this.storage.read(source.storageKey), this.maxPixels);
     } catch (error) {
       if (error instanceof InvalidImageError) {
-        await this.sources.markVariantsFailed(source._id);
+        await this.sources.markVariantsFailed(source);
         await job.discard(); // it will never decode: do not retry
       }
       throw error;
@@ -66,8 +66,9 @@ export class FilesProcessor implements OnApplicationBootstrap {
         height: variant.height,
       };
     }
-    if (!(await this.sources.setVariants(source._id, { thumbnail: stored.thumbnail, small: stored.small }))) {
-      // Purged while we worked: nothing will ever point at these objects.
+    if (!(await this.sources.setVariants(source, { thumbnail: stored.thumbnail, small: stored.small }))) {
+      // Purged while we worked (and maybe stored again, as a new source with the same _id): nothing will ever
+      // point at these objects.
       await Promise.all(Object.values(stored).map((variant) => this.storage.delete(variant.storageKey)));
     }
   }

@@ -129,7 +129,7 @@ export class FilesService {
         throw error;
       }
       await this.postCache.changed(file);
-      if (created) await this.enqueueVariants(source._id);
+      if (created) await this.enqueueVariants(source);
       await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);
     } finally {
@@ -296,10 +296,11 @@ export class FilesService {
     if (storageKeys.length > 0) await this.queue.add(QUEUES.files.jobs.purge, { storageKeys });
   }
 
-  private async enqueueVariants(sourceId: Types.ObjectId): Promise<void> {
+  /** Keyed by the stored bytes: the same bytes purged and uploaded again get the same source id, and new variants. */
+  private async enqueueVariants(source: SourceFileDocument): Promise<void> {
     await this.queue
-      .add(QUEUES.files.jobs.variants, { sourceId: sourceId.toString() }, { jobId: `variants:${sourceId}` })
-      .catch((error: unknown) => this.logger.error({ err: error, sourceId }, 'could not queue the variants job'));
+      .add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() }, { jobId: `variants:${source.storageKey}` })
+      .catch((error: unknown) => this.logger.error({ err: error, sourceId: source._id }, 'could not queue the variants job'));
   }
 
   private assertMayChange(user: AuthUser, file: SharedFile, action: 'edit' | 'delete'): void {

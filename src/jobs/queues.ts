@@ -12,7 +12,7 @@ export const QUEUES = {
   files: {
     name: 'files',
     jobs: {
-      /** Make the thumbnail and small variants of a source file. jobId variants:<sourceId>. */
+      /** Make the thumbnail and small variants of a source file. jobId variants:<the source's storageKey>. */
       variants: 'variants',
       /** Give back a deleted post's reference to its source file. jobId release:<sharedFileId>. */
       release: 'release',

@@ -39,20 +39,20 @@ describe('a purge racing a variants job', () => {
   it('leaves no variants document when the job writes its variants after the purge', async () => {
     const source = await newSource();
     expect(await sources.release(source._id)).toEqual([source.storageKey]); // purged: no variants existed yet
-    expect(await sources.setVariants(source._id, { thumbnail: made('t'), small: made('s') })).toBe(false);
+    expect(await sources.setVariants(source, { thumbnail: made('t'), small: made('s') })).toBe(false);
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
 
   it('leaves none when the job marks them failed after the purge', async () => {
     const source = await newSource();
     await sources.release(source._id);
-    expect(await sources.markVariantsFailed(source._id)).toBe(false);
+    expect(await sources.markVariantsFailed(source)).toBe(false);
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
 
   it('lets the purge remove variants written before it, and hands their objects to the purge', async () => {
     const source = await newSource();
-    expect(await sources.setVariants(source._id, { thumbnail: made('t'), small: made('s') })).toBe(true);
+    expect(await sources.setVariants(source, { thumbnail: made('t'), small: made('s') })).toBe(true);
     expect((await sources.release(source._id)).sort()).toEqual([source.storageKey, 's-v', 't-v'].sort());
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
