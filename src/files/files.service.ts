@@ -4,7 +4,6 @@ import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { IncomingMessage } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
@@ -110,7 +109,7 @@ export class FilesService {
         sha256: stripped ? await sha256OfFile(received.path) : received.sha256,
         size: received.size,
         inspection,
-        open: () => createReadStream(received.path),
+        path: received.path,
       });
       let file: SharedFileDocument;
       try {
@@ -128,7 +127,7 @@ export class FilesService {
         await this.purge(await this.sources.release(source._id));
         throw error;
       }
-      await this.postCache.changed(file);
+      await this.postCache.changedIn(shake, file);
       if (created) await this.enqueueVariants(source);
       await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);

@@ -2,11 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type FilterQuery, type Model, Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { ImageInspection } from './images/image-inspector';
 import { SourceFile, type SourceFileDocument } from './schemas/source-file.schema';
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';
-import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
+import { STORAGE_DRIVER, storeFile, type StorageDriver } from './storage/storage-driver';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 /** A source as the variants bookkeeping needs it: its id and the key of the bytes stored for it. */
@@ -21,8 +20,8 @@ export interface NewSourceBytes {
   sha256: string;
   size: number;
   inspection: ImageInspection;
-  /** Opens the bytes to store; called only when no identical source exists yet. */
-  open(): Readable;
+  /** The file holding the bytes; stored only when no identical source exists yet. */
+  path: string;
 }
 
 /**
@@ -65,7 +64,7 @@ export class SourceFilesService {
       if (existing) return { source: existing, created: false };
 
       const storageKey = `src-${randomUUID()}`;
-      await this.storage.write(storageKey, bytes.open(), { contentType: bytes.inspection.type });
+      await storeFile(this.storage, storageKey, bytes.path, { contentType: bytes.inspection.type });
       try {
         const source = await this.sources.create({
           // Found by neither lookup after a duplicate: the hash id is taken by other bytes (or was just purged).
