@@ -14,8 +14,8 @@ export interface ChildServer {
  * Runs a TypeScript server script in its own process (so that the load generator does not share its event
  * loop) with only the given environment, PATH and HOME; resolves once it prints "READY <origin>".
  */
-export function startChildServer(script: string, env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', script], {
+export function startChildServer(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildServer> {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', 'ts-node/register/transpile-only', script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
