@@ -184,6 +184,18 @@ export function behavesLikeAStorageDriver(subject: () => StorageUnderTest): void
     expect(tail).toEqual(whole(size, key).subarray(-100));
   });
 
+  it('frees what a read holds when its stream is destroyed half-way (more reads than any connection pool)', async () => {
+    const key = newKey();
+    const data = whole(300 * 1024, key);
+    await put(key, data);
+    for (let n = 0; n < 70; n++) {
+      const stream = await driver().read(key, n % 2 ? { start: 1000, end: data.length - 1 } : undefined);
+      await new Promise((resolve, reject) => stream.once('data', resolve).once('error', reject));
+      stream.destroy();
+    }
+    expect(await get(key)).toEqual(data);
+  }, 120_000);
+
   describe('storing a file from disk (storeFile: the driver\'s writeFile, or write)', () => {
     let scratch: string;
     beforeAll(() => {
