@@ -13,9 +13,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SharedFile, SharedFileSchema } from '../../src/files/schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from '../../src/files/schemas/source-file.schema';
-import { newShareKey } from '../../src/files/share-key';
 import { GRIDFS_BUCKET_NAME, GridFsStorage } from '../../src/files/storage/gridfs.storage';
 import { openDatabase } from '../common/database';
+import { seedPosts } from './seed';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
@@ -39,8 +39,6 @@ async function main(): Promise<void> {
   try {
     const sources = connection.model(SourceFile.name, SourceFileSchema);
     const posts = connection.model(SharedFile.name, SharedFileSchema);
-    await sources.init();
-    await posts.init();
     const gridfs = new GridFsStorage(connection.db!);
     await gridfs.write('index-maker', Readable.from([Buffer.from('x')]), { contentType: 'image/jpeg' }); // GridFS's indexes
     const small = randomBytes(16_000);
@@ -51,34 +49,14 @@ async function main(): Promise<void> {
     const keys: string[] = [];
     const sourceIds: Types.ObjectId[] = [];
     for (const size of SIZES) {
-      const userId = new Types.ObjectId();
       for (; stored < size; stored += 500) {
-        const batch = Array.from({ length: Math.min(500, size - stored) }, (_, i) => ({
-          _id: new Types.ObjectId(),
-          sha256: sha256(`source ${stored + i}`),
-          storageKey: `src-${randomBytes(16).toString('hex')}`,
-          contentType: 'image/jpeg',
-          size: 1_000_000,
-          width: 1600,
-          height: 1200,
-          refCount: 1,
-        }));
-        await sources.insertMany(batch);
-        const made = await posts.insertMany(
-          batch.map((source, i) => ({
-            key: newShareKey(),
-            sourceId: source._id,
-            userId,
-            shakeId: userId,
-            title: `a photo ${stored + i}`,
-            description: 'a description of some length, as people write them #tag',
-          })),
-        );
-        keys.push(...made.map((post) => post.key));
-        sourceIds.push(...batch.map((source) => source._id));
+        const batch = Math.min(500, size - stored);
+        const seeded = await seedPosts(database.uri, batch, stored);
+        keys.push(...seeded.keys);
+        sourceIds.push(...seeded.sourceIds);
         // Shaped as GridFsStorage writes them (one chunk each), inserted in bulk: seeding through the driver
         // would itself slow down with every file stored.
-        const files = batch.map((_, i) => ({ _id: new Types.ObjectId(), filename: `g-${stored + i}`, length: small.length, chunkSize: 255 * 1024, uploadDate: new Date(), metadata: { contentType: 'image/jpeg' } }));
+        const files = seeded.keys.map((_, i) => ({ _id: new Types.ObjectId(), filename: `g-${stored + i}`, length: small.length, chunkSize: 255 * 1024, uploadDate: new Date(), metadata: { contentType: 'image/jpeg' } }));
         await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.chunks`).insertMany(files.map((file) => ({ files_id: file._id, n: 0, data: new mongo.Binary(small) })));
         await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.files`).insertMany(files);
       }
