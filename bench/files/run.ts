@@ -18,7 +18,8 @@
  * BENCH_CONCURRENCY (16), BENCH_IMAGES (16 distinct JPEGs; every upload is stamped to be unique, so nothing is
  * deduplicated), BENCH_FILL_MB (2000), BENCH_SEED_POSTS (posts, each with its own source file, put in the database
  * before anything is measured, as a store that grew; 0), BENCH_ONLY=uploads ((a) alone), BENCH_APP_NODE_ARGS
- * (Node.js options of the app process, e.g. '--cpu-prof --cpu-prof-dir=prof'). (a) also reports the app process's
+ * (Node.js options of the app process, e.g. '--cpu-prof --cpu-prof-dir=prof'), BENCH_APP_MODE (all; api measures the
+ * requests without the jobs they queue). (a) also reports the app process's
  * CPU time per upload (Linux; thumbnails included, the app runs all-in-one), which a machine shared with other
  * work disturbs less than the rates.
  */
@@ -127,8 +128,8 @@ async function main(): Promise<void> {
     cleanups.unshift(() => store.stop());
     const app = await startChildServer(join(__dirname, 'app-server.ts'), {
       ...benchAppEnvironment(database, redisUrl, prefix),
-      // All-in-one, so that thumbnails are made while the benchmark runs.
-      MALTED_MODE: 'all',
+      // All-in-one, so that thumbnails are made while the benchmark runs (BENCH_APP_MODE=api leaves the jobs queued).
+      MALTED_MODE: process.env.BENCH_APP_MODE ?? 'all',
       UPLOAD_TMP_DIR: uploadTmp,
       BENCH_CONSTANT_DIR: constants,
       ...store.env,
