@@ -3,7 +3,8 @@
  * against the database (no HTTP). For each size in BENCH_SIZES (posts, default 1000,5000) it fills
  * source_files and shared_files with that many documents (through the app's own schemas and indexes) and the
  * GridFS bucket with that many 16 kB files, then times, BENCH_REPEATS times each (median and max):
- * - the upload's dedupe lookup, findOneAndUpdate by sha256 (a new hash: the common case), and the same by _id;
+ * - the upload's dedupe lookup, findOneAndUpdate by sha256 (a new hash: the common case), and the same by the _id
+ *   made from the hash (with the hash, as the upload sends it); inserting a source file and a post;
  * - the serving path's post lookup by share key, and the source lookup by _id;
  * - a GridFS stat and whole read of one 16 kB file.
  * Database: see ../common/database.ts; BENCH_DATABASE=sqlite is the newcomer's `npm start` default.
@@ -16,6 +17,8 @@ import { SourceFile, SourceFileSchema } from '../../src/files/schemas/source-fil
 import { GRIDFS_BUCKET_NAME, GridFsStorage } from '../../src/files/storage/gridfs.storage';
 import { openDatabase } from '../common/database';
 import { seedPosts } from './seed';
+import { newShareKey } from '../../src/files/share-key';
+import { sourceIdOf } from '../../src/files/source-files.service';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
@@ -43,8 +46,11 @@ async function main(): Promise<void> {
     await gridfs.write('index-maker', Readable.from([Buffer.from('x')]), { contentType: 'image/jpeg' }); // GridFS's indexes
     const small = randomBytes(16_000);
     say(`lookups on ${database.label}, ${REPEATS} repeats each (median / max ms)`);
-    say('| posts stored | dedupe by sha256 (new hash) | the same by _id | post by share key | source by _id | GridFS stat 16 kB | GridFS read 16 kB |');
-    say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    say(
+      '| posts stored | dedupe by sha256 (new hash) | by _id | by _id and sha256 | insert a source | insert a post | post by share key | ' +
+        'source by _id | GridFS stat 16 kB | GridFS read 16 kB |',
+    );
+    say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     let stored = 0;
     const keys: string[] = [];
     const sourceIds: Types.ObjectId[] = [];
@@ -63,7 +69,16 @@ async function main(): Promise<void> {
       const pick = (n: number) => (n * 7919) % keys.length;
       const rows = [
         await time(REPEATS, (n) => sources.findOneAndUpdate({ sha256: sha256(`absent ${size} ${n}`) }, { $inc: { refCount: 1 } }).exec()),
-        await time(REPEATS, () => sources.findOneAndUpdate({ _id: new Types.ObjectId() }, { $inc: { refCount: 1 } }).exec()),
+        // The _id made from the hash, alone (what acquire() sends), and with the hash beside it.
+        await time(REPEATS, (n) => sources.findOneAndUpdate({ _id: sourceIdOf(sha256(`absent by id ${size} ${n}`)) }, { $inc: { refCount: 1 } }).exec()),
+        await time(REPEATS, (n) => {
+          const hash = sha256(`absent by id and hash ${size} ${n}`);
+          return sources.findOneAndUpdate({ _id: sourceIdOf(hash), sha256: hash }, { $inc: { refCount: 1 } }).exec();
+        }),
+        await time(REPEATS, (n) =>
+          sources.create({ sha256: sha256(`inserted ${size} ${n}`), storageKey: `src-i${n}`, contentType: 'image/jpeg', size: 1, width: 1, height: 1, refCount: 1 }),
+        ),
+        await time(REPEATS, () => posts.create({ key: newShareKey(), sourceId: sourceIds[0], userId: sourceIds[0], shakeId: sourceIds[0] })),
         await time(REPEATS, (n) => posts.findOne({ key: keys[pick(n)], deletedAt: null }).exec()),
         await time(REPEATS, (n) => sources.findById(sourceIds[pick(n)]).exec()),
         await time(REPEATS, (n) => gridfs.stat(`g-${pick(n)}`)),

@@ -59,7 +59,7 @@ export class SourceFilesService {
       // After a duplicate key: an identical upload won the race (found by _id), or the bytes were stored under
       // a random _id (before hash ids, or on a prefix collision) and only the scan by sha256 finds them.
       const existing =
-        (await this.takeReference({ _id: hashId, sha256: bytes.sha256 })) ??
+        (await this.takeReferenceByHashId(hashId, bytes.sha256)) ??
         (attempt > 0 ? await this.takeReference({ sha256: bytes.sha256 }) : null);
       if (existing) return { source: existing, created: false };
 
@@ -84,6 +84,18 @@ export class SourceFilesService {
         if (!isDuplicateKeyError(error)) throw error;
       }
     }
+  }
+
+  /**
+   * A reference to the source under the hash id if it holds these bytes. By `_id` alone: with the hash beside it
+   * in the filter FerretDB scans the collection again (70 ms with 1,000 sources on SQLite, against 4 ms). The rare
+   * other bytes under that id (a 96-bit prefix collision) get their reference back, purged if it was their last.
+   */
+  private async takeReferenceByHashId(hashId: Types.ObjectId, sha256: string): Promise<SourceFileDocument | null> {
+    const taken = await this.takeReference({ _id: hashId });
+    if (!taken || taken.sha256 === sha256) return taken;
+    await Promise.all((await this.release(hashId)).map((key) => this.storage.delete(key)));
+    return null;
   }
 
   private takeReference(filter: FilterQuery<SourceFile>): Promise<SourceFileDocument | null> {

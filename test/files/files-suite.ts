@@ -145,6 +145,27 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       expect(await backend.footprint()).toBe(storedBefore); // the copy written before the duplicate showed is gone
     });
 
+    it('stores bytes whose hash id is taken by other bytes under a random _id, leaving the other source as it was', async () => {
+      const image = await png(15, 15, randomColor());
+      const other = await sources.create({
+        _id: sourceIdOf(sha256(image)), // a 96-bit prefix collision, made by hand
+        sha256: sha256(Buffer.from('other bytes')),
+        storageKey: `src-other-${randomBytes(6).toString('hex')}`,
+        contentType: 'image/png',
+        size: 11,
+        width: 1,
+        height: 1,
+        refCount: 1,
+      });
+      const res = await upload(alice, image).expect(201);
+      const stored = await sources.findOne({ sha256: sha256(image) }).lean();
+      expect(stored!._id).not.toEqual(other._id);
+      expect(await sources.findById(other._id).lean()).toMatchObject({ refCount: 1, sha256: other.sha256 });
+      expect(await raw(res.body.key).expect(200)).toMatchObject({ body: image });
+      await upload(bob, image).expect(201); // found again, by its hash
+      expect(await sources.find({ sha256: sha256(image) }).lean()).toMatchObject([{ refCount: 2 }]);
+    });
+
     it('removes the GPS location before anyone can fetch the file', async () => {
       const image = await jpegWithGps();
       expect(exifReader((await sharp(image).metadata()).exif!).GPSInfo).toBeDefined();
