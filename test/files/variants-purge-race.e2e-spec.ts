@@ -2,7 +2,9 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Model } from 'mongoose';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { VariantSet } from '../../src/files/schemas/variant-set.schema';
 import { SourceFilesService } from '../../src/files/source-files.service';
 import { TestContext } from '../harness/test-app';
@@ -16,21 +18,29 @@ describe('a purge racing a variants job', () => {
   let app: NestExpressApplication;
   let sources: SourceFilesService;
   let variants: Model<VariantSet>;
+  /** Where the "uploads" acquire() stores from are written. */
+  let uploads: string;
 
   beforeAll(async () => {
     app = await ctx.startApp({ MALTED_MODE: 'api' });
     sources = app.get(SourceFilesService);
     variants = app.get(getModelToken('VariantSet'));
+    uploads = await mkdtemp(join(tmpdir(), 'malted-purge-race-'));
   });
-  afterAll(() => ctx.close());
+  afterAll(async () => {
+    await ctx.close();
+    await rm(uploads, { recursive: true, force: true });
+  });
 
   const newSource = async () => {
     const bytes = randomBytes(64);
+    const path = join(uploads, `upload-${randomBytes(6).toString('hex')}`);
+    await writeFile(path, bytes);
     const { source } = await sources.acquire({
       sha256: randomBytes(32).toString('hex'),
       size: bytes.length,
       inspection: { type: 'image/png', width: 8, height: 8, frames: 1 },
-      open: () => Readable.from(bytes),
+      path,
     });
     return source;
   };
