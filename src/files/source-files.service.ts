@@ -170,7 +170,9 @@ export class SourceFilesService {
    * the same image stored again after the purge, whose own variants job makes its own.
    */
   private async keptUnlessPurged(source: StoredSource): Promise<boolean> {
-    if (await this.sources.exists({ _id: source._id, storageKey: source.storageKey })) return true;
+    // By _id alone, compared here: with storageKey in the filter FerretDB would scan every source.
+    const current = await this.sources.findById(source._id, { storageKey: 1 }).lean().exec();
+    if (current?.storageKey === source.storageKey) return true;
     await this.variants.deleteOne({ sourceId: source._id, ...madeFrom(source) }).exec();
     return false;
   }
