@@ -73,6 +73,7 @@ describe('the main process', () => {
       MONGODB_URI: mongoUriFor(ctx.database),
       REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: ctx.prefix,
+      STORAGE_LOCAL_DIR: ctx.filesDir, // not ./data/files of the repository
       SHUTDOWN_DRAIN_MS: '2000',
     });
     const http = request(`http://127.0.0.1:${port}`);
