@@ -9,7 +9,7 @@ import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
-import { type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
+import { FILES_JOB_IDS, type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
@@ -295,10 +295,9 @@ export class FilesService {
     if (storageKeys.length > 0) await this.queue.add(QUEUES.files.jobs.purge, { storageKeys });
   }
 
-  /** Keyed by the stored bytes: the same bytes purged and uploaded again get the same source id, and new variants. */
   private async enqueueVariants(source: SourceFileDocument): Promise<void> {
     await this.queue
-      .add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() }, { jobId: `variants:${source.storageKey}` })
+      .add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() }, { jobId: FILES_JOB_IDS.variants(source.storageKey) })
       .catch((error: unknown) => this.logger.error({ err: error, sourceId: source._id }, 'could not queue the variants job'));
   }
 

@@ -32,12 +32,12 @@ describe('a purge racing a variants job', () => {
     await rm(uploads, { recursive: true, force: true });
   });
 
-  const newSource = async () => {
+  const newSource = async (sha256 = randomBytes(32).toString('hex')) => {
     const bytes = randomBytes(64);
     const path = join(uploads, `upload-${randomBytes(6).toString('hex')}`);
     await writeFile(path, bytes);
     const { source } = await sources.acquire({
-      sha256: randomBytes(32).toString('hex'),
+      sha256,
       size: bytes.length,
       inspection: { type: 'image/png', width: 8, height: 8, frames: 1 },
       path,
@@ -65,5 +65,29 @@ describe('a purge racing a variants job', () => {
     expect(await sources.setVariants(source, { thumbnail: made('t'), small: made('s') })).toBe(true);
     expect((await sources.release(source._id)).sort()).toEqual([source.storageKey, 's-v', 't-v'].sort());
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
+  });
+
+  it('keeps the variants of the same image stored again from a job for the purged bytes that comes first', async () => {
+    const hash = randomBytes(32).toString('hex');
+    const purged = await newSource(hash);
+    await sources.release(purged._id);
+    const again = await newSource(hash);
+    expect(again._id).toEqual(purged._id); // the id comes from the hash
+    expect(await sources.setVariants(purged, { thumbnail: made('old-t'), small: made('old-s') })).toBe(false);
+    expect(await sources.hasVariantsReady(again)).toBe(false); // its own job renders them, not skipped
+    expect(await sources.setVariants(again, { thumbnail: made('t'), small: made('s') })).toBe(true);
+    expect(await sources.hasVariantsReady(again)).toBe(true);
+  });
+
+  it('leaves the same image stored again without variants when a job for the purged bytes comes last: the job queues them again', async () => {
+    const hash = randomBytes(32).toString('hex');
+    const purged = await newSource(hash);
+    await sources.release(purged._id);
+    const again = await newSource(hash);
+    expect(await sources.setVariants(again, { thumbnail: made('t'), small: made('s') })).toBe(true);
+    expect(await sources.setVariants(purged, { thumbnail: made('old-t'), small: made('old-s') })).toBe(false);
+    // What FilesProcessor.variants repairs with a variants-again job for the new bytes.
+    expect(await variants.countDocuments({ sourceId: again._id })).toBe(0);
+    expect(await sources.findById(again._id)).toMatchObject({ storageKey: again.storageKey });
   });
 });
