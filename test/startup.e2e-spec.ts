@@ -30,6 +30,7 @@ describe('the main process', () => {
     const main = run(
       {
         PORT: String(port),
+        METRICS_PORT: String(await freePort()),
         HOST: '127.0.0.1',
         MONGODB_URI: mongoUriFor(ctx.database),
         REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
