@@ -469,6 +469,19 @@ describe('README', () => {
     expect(documented).toContain(name);
   });
 
+  // Rows whose default is one literal (`local`, `3000`), not prose such as "the OS temporary folder".
+  const literalDefaults = [...readme.matchAll(/^\| `([A-Z0-9_]+)` \| `([^`|]*)` \|/gm)].map((match) => [match[1], match[2]]);
+  // Filled in at start-up by src/dev/local-services.ts rather than by the schema.
+  const resolvedAtStart = ['REDIS_URL'];
+
+  it.each(literalDefaults.filter(([name]) => !resolvedAtStart.includes(name)))('gives %s the default the configuration has (%s)', (name, documentedDefault) => {
+    expect(String((validateEnvironment({}) as unknown as Record<string, unknown>)[name])).toBe(documentedDefault);
+  });
+
+  it('documents the default storage of `npm start` as local disk under ./data/files', () => {
+    expect(Object.fromEntries(literalDefaults)).toMatchObject({ STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: './data/files' });
+  });
+
   it('documents no variable the app does not read', () => {
     expect(ENVIRONMENT_VARIABLES).toEqual(expect.arrayContaining(documented));
   });

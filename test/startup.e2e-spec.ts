@@ -1,4 +1,10 @@
+import mongoose from 'mongoose';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
+import { isFerretDb } from '../src/files/storage/gridfs-on-ferretdb';
+import { png, randomColor } from './harness/images';
 import { MainProcess } from './harness/main-process';
 import { eventually, freePort } from './harness/servers';
 import { mongoUriFor, TestContext } from './harness/test-app';
@@ -6,15 +12,44 @@ import { mongoUriFor, TestContext } from './harness/test-app';
 describe('the main process', () => {
   const ctx = new TestContext(__filename);
   const processes: MainProcess[] = [];
-  const run = (env: Record<string, string>) => {
-    const main = new MainProcess(env);
+  const run = (env: Record<string, string>, cwd?: string) => {
+    const main = new MainProcess(env, cwd);
     processes.push(main);
     return main;
   };
+  const scratch = mkdtempSync(join(tmpdir(), 'malted-startup-'));
   afterAll(async () => {
     processes.forEach((main) => main.kill());
     await ctx.close();
+    rmSync(scratch, { recursive: true, force: true });
   });
+
+  /** A main process on the test servers, with nothing about storage configured unless `env` says so. */
+  const startOnTestServers = async (env: Record<string, string>, cwd?: string) => {
+    const port = await freePort();
+    const main = run(
+      {
+        PORT: String(port),
+        METRICS_PORT: String(await freePort()),
+        HOST: '127.0.0.1',
+        MONGODB_URI: mongoUriFor(ctx.database),
+        REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
+        REDIS_KEY_PREFIX: ctx.prefix,
+        ...env,
+      },
+      cwd,
+    );
+    const http = request(`http://127.0.0.1:${port}`);
+    const ready = await eventually(
+      () => http.get('/health/ready').then((res) => res.status, () => 0),
+      (status) => status === 200 || main.child.exitCode !== null,
+      30_000,
+    );
+    expect(ready).toBe(200);
+    return { main, http };
+  };
+  const warningsOf = (main: MainProcess) =>
+    main.logLines().filter((line) => line.level === 40).map((line) => String(line.msg));
 
   it.each([
     [{ PORT: 'not-a-port' }, /PORT/],
@@ -39,6 +74,7 @@ describe('the main process', () => {
       MONGODB_URI: mongoUriFor(ctx.database),
       REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
       REDIS_KEY_PREFIX: ctx.prefix,
+      STORAGE_LOCAL_DIR: ctx.filesDir, // not ./data/files of the repository
       SHUTDOWN_DRAIN_MS: '2000',
     });
     const http = request(`http://127.0.0.1:${port}`);
@@ -74,5 +110,38 @@ describe('the main process', () => {
 
     await expect(main.exited).resolves.toBe(0);
     expect(main.stdout).toMatch(/shutting down/);
+  });
+
+  it('stores uploads under ./data/files of its working directory when nothing is configured, as the README says', async () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    expect(readme).toMatch(/^\| `STORAGE_DRIVER` \| `local` \|/m);
+    expect(readme).toMatch(/^\| `STORAGE_LOCAL_DIR` \| `\.\/data\/files` \|/m);
+    const cwd = mkdtempSync(join(scratch, 'npm-start-'));
+    const { main, http } = await startOnTestServers({}, cwd);
+
+    const registered = await http.post('/api/v1/auth/register').send({ username: 'newcomer', email: 'n@example.com', password: 'a long password 1' }).expect(201);
+    const image = await png(8, 8, randomColor());
+    const uploaded = await http.post('/api/v1/files').set('Authorization', `Bearer ${registered.body.token}`).attach('file', image, 'a.png').expect(201);
+    const stored = readdirSync(join(cwd, 'data', 'files')).filter((name) => name.startsWith('src-'));
+    expect(stored).toHaveLength(1);
+    expect(readFileSync(join(cwd, 'data', 'files', stored[0]))).toEqual(image);
+    const raw = await http.get(`/api/v1/files/${uploaded.body.key}/raw`).buffer(true).expect(200);
+    expect(raw.body).toEqual(image);
+    expect(warningsOf(main).filter((message) => message.includes('GridFS'))).toEqual([]);
+  });
+
+  it('warns at start-up, with the measured reason, when GridFS runs on FerretDB', async () => {
+    const connection = await mongoose.createConnection(mongoUriFor(ctx.database)).asPromise();
+    const onFerretDb = await isFerretDb(connection.db!);
+    await connection.close();
+    const { main } = await startOnTestServers({ STORAGE_DRIVER: 'gridfs' });
+    const warnings = warningsOf(main).filter((message) => message.startsWith('STORAGE_DRIVER=gridfs on FerretDB'));
+    if (onFerretDb) {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/took \d+ ms with [\d,]+ files stored/);
+      expect(warnings[0]).toMatch(/STORAGE_DRIVER=local/);
+    } else {
+      expect(warnings).toEqual([]); // a real MongoDB: GridFS reads use their index
+    }
   });
 });

@@ -16,7 +16,12 @@
  * Database: see ../common/database.ts (FerretDB on the local PostgreSQL by default). Knobs: BENCH_STORAGE
  * (local, gridfs or s3 on MinIO; default local, the default driver), BENCH_SECONDS per scenario (10),
  * BENCH_CONCURRENCY (16), BENCH_IMAGES (16 distinct JPEGs; every upload is stamped to be unique, so nothing is
- * deduplicated), BENCH_FILL_MB (2000).
+ * deduplicated), BENCH_FILL_MB (2000), BENCH_SEED_POSTS (posts, each with its own source file, put in the database
+ * before anything is measured, as a store that grew; 0), BENCH_ONLY=uploads ((a) alone), BENCH_APP_NODE_ARGS
+ * (Node.js options of the app process, e.g. '--cpu-prof --cpu-prof-dir=prof'), BENCH_APP_MODE (all; api measures the
+ * requests without the jobs they queue). (a) also reports the app process's
+ * CPU time per upload (Linux; thumbnails included, the app runs all-in-one), which a machine shared with other
+ * work disturbs less than the rates.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,13 +30,14 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { benchAppEnvironment } from '../common/bench-app';
-import { startChildServer, type ChildServer } from '../common/child-server';
+import { cpuMsOf, startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { measure, percentile } from '../common/load';
 import { startBenchNginx } from '../common/nginx';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { wrk, wrkIsAvailable } from '../common/wrk';
 import { photoLikeJpeg, stampedJpeg } from './images';
+import { seedPosts } from './seed';
 import { type BenchStorageKind, openBenchStorage } from './storage';
 
 const STORAGE = (process.env.BENCH_STORAGE ?? 'local') as BenchStorageKind;
@@ -39,6 +45,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 16);
 const FILL_BYTES = Number(process.env.BENCH_FILL_MB ?? 2000) * 1e6;
+const SEED_POSTS = Number(process.env.BENCH_SEED_POSTS ?? 0);
+const ONLY_UPLOADS = process.env.BENCH_ONLY === 'uploads';
+const APP_NODE_ARGS = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 const WARM_UP_SECONDS = 2;
 const MB = 1e6;
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -91,6 +100,8 @@ interface Row {
   p50: number;
   p99: number;
   baselines: Row[];
+  /** The app process's CPU time per upload, all its threads (libvips's too). */
+  appCpuMsEach?: number;
 }
 
 /** Headers a response carries that say nothing about the object (hop-by-hop, time of day, per-request ids). */
@@ -98,7 +109,7 @@ const VOLATILE = ['date', 'connection', 'keep-alive', 'transfer-encoding', 'x-re
 
 async function main(): Promise<void> {
   if (!['gridfs', 'local', 's3'].includes(STORAGE)) throw new Error('BENCH_STORAGE must be local, gridfs or s3');
-  if (!wrkIsAvailable()) throw new Error('bench:files loads the GETs with wrk: apt-get install wrk');
+  if (!ONLY_UPLOADS && !wrkIsAvailable()) throw new Error('bench:files loads the GETs with wrk: apt-get install wrk');
   const suffix = randomBytes(4).toString('hex');
   const redisUrl = await benchRedisUrl();
   const prefix = `malted-bench:${suffix}`;
@@ -117,16 +128,16 @@ async function main(): Promise<void> {
     cleanups.unshift(() => store.stop());
     const app = await startChildServer(join(__dirname, 'app-server.ts'), {
       ...benchAppEnvironment(database, redisUrl, prefix),
-      // All-in-one, so that thumbnails are made while the benchmark runs.
-      MALTED_MODE: 'all',
+      // All-in-one, so that thumbnails are made while the benchmark runs (BENCH_APP_MODE=api leaves the jobs queued).
+      MALTED_MODE: process.env.BENCH_APP_MODE ?? 'all',
       UPLOAD_TMP_DIR: uploadTmp,
       BENCH_CONSTANT_DIR: constants,
       ...store.env,
-    });
+    }, APP_NODE_ARGS);
     cleanups.unshift(() => app.stop());
     // (d) nginx in front of an accel-mode twin of the app (same database, Redis and store).
     const nginx =
-      STORAGE === 'gridfs'
+      STORAGE === 'gridfs' || ONLY_UPLOADS
         ? undefined
         : await (async () => {
             const twin = await startChildServer(join(__dirname, 'app-server.ts'), {
@@ -149,6 +160,11 @@ async function main(): Promise<void> {
       `Malted files benchmark on ${database.label}, storage ${store.label}; ` +
         `${cpus().length} CPUs, ${CONCURRENCY} concurrent clients, ${SECONDS}s per scenario; GETs loaded by wrk`,
     );
+    if (SEED_POSTS > 0) {
+      const started = Date.now();
+      await seedPosts(database.uri, SEED_POSTS);
+      say(`  ${SEED_POSTS} posts and their source files stored in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+    }
     const images = await generateImages();
     const stamp = (n: number) => stampedJpeg(images[n % images.length], `malted-bench ${suffix} ${n}`);
 
@@ -180,9 +196,15 @@ async function main(): Promise<void> {
     const write = async (name: string, operation: () => Promise<number>, bytesOf: () => number, baselines: Row[] = []) => {
       await measure(CONCURRENCY, WARM_UP_SECONDS, operation);
       const before = bytesOf();
+      const cpuBefore = cpuMsOf(app.pid);
       const result = await measure(CONCURRENCY, SECONDS, operation);
+      const cpuAfter = cpuMsOf(app.pid);
       const failed = Object.values(result.failed).reduce((a, b) => a + b, 0);
+      // Only the uploads (the rows with a baseline) are the app's work: the raw writes run in this process.
+      const appCpuMsEach =
+        baselines.length > 0 && cpuBefore !== undefined && cpuAfter !== undefined ? (cpuAfter - cpuBefore) / result.ok.length : undefined;
       return record({
+        appCpuMsEach,
         name,
         rate: (bytesOf() - before) / MB / result.seconds,
         unit: 'MB/s',
@@ -214,8 +236,8 @@ async function main(): Promise<void> {
       if (uploaded.status !== 201) throw new Error(`uploading a hot file failed: ${uploaded.status} ${uploaded.body}`);
       return (JSON.parse(uploaded.body.toString()) as { key: string }).key;
     };
-    const bigKey = await keyOf(big);
-    const smallKey = await keyOf(thumbnailSized);
+    const bigKey = ONLY_UPLOADS ? '' : await keyOf(big);
+    const smallKey = ONLY_UPLOADS ? '' : await keyOf(thumbnailSized);
     const fetchOk = async (path: string) => {
       for (let attempt = 0; attempt < 100; attempt++) {
         const answer = await send(agent, app.origin + path, 'GET', {});
@@ -225,7 +247,7 @@ async function main(): Promise<void> {
       }
       throw new Error(`GET ${path} never answered 200`);
     };
-    for (const [label, path, expected] of [
+    for (const [label, path, expected] of ONLY_UPLOADS ? [] : [
       [`${(big.length / MB).toFixed(1)} MB JPEG`, `/api/v1/files/${bigKey}/raw`, big],
       [`${(thumbnailSized.length / 1000).toFixed(0)} kB JPEG`, `/api/v1/files/${smallKey}/raw`, thumbnailSized],
       ['thumbnail (WebP)', `/api/v1/files/${bigKey}/thumbnail`, undefined],
@@ -271,7 +293,7 @@ async function main(): Promise<void> {
     };
 
     // (b) first, while the store holds only the hot files.
-    await getHotFiles('store nearly empty');
+    if (!ONLY_UPLOADS) await getHotFiles('store nearly empty');
 
     // (a) The raw writes go first, so that the uploads do not find the store emptier than the baseline did.
     let rawBytes = 0;
@@ -294,21 +316,23 @@ async function main(): Promise<void> {
     await write(`POST /api/v1/files, ${CONCURRENCY} clients`, uploadOnce, () => storedBytes, [rawWrite]);
 
     // (c) Grow the store through the API, then (b) again.
-    const filling = Date.now();
-    while (storedBytes < FILL_BYTES) await measure(CONCURRENCY, 5, uploadOnce);
-    say(`  store grown to ${(storedBytes / MB).toFixed(0)} MB of uploads in ${((Date.now() - filling) / 1000).toFixed(0)}s`);
-    await getHotFiles(`${(storedBytes / MB).toFixed(0)} MB stored`);
+    if (!ONLY_UPLOADS) {
+      const filling = Date.now();
+      while (storedBytes < FILL_BYTES) await measure(CONCURRENCY, 5, uploadOnce);
+      say(`  store grown to ${(storedBytes / MB).toFixed(0)} MB of uploads in ${((Date.now() - filling) / 1000).toFixed(0)}s`);
+      await getHotFiles(`${(storedBytes / MB).toFixed(0)} MB stored`);
+    }
 
     const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
     say('');
-    say('| scenario | rate | done | failed | p50 ms | p99 ms | rate vs baselines |');
-    say('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
+    say('| scenario | rate | done | failed | p50 ms | p99 ms | rate vs baselines | app CPU ms each |');
+    say('| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
     for (const row of rows) {
       const percent = (ratio: number) => (ratio < 0.1 ? (ratio * 100).toFixed(1) : (ratio * 100).toFixed(0));
       const ratios = row.baselines.map((baseline) => `${percent(row.rate / baseline.rate)}% of ${baseline.name}`).join('; ');
       say(
         `| ${row.name} | ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit} | ${row.done} | ${row.failed} | ` +
-          `${ms(row.p50)} | ${ms(row.p99)} | ${ratios} |`,
+          `${ms(row.p50)} | ${ms(row.p99)} | ${ratios} | ${row.appCpuMsEach === undefined ? '' : row.appCpuMsEach.toFixed(1)} |`,
       );
     }
   } finally {

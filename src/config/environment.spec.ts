@@ -32,8 +32,14 @@ describe('validateEnvironment', () => {
       /MONGODB_URI is required when NODE_ENV=production/,
     );
     expect(
-      validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted' }),
+      validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted', STORAGE_DRIVER: 'gridfs' }),
     ).toMatchObject({ NODE_ENV: 'production' });
+  });
+
+  it('makes production choose where files live: the local default is one machine', () => {
+    const servers = { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted' };
+    expect(() => validateEnvironment(servers)).toThrow(/STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/);
+    expect(validateEnvironment({ ...servers, STORAGE_DRIVER: 'local' })).toMatchObject({ STORAGE_DRIVER: 'local' });
   });
 
   it('has upload limits of 30 MiB and 100 megapixels unless configured', () => {
@@ -76,8 +82,8 @@ describe('validateEnvironment', () => {
     expect(validateEnvironment({ PATH: '/bin', HOME: '/root' })).not.toHaveProperty('PATH');
   });
 
-  it('stores files in GridFS unless told otherwise', () => {
-    expect(validateEnvironment({})).toMatchObject({ STORAGE_DRIVER: 'gridfs', STORAGE_LOCAL_DIR: './data/files', S3_FORCE_PATH_STYLE: false });
+  it('stores files on the local disk under ./data/files unless told otherwise', () => {
+    expect(validateEnvironment({})).toMatchObject({ STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: './data/files', S3_FORCE_PATH_STYLE: false });
     expect(() => validateEnvironment({ STORAGE_DRIVER: 'ftp' })).toThrow(/^ {2}- STORAGE_DRIVER/m);
   });
 

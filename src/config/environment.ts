@@ -195,9 +195,13 @@ export class Environment {
   @IsString()
   DATA_DIR = './data';
 
-  /** gridfs needs nothing beyond MongoDB and works with many pods; local is for one machine; s3 for object storage. */
+  /**
+   * local (the default outside production) stays fast however much is stored but lives on one machine; gridfs
+   * serves every pod from MongoDB (slow on FerretDB, whose reads scan every chunk); s3 for object storage.
+   * Production must name one (see REQUIRED_IN_PRODUCTION_EXPLICITLY).
+   */
   @IsIn(STORAGE_DRIVER_KINDS)
-  STORAGE_DRIVER: StorageDriverKind = 'gridfs';
+  STORAGE_DRIVER: StorageDriverKind = 'local';
 
   /** The directory of the local driver (created if missing). */
   @IsString()
@@ -355,6 +359,14 @@ export class Environment {
 /** Variables that have no default in production: each names a secret or a server. */
 const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'REDIS_URL'];
 
+/**
+ * Variables whose development default is a choice production must make itself: STORAGE_DRIVER's local default
+ * keeps files on one machine's disk, which the other pods of a Deployment cannot see.
+ */
+const REQUIRED_IN_PRODUCTION_EXPLICITLY: Partial<Record<keyof Environment, string>> = {
+  STORAGE_DRIVER: 'gridfs or s3 for several pods; local only with one pod or a volume every pod mounts',
+};
+
 export class InvalidEnvironmentError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -386,6 +398,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.NODE_ENV === 'production') {
     for (const key of REQUIRED_IN_PRODUCTION) {
       if (env[key] === undefined) problems.push(`${key} is required when NODE_ENV=production`);
+    }
+    for (const [key, choices] of Object.entries(REQUIRED_IN_PRODUCTION_EXPLICITLY)) {
+      if (picked[key] === undefined) problems.push(`${key} is required when NODE_ENV=production (${choices})`);
     }
   }
   if (env.STORAGE_DRIVER === 's3') {

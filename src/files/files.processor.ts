@@ -5,11 +5,11 @@ import type { Job, Queue } from 'bull';
 import { Types } from 'mongoose';
 import { Readable } from 'node:stream';
 import type { ResolvedEnvironment } from '../config/environment';
-import { QUEUES } from '../jobs/queues';
+import { FILES_JOB_IDS, QUEUES } from '../jobs/queues';
 import { FilesService } from './files.service';
 import { InvalidImageError } from './images/image-errors';
 import { renderVariants } from './images/variants';
-import { type StoredVariant, VariantsStatus } from './schemas/variant-set.schema';
+import type { StoredVariant } from './schemas/variant-set.schema';
 import { SourceFilesService } from './source-files.service';
 import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
 import { ViewsCounter } from './views.counter';
@@ -43,13 +43,13 @@ export class FilesProcessor implements OnApplicationBootstrap {
   @Process({ name: jobs.variants, concurrency: 2 })
   async variants(job: Job<{ sourceId: string }>): Promise<void> {
     const source = await this.sources.findById(new Types.ObjectId(job.data.sourceId));
-    if (!source || (await this.sources.findVariants(source._id))?.status === VariantsStatus.Ready) return;
+    if (!source || (await this.sources.hasVariantsReady(source))) return;
     let rendered;
     try {
       rendered = await renderVariants(await this.storage.read(source.storageKey), this.maxPixels);
     } catch (error) {
       if (error instanceof InvalidImageError) {
-        await this.sources.markVariantsFailed(source._id);
+        if (!(await this.sources.markVariantsFailed(source))) await this.variantsAgainIfStoredAgain(source._id);
         await job.discard(); // it will never decode: do not retry
       }
       throw error;
@@ -66,13 +66,24 @@ export class FilesProcessor implements OnApplicationBootstrap {
         height: variant.height,
       };
     }
-    if (!(await this.sources.setVariants(source._id, { thumbnail: stored.thumbnail, small: stored.small }))) {
+    if (!(await this.sources.setVariants(source, { thumbnail: stored.thumbnail, small: stored.small }))) {
       // Purged while we worked: nothing will ever point at these objects.
       await Promise.all(Object.values(stored).map((variant) => this.storage.delete(variant.storageKey)));
+      await this.variantsAgainIfStoredAgain(source._id);
     }
   }
 
-  @Process(jobs.release)
+  /**
+   * After this job's bytes were purged: if the image was stored again meanwhile (a new source under the same _id),
+   * its own job may have finished first and had its set overwritten by ours, which keptUnlessPurged then removed.
+   */
+  private async variantsAgainIfStoredAgain(sourceId: Types.ObjectId): Promise<void> {
+    const again = await this.sources.findById(sourceId);
+    if (!again) return;
+    await this.queue.add(jobs.variants, { sourceId: again._id.toHexString() }, { jobId: FILES_JOB_IDS.variantsAgain(again.storageKey) });
+  }
+
+    @Process(jobs.release)
   async release(job: Job<{ sharedFileId: string }>): Promise<void> {
     await this.files.releaseDeleted(new Types.ObjectId(job.data.sharedFileId));
   }

@@ -4,13 +4,12 @@ import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Queue } from 'bull';
 import type { IncomingMessage } from 'node:http';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
-import { type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
+import { FILES_JOB_IDS, type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
@@ -106,12 +105,13 @@ export class FilesService {
       if (!this.shakes.canPost(user.id, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
 
       const inspection = await this.inspector.inspect(received.path, received.type);
-      await stripGpsLocation(received.path);
+      // The receiver hashed the bytes as they arrived; only a file the stripper changed is hashed again.
+      const stripped = await stripGpsLocation(received.path);
       const { source, created } = await this.sources.acquire({
-        sha256: await sha256OfFile(received.path),
+        sha256: stripped ? await sha256OfFile(received.path) : received.sha256,
         size: received.size,
         inspection,
-        open: () => createReadStream(received.path),
+        path: received.path,
       });
       let file: SharedFileDocument;
       try {
@@ -129,8 +129,8 @@ export class FilesService {
         await this.purge(await this.sources.release(source._id));
         throw error;
       }
-      await this.postCache.changed(file);
-      if (created) await this.enqueueVariants(source._id);
+      await this.postCache.changedIn(shake, file);
+      if (created) await this.enqueueVariants(source);
       await this.search.enqueue('file', file._id);
       return FileDto.from(file, source, user, shake);
     } finally {
@@ -303,10 +303,10 @@ export class FilesService {
     if (storageKeys.length > 0) await this.queue.add(QUEUES.files.jobs.purge, { storageKeys });
   }
 
-  private async enqueueVariants(sourceId: Types.ObjectId): Promise<void> {
+  private async enqueueVariants(source: SourceFileDocument): Promise<void> {
     await this.queue
-      .add(QUEUES.files.jobs.variants, { sourceId: sourceId.toString() }, { jobId: `variants:${sourceId}` })
-      .catch((error: unknown) => this.logger.error({ err: error, sourceId }, 'could not queue the variants job'));
+      .add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() }, { jobId: FILES_JOB_IDS.variants(source.storageKey) })
+      .catch((error: unknown) => this.logger.error({ err: error, sourceId: source._id }, 'could not queue the variants job'));
   }
 
   private assertMayChange(user: AuthUser, file: SharedFile, action: 'edit' | 'delete'): void {

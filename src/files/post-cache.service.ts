@@ -27,6 +27,12 @@ export class PostCache {
     );
   }
 
+  /** The same for a post whose shake the caller holds already (an upload): no lookup of the shake's name. */
+  async changedIn(shake: { name: string }, post: CachedPost): Promise<void> {
+    await this.generations.bump(CacheScope.stream('search'), ...scopesOfPost(post, shake.name));
+  }
+
+  /** `_id: {$in}`, which FerretDB 1.x cannot push down: it decodes every shake, hence changedIn where it can. */
   private async shakeNamesOf(ids: Types.ObjectId[]): Promise<Map<string, string>> {
     const shakes = await this.shakes.findByIds(ids);
     return new Map(shakes.map((shake) => [shake._id.toHexString(), shake.name]));

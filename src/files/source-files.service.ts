@@ -1,20 +1,37 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Model, type Types } from 'mongoose';
+import { type FilterQuery, type Model, Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { ImageInspection } from './images/image-inspector';
 import { SourceFile, type SourceFileDocument } from './schemas/source-file.schema';
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';
-import { STORAGE_DRIVER, type StorageDriver } from './storage/storage-driver';
+import { STORAGE_DRIVER, storeFile, type StorageDriver } from './storage/storage-driver';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+
+/** A source as the variants bookkeeping needs it: its id and the key of the bytes stored for it. */
+export type StoredSource = Pick<SourceFileDocument, '_id' | 'storageKey'>;
+
+/** The variant set made from these bytes, or one made before sets recorded their bytes. */
+function madeFrom(source: StoredSource): FilterQuery<VariantSet> {
+  return { $or: [{ sourceStorageKey: source.storageKey }, { sourceStorageKey: { $exists: false } }] };
+}
 
 export interface NewSourceBytes {
   sha256: string;
   size: number;
   inspection: ImageInspection;
-  /** Opens the bytes to store; called only when no identical source exists yet. */
-  open(): Readable;
+  /** The file holding the bytes; stored only when no identical source exists yet. */
+  path: string;
+}
+
+/**
+ * The _id a new source of these bytes gets: the first 12 bytes of their hash. The upload's dedupe lookup is then an
+ * `_id` lookup, the one filter FerretDB 1.x pushes down (by sha256 it decoded every source: 90 ms with 1,000 stored,
+ * 390 ms with 5,000 on SQLite, against 5-25 ms by _id; `npm run bench:lookups`), and MongoDB's cheapest too.
+ * Sources stored before, or after a prefix collision, keep a random _id and are still found by sha256.
+ */
+export function sourceIdOf(sha256: string): Types.ObjectId {
+  return new Types.ObjectId(sha256.slice(0, 24));
 }
 
 /**
@@ -23,7 +40,9 @@ export interface NewSourceBytes {
  *
  * A reference is taken by an atomic $inc on the document of that hash, and a source is purged only by an
  * atomic delete conditioned on refCount 0; so a re-upload racing a purge either revives the document (and the
- * purge stops) or finds none and stores the bytes again under a new random key.
+ * purge stops) or finds none and stores the bytes again under a new random storage key. Such a re-upload gets
+ * the same _id as the purged source, so everything keyed by the source id alone (its variant set, the variants
+ * job) also says which stored bytes it belongs to: the source's storageKey, unique to each time bytes are stored.
  */
 @Injectable()
 export class SourceFilesService {
@@ -35,16 +54,21 @@ export class SourceFilesService {
 
   /** Returns the source file for these bytes with one more reference, storing them only if they are new. */
   async acquire(bytes: NewSourceBytes): Promise<{ source: SourceFileDocument; created: boolean }> {
-    for (;;) {
-      const existing = await this.sources
-        .findOneAndUpdate({ sha256: bytes.sha256 }, { $inc: { refCount: 1 } }, { new: true })
-        .exec();
+    const hashId = sourceIdOf(bytes.sha256);
+    for (let attempt = 0; ; attempt++) {
+      // After a duplicate key: an identical upload won the race (found by _id), or the bytes were stored under
+      // a random _id (before hash ids, or on a prefix collision) and only the scan by sha256 finds them.
+      const existing =
+        (await this.takeReferenceByHashId(hashId, bytes.sha256)) ??
+        (attempt > 0 ? await this.takeReference({ sha256: bytes.sha256 }) : null);
       if (existing) return { source: existing, created: false };
 
       const storageKey = `src-${randomUUID()}`;
-      await this.storage.write(storageKey, bytes.open(), { contentType: bytes.inspection.type });
+      await storeFile(this.storage, storageKey, bytes.path, { contentType: bytes.inspection.type });
       try {
         const source = await this.sources.create({
+          // Found by neither lookup after a duplicate: the hash id is taken by other bytes (or was just purged).
+          _id: attempt === 0 ? hashId : new Types.ObjectId(),
           sha256: bytes.sha256,
           storageKey,
           contentType: bytes.inspection.type,
@@ -58,9 +82,24 @@ export class SourceFilesService {
       } catch (error) {
         await this.storage.delete(storageKey);
         if (!isDuplicateKeyError(error)) throw error;
-        // An identical upload won the race: take a reference to its source instead.
       }
     }
+  }
+
+  /**
+   * A reference to the source under the hash id if it holds these bytes. By `_id` alone: with the hash beside it
+   * in the filter FerretDB scans the collection again (70 ms with 1,000 sources on SQLite, against 4 ms). The rare
+   * other bytes under that id (a 96-bit prefix collision) get their reference back, purged if it was their last.
+   */
+  private async takeReferenceByHashId(hashId: Types.ObjectId, sha256: string): Promise<SourceFileDocument | null> {
+    const taken = await this.takeReference({ _id: hashId });
+    if (!taken || taken.sha256 === sha256) return taken;
+    await Promise.all((await this.release(hashId)).map((key) => this.storage.delete(key)));
+    return null;
+  }
+
+  private takeReference(filter: FilterQuery<SourceFile>): Promise<SourceFileDocument | null> {
+    return this.sources.findOneAndUpdate(filter, { $inc: { refCount: 1 } }, { new: true }).exec();
   }
 
   /**
@@ -80,7 +119,8 @@ export class SourceFilesService {
     if (!source || source.refCount > 0) return [];
     const purged = await this.sources.findOneAndDelete({ _id: sourceId, refCount: { $lte: 0 } }).exec();
     if (!purged) return [];
-    const variants = await this.variants.findOneAndDelete({ sourceId }).exec();
+    // Only the purged bytes' set: the same bytes uploaded again meanwhile are a new source with this _id.
+    const variants = await this.variants.findOneAndDelete({ sourceId, ...madeFrom(purged) }).exec();
     return [purged.storageKey, variants?.thumbnail?.storageKey, variants?.small?.storageKey].filter(
       (key): key is string => key !== undefined,
     );
@@ -99,31 +139,41 @@ export class SourceFilesService {
     return this.variants.findOne({ sourceId }).exec();
   }
 
-  /**
-   * Stores what the variants job made. False when the source was purged while the job worked: the document just
-   * written is removed again, and the caller deletes the objects it stored (see keptUnlessPurged).
-   */
-  async setVariants(sourceId: Types.ObjectId, made: { thumbnail: StoredVariant; small: StoredVariant }): Promise<boolean> {
-    await this.variants
-      .updateOne({ sourceId }, { $set: { ...made, status: VariantsStatus.Ready } }, { upsert: true })
-      .exec();
-    return this.keptUnlessPurged(sourceId);
+  /** Whether the source's variants are made, from these very bytes (not from bytes purged before). */
+  async hasVariantsReady(source: StoredSource): Promise<boolean> {
+    const set = await this.findVariants(source._id);
+    return set?.status === VariantsStatus.Ready && (set.sourceStorageKey ?? source.storageKey) === source.storageKey;
   }
 
-  /** False, as for setVariants, when the source was purged meanwhile. */
-  async markVariantsFailed(sourceId: Types.ObjectId): Promise<boolean> {
-    await this.variants.updateOne({ sourceId }, { $set: { status: VariantsStatus.Failed } }, { upsert: true }).exec();
-    return this.keptUnlessPurged(sourceId);
+  /**
+   * Stores what the variants job made from these bytes. False when they were purged while the job worked (and
+   * maybe stored again, as a new source with the same _id): the document just written is removed again, and the
+   * caller deletes the objects it stored (see keptUnlessPurged).
+   */
+  async setVariants(source: StoredSource, made: { thumbnail: StoredVariant; small: StoredVariant }): Promise<boolean> {
+    const set = { ...made, status: VariantsStatus.Ready, sourceStorageKey: source.storageKey };
+    await this.variants.updateOne({ sourceId: source._id }, { $set: set }, { upsert: true }).exec();
+    return this.keptUnlessPurged(source);
+  }
+
+  /** False, as for setVariants, when the bytes were purged meanwhile. */
+  async markVariantsFailed(source: StoredSource): Promise<boolean> {
+    const set = { status: VariantsStatus.Failed, sourceStorageKey: source.storageKey };
+    await this.variants.updateOne({ sourceId: source._id }, { $set: set }, { upsert: true }).exec();
+    return this.keptUnlessPurged(source);
   }
 
   /**
    * A purge deletes the source, then its variants; a variants job writes its variants, then checks the source
-   * here. Whichever order they interleave in, a variants document written for a purged source is deleted by one
-   * of them, so none is left behind pointing at nothing.
+   * here. Whichever order they interleave in, a variants document written for purged bytes is deleted by one
+   * of them, so none is left behind pointing at nothing. "These bytes": the same _id with another storageKey is
+   * the same image stored again after the purge, whose own variants job makes its own.
    */
-  private async keptUnlessPurged(sourceId: Types.ObjectId): Promise<boolean> {
-    if (await this.sources.exists({ _id: sourceId })) return true;
-    await this.variants.deleteOne({ sourceId }).exec();
+  private async keptUnlessPurged(source: StoredSource): Promise<boolean> {
+    // By _id alone, compared here: with storageKey in the filter FerretDB would scan every source.
+    const current = await this.sources.findById(source._id, { storageKey: 1 }).lean().exec();
+    if (current?.storageKey === source.storageKey) return true;
+    await this.variants.deleteOne({ sourceId: source._id, ...madeFrom(source) }).exec();
     return false;
   }
 

@@ -12,7 +12,7 @@ export const QUEUES = {
   files: {
     name: 'files',
     jobs: {
-      /** Make the thumbnail and small variants of a source file. jobId variants:<sourceId>. */
+      /** Make the thumbnail and small variants of a source file. jobId FILES_JOB_IDS.variants. */
       variants: 'variants',
       /** Give back a deleted post's reference to its source file. jobId release:<sharedFileId>. */
       release: 'release',
@@ -140,6 +140,16 @@ export const SOCIAL_JOB_IDS = {
   unliked: (likeId: string) => `unliked:${likeId}`,
   commented: (commentId: string) => `commented:${commentId}`,
   commentRemoved: (commentId: string) => `comment-removed:${commentId}`,
+};
+
+/**
+ * Variants are keyed by the stored bytes (a storageKey), not by the source id: an image purged and uploaded again
+ * gets the same source id (it comes from the hash), and an id Bull still holds as completed would swallow its job.
+ */
+export const FILES_JOB_IDS = {
+  variants: (storageKey: string) => `variants:${storageKey}`,
+  /** Once more, after a late job for purged bytes took this set away (see FilesProcessor.variants). */
+  variantsAgain: (storageKey: string) => `variants-again:${storageKey}`,
 };
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);

@@ -14,6 +14,7 @@ import type request from 'supertest';
 import { QUEUES } from '../../src/jobs/queues';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
+import { sourceIdOf } from '../../src/files/source-files.service';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
 import { Role } from '../../src/common/auth/role';
 import { ViewsCounter } from '../../src/files/views.counter';
@@ -125,6 +126,45 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const stored = await sources.find({ sha256: sha256(image) }).lean();
       expect(stored).toHaveLength(1);
       expect(stored[0].refCount).toBe(2);
+    });
+
+    it('gives new bytes the _id of their hash, and still finds bytes stored before under a random _id', async () => {
+      const image = await png(13, 13, randomColor());
+      await upload(alice, image).expect(201);
+      expect((await sources.findOne({ sha256: sha256(image) }).lean())?._id).toEqual(sourceIdOf(sha256(image)));
+
+      // A source as uploads stored them before hash ids: random _id.
+      const older = await png(14, 14, randomColor());
+      const storageKey = `src-older-${randomBytes(6).toString('hex')}`;
+      await storage.write(storageKey, Readable.from([older]), { contentType: 'image/png' });
+      const legacy = await sources.create({ sha256: sha256(older), storageKey, contentType: 'image/png', size: older.length, width: 14, height: 14, refCount: 1 });
+      await waitForJobs();
+      const storedBefore = await backend.footprint();
+      const again = await upload(bob, older).expect(201);
+      expect(await sources.find({ sha256: sha256(older) }).lean()).toMatchObject([{ _id: legacy._id, refCount: 2 }]);
+      expect(await raw(again.body.key).expect(200)).toMatchObject({ body: older });
+      expect(await backend.footprint()).toBe(storedBefore); // the copy written before the duplicate showed is gone
+    });
+
+    it('stores bytes whose hash id is taken by other bytes under a random _id, leaving the other source as it was', async () => {
+      const image = await png(15, 15, randomColor());
+      const other = await sources.create({
+        _id: sourceIdOf(sha256(image)), // a 96-bit prefix collision, made by hand
+        sha256: sha256(Buffer.from('other bytes')),
+        storageKey: `src-other-${randomBytes(6).toString('hex')}`,
+        contentType: 'image/png',
+        size: 11,
+        width: 1,
+        height: 1,
+        refCount: 1,
+      });
+      const res = await upload(alice, image).expect(201);
+      const stored = await sources.findOne({ sha256: sha256(image) }).lean();
+      expect(stored!._id).not.toEqual(other._id);
+      expect(await sources.findById(other._id).lean()).toMatchObject({ refCount: 1, sha256: other.sha256 });
+      expect(await raw(res.body.key).expect(200)).toMatchObject({ body: image });
+      await upload(bob, image).expect(201); // found again, by its hash
+      expect(await sources.find({ sha256: sha256(image) }).lean()).toMatchObject([{ refCount: 2 }]);
     });
 
     it('removes the GPS location before anyone can fetch the file', async () => {
@@ -419,6 +459,24 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       expect(await eventually(() => backend.footprint(), (stored) => stored === storedBefore, 20_000)).toBe(storedBefore);
       await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(404);
     });
+  });
+
+  it('makes new variants for bytes uploaded again after they were purged (same source _id, new stored bytes)', async () => {
+    const image = await png(301, 200, randomColor());
+    const thumbnail = (key: string) => http().get(`/api/v1/files/${key}/thumbnail`).buffer(true).parse(binary);
+    const first = (await upload(alice, image).expect(201)).body.key;
+    await eventually(() => thumbnail(first), (res) => res.status === 200, 20_000);
+    const purged = await sources.findOne({ sha256: sha256(image) }).lean();
+    await http().delete(`/api/v1/files/${first}`).set('Authorization', alice.auth).expect(204);
+    await eventually(() => storage.stat(`${purged!.storageKey}-thumbnail`), (stat) => stat === null, 20_000);
+
+    const second = (await upload(alice, image).expect(201)).body.key;
+    const stored = await sources.findOne({ sha256: sha256(image) }).lean();
+    expect(stored).toMatchObject({ _id: purged!._id, refCount: 1 });
+    expect(stored!.storageKey).not.toBe(purged!.storageKey);
+    const done = await eventually(() => thumbnail(second), (res) => res.status === 200, 20_000);
+    expect(done.status).toBe(200);
+    expect(await storage.stat(`${stored!.storageKey}-thumbnail`)).not.toBeNull();
   });
 
   it('counts raw fetches by anyone but the owner, at both URLs and from a warm cache, folded in by the job', async () => {

@@ -3,17 +3,21 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** Runs src/main.ts in a child process (transpiled on the fly), the way `npm start` runs dist/main.js. */
+/**
+ * Runs src/main.ts in a child process (transpiled on the fly), the way `npm start` runs dist/main.js, from the
+ * repository or from `cwd` (where relative paths such as the default ./data/files then point).
+ */
 export class MainProcess {
   readonly child: ChildProcessWithoutNullStreams;
   stdout = '';
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+  constructor(env: Record<string, string>, cwd = ROOT) {
+    const tsNode = require.resolve('ts-node/register/transpile-only');
+    this.child = spawn(process.execPath, ['-r', tsNode, join(ROOT, 'src', 'main.ts')], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env },
     });
     this.child.stdout.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));

@@ -1,7 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { basename } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
@@ -36,10 +38,13 @@ export interface TestUser {
 export class TestContext {
   readonly database: string;
   readonly prefix: string;
+  /** The local driver's directory for apps that do not choose a store (local is the default driver). */
+  readonly filesDir: string;
   private readonly apps: NestExpressApplication[] = [];
 
   constructor(testFile: string) {
     ({ database: this.database, prefix: this.prefix } = isolationFor(testFile));
+    this.filesDir = mkdtempSync(join(tmpdir(), 'malted-test-files-'));
   }
 
   environment(overrides: Record<string, string> = {}): ResolvedEnvironment {
@@ -49,6 +54,7 @@ export class TestContext {
       MONGODB_URI: mongoUriFor(this.database),
       REDIS_URL: process.env.MALTED_TEST_REDIS_URL,
       REDIS_KEY_PREFIX: this.prefix,
+      STORAGE_LOCAL_DIR: this.filesDir,
       // Tests register and log in many users from one address; the rate-limit test lowers these again.
       RATE_LIMIT_PER_HOUR: '1000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
@@ -86,9 +92,10 @@ export class TestContext {
     await app.close();
   }
 
-  /** Closes every app, drops this file's database and deletes its Redis keys. */
+  /** Closes every app, drops this file's database, deletes its Redis keys and its local files. */
   async close(): Promise<void> {
     await Promise.all(this.apps.splice(0).map((app) => app.close()));
+    rmSync(this.filesDir, { recursive: true, force: true });
     const connection = await mongoose.createConnection(mongoUriFor(this.database)).asPromise();
     await connection.dropDatabase();
     await connection.close();

@@ -1,7 +1,10 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { InvalidStorageKeyError, StorageObjectNotFoundError, UnsatisfiableRangeError } from '../../src/files/storage/storage.errors';
-import type { StorageDriver } from '../../src/files/storage/storage-driver';
+import { type StorageDriver, storeFile } from '../../src/files/storage/storage-driver';
 
 export interface StorageUnderTest {
   driver: StorageDriver;
@@ -179,6 +182,56 @@ export function behavesLikeAStorageDriver(subject: () => StorageUnderTest): void
     expect(largestChunk).toBeLessThanOrEqual(MiB);
     const tail = await get(key, { start: size - 100, end: size - 1 });
     expect(tail).toEqual(whole(size, key).subarray(-100));
+  });
+
+  it('frees what a read holds when its stream is destroyed half-way (more reads than any connection pool)', async () => {
+    const key = newKey();
+    const data = whole(300 * 1024, key);
+    await put(key, data);
+    for (let n = 0; n < 70; n++) {
+      const stream = await driver().read(key, n % 2 ? { start: 1000, end: data.length - 1 } : undefined);
+      await new Promise((resolve, reject) => stream.once('data', resolve).once('error', reject));
+      stream.destroy();
+    }
+    expect(await get(key)).toEqual(data);
+  }, 120_000);
+
+  describe('storing a file from disk (storeFile: the driver\'s writeFile, or write)', () => {
+    let scratch: string;
+    beforeAll(() => {
+      scratch = mkdtempSync(join(tmpdir(), 'malted-store-file-'));
+    });
+    afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+    it('stores the whole file and leaves it in place, replacing an older object', async () => {
+      const key = newKey();
+      await put(key, whole(1000, 'older'));
+      const path = join(scratch, key);
+      const data = whole(300 * 1024 + 7, key);
+      writeFileSync(path, data, { mode: 0o600 });
+      await storeFile(driver(), key, path, JPEG);
+      expect(await get(key)).toEqual(data);
+      expect(await get(key, { start: 1000, end: 1999 })).toEqual(data.subarray(1000, 2000));
+      expect(await driver().stat(key)).toEqual({ size: data.length });
+      expect(readFileSync(path)).toEqual(data);
+    });
+
+    it('fails for a missing file, storing nothing and keeping an older object', async () => {
+      const key = newKey();
+      await put(key, whole(10, 'older'));
+      const before = await subject().footprint();
+      await expect(storeFile(driver(), key, join(scratch, 'missing'), JPEG)).rejects.toThrow(/ENOENT/);
+      await expect(storeFile(driver(), newKey(), join(scratch, 'missing'), JPEG)).rejects.toThrow(/ENOENT/);
+      expect(await get(key)).toEqual(whole(10, 'older'));
+      expect(await subject().footprint()).toBe(before);
+      expect(existsSync(join(scratch, 'missing'))).toBe(false);
+    });
+
+    it('refuses a key that could escape the store', async () => {
+      const path = join(scratch, 'escaping');
+      writeFileSync(path, 'x');
+      await expect(storeFile(driver(), '../escape', path, JPEG)).rejects.toThrow(InvalidStorageKeyError);
+    });
   });
 
   it.each([

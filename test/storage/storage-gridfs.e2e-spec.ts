@@ -3,7 +3,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { Readable } from 'node:stream';
 import { GRIDFS_BUCKET_NAME, GridFsStorage } from '../../src/files/storage/gridfs.storage';
 import { mongoUriFor } from '../harness/test-app';
-import { behavesLikeAStorageDriver, type StorageUnderTest } from './storage-contract';
+import { behavesLikeAStorageDriver, bytes, type StorageUnderTest } from './storage-contract';
 
 describe('GridFsStorage', () => {
   let connection: Connection;
@@ -31,5 +31,22 @@ describe('GridFsStorage', () => {
     await subject.driver.write('typed', Readable.from([Buffer.from('GIF89a')]), { contentType: 'image/gif' });
     const file = await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.files`).findOne({ filename: 'typed' });
     expect(file).toMatchObject({ length: 6, metadata: { contentType: 'image/gif' } });
+  });
+
+  it('reads a range from its own chunks only, and refuses a file with a chunk missing', async () => {
+    const data = Buffer.concat([...bytes(600 * 1024, 'chunks')]); // three chunks of 255 KiB at most
+    await subject.driver.write('chunked', Readable.from([data]), { contentType: 'image/jpeg' });
+    const file = await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.files`).findOne({ filename: 'chunked' });
+    await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.chunks`).deleteOne({ files_id: file!._id, n: 0 });
+
+    const range = { start: 300 * 1024, end: 520 * 1024 - 1 }; // inside chunks 1 and 2
+    const chunks: Buffer[] = [];
+    for await (const chunk of await subject.driver.read('chunked', range)) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks)).toEqual(data.subarray(range.start, range.end + 1));
+
+    const whole = async () => {
+      for await (const _ of await subject.driver.read('chunked')) void _;
+    };
+    await expect(whole()).rejects.toThrow(/missing or damaged chunk 0/);
   });
 });

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalDiskStorage } from '../../src/files/storage/local-disk.storage';
+import { storeFile } from '../../src/files/storage/storage-driver';
 import { behavesLikeAStorageDriver, type StorageUnderTest } from './storage-contract';
 
 describe('LocalDiskStorage', () => {
@@ -27,5 +28,18 @@ describe('LocalDiskStorage', () => {
     expect(readdirSync(directory)).toContain('plain-key.1');
     expect(readdirSync(directory).filter((name) => name.startsWith('.'))).toEqual([]);
     expect(readdirSync(parent)).toEqual(['files']);
+  });
+
+  it('stores objects readable by the group only (0640), streamed or copied from a private file', async () => {
+    await subject.driver.write('streamed', Readable.from([Buffer.from('bytes')]), { contentType: 'image/png' });
+    const upload = join(parent, '..', `malted-upload-${Date.now()}`);
+    writeFileSync(upload, 'bytes', { mode: 0o600 });
+    try {
+      await storeFile(subject.driver, 'copied', upload, { contentType: 'image/png' });
+    } finally {
+      rmSync(upload);
+    }
+    expect(statSync(join(directory, 'streamed')).mode & 0o777).toBe(0o640);
+    expect(statSync(join(directory, 'copied')).mode & 0o777).toBe(0o640);
   });
 });

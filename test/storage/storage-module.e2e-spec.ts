@@ -53,8 +53,15 @@ describe('StorageModule', () => {
     return Buffer.concat(chunks).toString();
   }
 
-  it('provides GridFS in the application database by default', async () => {
+  it('provides the local driver by default', async () => {
     const driver = await driverFor({});
+    expect(driver).toBeInstanceOf(LocalDiskStorage);
+    expect((driver as LocalDiskStorage).directory).toBe(context.filesDir); // the test context's own, not ./data/files
+    expect(await roundTrip(driver)).toBe('through the module');
+  });
+
+  it('provides GridFS in the application database', async () => {
+    const driver = await driverFor({ STORAGE_DRIVER: 'gridfs' });
     expect(driver).toBeInstanceOf(GridFsStorage);
     expect(await roundTrip(driver)).toBe('through the module');
   });

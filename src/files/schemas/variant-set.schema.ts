@@ -28,6 +28,14 @@ export class VariantSet {
   @Prop({ required: true, enum: VariantsStatus })
   status!: VariantsStatus;
 
+  /**
+   * The storageKey of the source bytes these were made from: a source purged and uploaded again keeps its _id
+   * (it comes from the hash) but not its storageKey. Absent on sets made before it was recorded, whose sources
+   * have random ids that are never reused.
+   */
+  @Prop({ type: String })
+  sourceStorageKey?: string;
+
   @Prop({ type: StoredVariantSchema })
   thumbnail?: StoredVariant;
 

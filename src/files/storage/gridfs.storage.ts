@@ -1,5 +1,5 @@
 import { mongo } from 'mongoose';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { resolveByteRange } from './byte-range';
 import type { ByteRange, StorageDriver } from './storage-driver';
@@ -58,12 +58,36 @@ export class GridFsStorage implements StorageDriver {
     );
   }
 
+  /**
+   * Reads the chunks that hold the bytes asked for, and only those ({files_id, n} between the first and the
+   * last: GridFS's own index), from the files document found already; the driver's download stream would look
+   * the files document up once more and bound the chunks only from below.
+   */
   async read(key: string, range?: ByteRange): Promise<Readable> {
     const file = await this.newest(key);
     if (!file) throw new StorageObjectNotFoundError(key);
-    if (!range) return this.bucket.openDownloadStream(file._id);
-    const { start, end } = resolveByteRange(range, file.length);
-    return this.bucket.openDownloadStream(file._id, { start, end: end + 1 }); // GridFS's end is exclusive
+    const { start, end } = range ? resolveByteRange(range, file.length) : { start: 0, end: file.length - 1 };
+    return Readable.from(file.length === 0 ? [] : this.bytesOf(file, start, end), { objectMode: false });
+  }
+
+  private async *bytesOf(file: mongo.GridFSFile, start: number, end: number): AsyncGenerator<Buffer> {
+    const size = file.chunkSize;
+    const [first, last] = [Math.floor(start / size), Math.floor(end / size)];
+    const cursor = this.chunks.find({ files_id: file._id, n: { $gte: first, $lte: last } }, { sort: { n: 1 } });
+    try {
+      let n = first;
+      for await (const chunk of cursor) {
+        // Every chunk but the file's last is exactly chunkSize long; anything else is a damaged file.
+        const length = Math.min(size, file.length - n * size);
+        const data = bufferOf(chunk.data);
+        if (chunk.n !== n || data.length !== length) throw new Error(`GridFS file ${file._id} has a missing or damaged chunk ${n}`);
+        yield data.subarray(n === first ? start - n * size : 0, n === last ? end - n * size + 1 : length);
+        n++;
+      }
+      if (n !== last + 1) throw new Error(`GridFS file ${file._id} has a missing chunk ${n}`);
+    } finally {
+      await cursor.close();
+    }
   }
 
   async stat(key: string): Promise<{ size: number } | null> {
@@ -93,6 +117,12 @@ export class GridFsStorage implements StorageDriver {
     await this.files.deleteMany({ _id: { $in: ids } });
     await this.chunks.deleteMany({ files_id: { $in: ids } });
   }
+}
+
+/** A chunk's data arrives as a BSON Binary, though the driver's type says Buffer; viewed, not copied. */
+function bufferOf(data: unknown): Buffer {
+  if (!(data instanceof mongo.Binary)) return data as Buffer;
+  return Buffer.from(data.buffer.buffer, data.buffer.byteOffset, data.length());
 }
 
 function writeChunk(upload: Writable, chunk: Buffer): Promise<void> {

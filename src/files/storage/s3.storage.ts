@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { resolveByteRange } from './byte-range';
 import type { ByteRange, StorageDriver } from './storage-driver';
@@ -25,6 +27,13 @@ export interface S3StorageOptions {
 /** Multipart parts of the minimum size S3 allows, two in flight: at most 10 MB of one upload is in memory. */
 const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 const UPLOADS_IN_FLIGHT = 2;
+/**
+ * Connections kept open to the S3 server, per protocol: every read (a streamed raw GET, ranged or not) holds one
+ * until its body is read or destroyed, so this bounds concurrent reads; more wait for a free connection.
+ */
+const MAX_SOCKETS = 64;
+/** A server that does not accept a connection within this is down; answer the request with an error. */
+const CONNECT_TIMEOUT_MS = 5000;
 /** S3's own limit for presigned URLs. */
 const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
 
@@ -52,6 +61,12 @@ export class S3Storage implements StorageDriver {
       // and the files service hashes every upload, so checksums are sent only where an operation needs one.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // Keep-alive, explicitly: a raw GET then costs one request on a warm connection, not a TCP (and TLS) handshake.
+      requestHandler: {
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+      },
     });
   }
 

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { StorageDriverKind } from '../../config/environment';
 
@@ -30,6 +31,12 @@ export interface StorageDriver {
   write(key: string, body: Readable, options: { contentType: string }): Promise<void>;
 
   /**
+   * Optional, for drivers that can do better than streaming a local file through write(): stores the file at
+   * `path` (left in place) under key, with write()'s guarantees. Callers use storeFile(), which falls back to write().
+   */
+  writeFile?(key: string, path: string, options: { contentType: string }): Promise<void>;
+
+  /**
    * Streams the object, or the given range of it. A range ending past the object is cut at its last byte;
    * one starting past it throws UnsatisfiableRangeError. Throws StorageObjectNotFoundError if there is no object.
    */
@@ -49,4 +56,17 @@ export interface StorageDriver {
     key: string,
     options: { expiresInSeconds: number; contentType: string; contentDisposition: string },
   ): Promise<string>;
+}
+
+/** Stores the file at `path` under key: by the driver's writeFile where it has one, else streamed through write(). */
+export async function storeFile(driver: StorageDriver, key: string, path: string, options: { contentType: string }): Promise<void> {
+  if (driver.writeFile) return driver.writeFile(key, path, options);
+  const body = createReadStream(path);
+  // A write refused before it reads (a bad key) must not leave the file open, nor its open error unheard.
+  body.on('error', () => undefined);
+  try {
+    await driver.write(key, body, options);
+  } finally {
+    body.destroy();
+  }
 }

@@ -1,9 +1,10 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { Connection } from 'mongoose';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { GridFsStorage } from './gridfs.storage';
+import { GRIDFS_ON_FERRETDB_WARNING, isFerretDb } from './gridfs-on-ferretdb';
 import { LocalDiskStorage } from './local-disk.storage';
 import { S3Storage } from './s3.storage';
 import { STORAGE_DRIVER, type StorageDriver } from './storage-driver';
@@ -15,7 +16,9 @@ async function createStorageDriver(config: Config, connection: Connection): Prom
   const get = <K extends keyof ResolvedEnvironment>(key: K): ResolvedEnvironment[K] => config.get(key, { infer: true });
   switch (get('STORAGE_DRIVER')) {
     case 'gridfs':
-      return new GridFsStorage(connection.db!); // MongooseModule provides the connection once it is open
+      // MongooseModule provides the connection once it is open
+      if (await isFerretDb(connection.db!)) new Logger('StorageModule').warn(GRIDFS_ON_FERRETDB_WARNING);
+      return new GridFsStorage(connection.db!);
     case 'local':
       return new LocalDiskStorage(get('STORAGE_LOCAL_DIR')).init();
     case 's3':

@@ -1,5 +1,6 @@
 import type { ArgumentsHost } from '@nestjs/common';
 import express, { type Request, type Response } from 'express';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -165,7 +166,15 @@ describe('MultipartImageReceiver', () => {
     it.each(images)('a %s, streamed to a temporary file with its size, type and dimensions', async (_, make, type) => {
       const bytes = await make();
       const res = await upload(server, bytes).expect(201);
-      expect(res.body).toEqual({ path: expect.any(String), size: bytes.length, type, width: 160, height: 120, fields: {} });
+      expect(res.body).toEqual({
+        path: expect.any(String),
+        size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        type,
+        width: 160,
+        height: 120,
+        fields: {},
+      });
       expect(res.body.path.startsWith(server.tmpDir)).toBe(true);
       expect((await readFile(res.body.path)).equals(bytes)).toBe(true);
     });

@@ -1,5 +1,5 @@
 import busboy, { type Busboy } from 'busboy';
-import { randomUUID } from 'node:crypto';
+import { createHash, type Hash, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -20,6 +20,8 @@ import type { UploadLimits } from './upload-limits';
 export interface ReceivedImage {
   path: string;
   size: number;
+  /** Hex SHA-256 of the bytes as received (computed on the way to the file, so it is never read again for it). */
+  sha256: string;
   type: ImageMimeType;
   width: number;
   height: number;
@@ -30,8 +32,8 @@ export interface ReceivedImage {
  * Receives a multipart/form-data upload of one image (part `file`) and its text fields.
  *
  * Guarantees:
- * - the file is streamed to a new temporary file (mode 0600) in `tmpDir`; at most about 1 MiB of its head is
- *   held in memory, never the whole file;
+ * - the file is streamed to a new temporary file (mode 0600) in `tmpDir` and hashed (SHA-256) on the way; at
+ *   most about 1 MiB of its head is held in memory, never the whole file;
  * - the byte limit, the type (from content only: JPEG, PNG, GIF, WebP, AVIF) and the pixel limit (from the
  *   header) are enforced while the bytes arrive: the first bytes past a limit end the upload;
  * - only the fields title, description, altText and shake are accepted, each once and capped in length; one file;
@@ -86,6 +88,7 @@ export class MultipartImageReceiver {
   private readUpload(req: IncomingMessage, parser: Busboy, output: WriteStream, path: string): Promise<ReceivedImage> {
     return new Promise((resolve, reject) => {
       const sniffer = new ImageHeadSniffer(this.limits.maxPixels);
+      const hash = createHash('sha256');
       const fields: UploadFields = {};
       const stopFile = new AbortController();
       let fileWritten: Promise<void> | undefined;
@@ -107,7 +110,7 @@ export class MultipartImageReceiver {
         if (settled) return;
         settled = true;
         const { size, type, width = 0, height = 0 } = sniffer;
-        resolve({ path, size, type: type!, width, height, fields });
+        resolve({ path, size, sha256: hash.digest('hex'), type: type!, width, height, fields });
       };
 
       // Listeners stay attached after a failure so that late errors are swallowed rather than thrown.
@@ -132,7 +135,7 @@ export class MultipartImageReceiver {
           return;
         }
         stream.on('limit', () => fail(new UploadTooLargeError(this.limits.maxBytes)));
-        fileWritten = pipeline(stream, sniffing(sniffer), output, { signal: stopFile.signal });
+        fileWritten = pipeline(stream, sniffing(sniffer, hash), output, { signal: stopFile.signal });
         fileWritten.catch(fail);
       });
       parser.on('finish', () => {
@@ -156,9 +159,10 @@ export class MultipartImageReceiver {
   }
 }
 
-function sniffing(sniffer: ImageHeadSniffer): Transform {
+function sniffing(sniffer: ImageHeadSniffer, hash: Hash): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
       sniffer.write(chunk).then(() => callback(null, chunk), callback);
     },
     flush(callback) {

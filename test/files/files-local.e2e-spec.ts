@@ -1,0 +1,3 @@
+import { describeFilesSuite } from './files-suite';
+
+describeFilesSuite('local', __filename);
