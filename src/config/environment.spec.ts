@@ -32,14 +32,74 @@ describe('validateEnvironment', () => {
       /MONGODB_URI is required when NODE_ENV=production/,
     );
     expect(
-      validateEnvironment({ NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted', STORAGE_DRIVER: 'gridfs' }),
+      validateEnvironment({
+        NODE_ENV: 'production',
+        REDIS_URL: 'redis://r:6379',
+        MONGODB_URI: 'mongodb://m/malted',
+        PUBLIC_URL: 'https://malted.example.com',
+        SMTP_URL: 'smtp://u:p@mail:587',
+        STORAGE_DRIVER: 'gridfs',
+      }),
     ).toMatchObject({ NODE_ENV: 'production' });
   });
 
   it('makes production choose where files live: the local default is one machine', () => {
-    const servers = { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted' };
+    const servers = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://r:6379',
+      MONGODB_URI: 'mongodb://m/malted',
+      PUBLIC_URL: 'https://malted.example.com',
+      SMTP_URL: 'smtp://u:p@mail:587',
+    };
     expect(() => validateEnvironment(servers)).toThrow(/STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/);
     expect(validateEnvironment({ ...servers, STORAGE_DRIVER: 'local' })).toMatchObject({ STORAGE_DRIVER: 'local' });
+  });
+
+  it('has no default PUBLIC_URL in production, http://localhost:<PORT> elsewhere, and takes only an origin', () => {
+    const servers = { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted', SMTP_URL: 'smtp://mail:25' };
+    expect(() => validateEnvironment(servers)).toThrow(/PUBLIC_URL is required when NODE_ENV=production/);
+    expect(validateEnvironment({}).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(validateEnvironment({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
+    expect(validateEnvironment({ PUBLIC_URL: 'https://malted.example.com/' }).PUBLIC_URL).toBe('https://malted.example.com');
+    expect(validateEnvironment({ PUBLIC_URL: 'http://10.0.0.5:8080' }).PUBLIC_URL).toBe('http://10.0.0.5:8080');
+    for (const bad of ['malted.example.com', 'ftp://malted.example.com', 'https://malted.example.com/app', 'https://x.com?a=1']) {
+      expect(() => validateEnvironment({ PUBLIC_URL: bad })).toThrow(/PUBLIC_URL must be an absolute http\(s\) origin/);
+    }
+  });
+
+  it('needs SMTP_URL in production while a feature that mails is on, and not otherwise', () => {
+    const servers = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://r:6379',
+      MONGODB_URI: 'mongodb://m/malted',
+      PUBLIC_URL: 'https://malted.example.com',
+      STORAGE_DRIVER: 'gridfs',
+    };
+    expect(() => validateEnvironment(servers)).toThrow(/SMTP_URL is required when NODE_ENV=production/);
+    expect(() => validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false' })).toThrow(/SMTP_URL is required/);
+    expect(
+      validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false', EMAIL_VERIFICATION_ENABLED: 'false' }).SMTP_URL,
+    ).toBeUndefined();
+    expect(validateEnvironment({}).SMTP_URL).toBeUndefined();
+    expect(() => validateEnvironment({ SMTP_URL: 'http://mail:25' })).toThrow(/SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => validateEnvironment({ MAIL_FROM: 'not an address' })).toThrow(/MAIL_FROM/);
+    expect(validateEnvironment({ MAIL_FROM: 'Our Site <hello@example.com>' }).MAIL_FROM).toBe('Our Site <hello@example.com>');
+  });
+
+  it('lets unverified accounts do everything but upload, unless configured', () => {
+    expect(validateEnvironment({}).EMAIL_VERIFICATION_REQUIRED_FOR).toEqual(['upload']);
+    expect(validateEnvironment({ EMAIL_VERIFICATION_REQUIRED_FOR: 'upload, comment' }).EMAIL_VERIFICATION_REQUIRED_FOR).toEqual([
+      'upload',
+      'comment',
+    ]);
+    expect(validateEnvironment({ EMAIL_VERIFICATION_REQUIRED_FOR: 'none' }).EMAIL_VERIFICATION_REQUIRED_FOR).toEqual([]);
+    expect(() => validateEnvironment({ EMAIL_VERIFICATION_REQUIRED_FOR: 'upload,fly' })).toThrow(/EMAIL_VERIFICATION_REQUIRED_FOR/);
+  });
+
+  it('keeps registration open and reset links valid for an hour unless configured', () => {
+    expect(validateEnvironment({})).toMatchObject({ REGISTRATION: 'open', PASSWORD_RESET_TTL_MINUTES: 60, EMAIL_VERIFICATION_TTL_HOURS: 48 });
+    expect(validateEnvironment({ REGISTRATION: 'invite' }).REGISTRATION).toBe('invite');
+    expect(() => validateEnvironment({ REGISTRATION: 'sometimes' })).toThrow(/REGISTRATION/);
   });
 
   it('has upload limits of 30 MiB and 100 megapixels unless configured', () => {

@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsEnum,
   IsIn,
+  IsArray,
   IsInt,
   IsNotEmpty,
   IsOptional,
@@ -11,6 +12,7 @@ import {
   IsUrl,
   Matches,
   Max,
+  MaxLength,
   Min,
   validateSync,
 } from 'class-validator';
@@ -22,6 +24,23 @@ export type FileServingMode = (typeof FILE_SERVING_MODES)[number];
 
 export const STORAGE_DRIVER_KINDS = ['gridfs', 'local', 's3'] as const;
 export type StorageDriverKind = (typeof STORAGE_DRIVER_KINDS)[number];
+
+/** Who may create an account: anyone, holders of an invite code, or nobody. */
+export const REGISTRATION_MODES = ['open', 'invite', 'closed'] as const;
+export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
+
+/** What an account may not do until its email address is verified (EMAIL_VERIFICATION_REQUIRED_FOR). */
+export const VERIFIED_ACTIONS = ['upload', 'save', 'comment', 'create-shake'] as const;
+export type VerifiedAction = (typeof VERIFIED_ACTIONS)[number];
+
+const toList = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '' || Array.isArray(value)) return value;
+  const text = String(value).trim().toLowerCase();
+  return text === 'none' ? [] : text.split(',').map((item) => item.trim());
+};
+
+/** An absolute http(s) origin: scheme, host and an optional port, no path. */
+const ORIGIN = /^https?:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?\/?$/;
 
 const toBoolean = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
@@ -354,10 +373,74 @@ export class Environment {
   @Min(0)
   @Max(10000)
   NOTIFICATIONS_KEEP_PER_USER = 100;
+
+  /** The site's name, in mail and in GET /api/v1/site. */
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  SITE_NAME = 'Malted';
+
+  /**
+   * The origin people reach the site at, for links in mail (and anything else that needs absolute URLs).
+   * Outside production it defaults to http://localhost:<PORT>; production has no default. Always set once
+   * validateEnvironment returns, without a trailing slash.
+   */
+  @IsOptional()
+  @Matches(ORIGIN, { message: 'PUBLIC_URL must be an absolute http(s) origin such as https://malted.example.com (no path)' })
+  PUBLIC_URL!: string;
+
+  /** smtp:// or smtps://user:pass@host:port. Unset outside production: mail goes to the log and DATA_DIR/mail. */
+  @IsOptional()
+  @Matches(/^smtps?:\/\/[^\s/]+/, { message: 'SMTP_URL must be an smtp:// or smtps:// URL such as smtp://user:pass@host:587' })
+  SMTP_URL?: string;
+
+  /** The From: of every mail, "Name <address>" or a bare address. */
+  @Matches(/^([^<>\r\n]+ )?<?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM must be an address, optionally with a name: Malted <malted@example.com>' })
+  MAIL_FROM = 'Malted <malted@localhost>';
+
+  /** New accounts are mailed a link to verify their address; unverified ones may not do EMAIL_VERIFICATION_REQUIRED_FOR. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  EMAIL_VERIFICATION_ENABLED = true;
+
+  /** What an account whose address is not verified may not do yet (comma-separated, or none). */
+  @Transform(toList)
+  @IsArray()
+  @IsIn(VERIFIED_ACTIONS, { each: true, message: `EMAIL_VERIFICATION_REQUIRED_FOR must list some of ${VERIFIED_ACTIONS.join(', ')} (or be none)` })
+  EMAIL_VERIFICATION_REQUIRED_FOR: VerifiedAction[] = ['upload'];
+
+  /** How long a verification link works. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  EMAIL_VERIFICATION_TTL_HOURS = 48;
+
+  /** Forgotten passwords can be reset through a mailed link. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  PASSWORD_RESET_ENABLED = true;
+
+  /** How long a password-reset link works. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(5)
+  @Max(1440)
+  PASSWORD_RESET_TTL_MINUTES = 60;
+
+  /** Requests that send mail (password reset, verification resend) per hour per client address. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  MAIL_RATE_LIMIT_PER_HOUR = 5;
+
+  /** open: anyone may register; invite: only with an invite code from an admin; closed: nobody. */
+  @IsIn(REGISTRATION_MODES)
+  REGISTRATION: RegistrationMode = 'open';
 }
 
 /** Variables that have no default in production: each names a secret or a server. */
-const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'REDIS_URL'];
+const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'REDIS_URL', 'PUBLIC_URL'];
 
 /**
  * Variables whose development default is a choice production must make itself: STORAGE_DRIVER's local default
@@ -377,10 +460,16 @@ export class InvalidEnvironmentError extends Error {
 /** Variables the s3 storage driver cannot work without. */
 const REQUIRED_FOR_S3: (keyof Environment)[] = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
 
+/** Read only when set: no default at all. */
+const OPTIONAL: (keyof Environment)[] = ['SMTP_URL'];
+
 /** The name of every variable Malted reads. */
 export const ENVIRONMENT_VARIABLES: string[] = [
-  ...new Set([...Object.keys(new Environment()), ...REQUIRED_IN_PRODUCTION, ...REQUIRED_FOR_S3]),
+  ...new Set([...Object.keys(new Environment()), ...REQUIRED_IN_PRODUCTION, ...REQUIRED_FOR_S3, ...OPTIONAL]),
 ];
+
+/** Whether a feature that sends mail is on: then production needs a real mail server. */
+export const mailFeaturesOn = (env: Environment): boolean => env.EMAIL_VERIFICATION_ENABLED || env.PASSWORD_RESET_ENABLED;
 
 /** Validates raw variables (process.env by default) into a typed Environment or throws naming each bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
@@ -414,6 +503,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT must differ from PORT (or be 0 to turn the metrics listener off)');
   }
+  if (env.NODE_ENV === 'production' && env.SMTP_URL === undefined && mailFeaturesOn(env)) {
+    problems.push(
+      'SMTP_URL is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true (they send mail)',
+    );
+  }
+  if (env.PUBLIC_URL === undefined && env.NODE_ENV !== 'production') env.PUBLIC_URL = `http://localhost:${env.PORT}`;
+  env.PUBLIC_URL = env.PUBLIC_URL?.replace(/\/$/, '');
   if (env.FILE_SERVING === 'redirect' && env.STORAGE_DRIVER !== 's3') {
     problems.push('FILE_SERVING=redirect needs STORAGE_DRIVER=s3 (only S3 can serve presigned URLs)');
   }
