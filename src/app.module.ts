@@ -16,6 +16,7 @@ import { FilesApiModule } from './files/files-api.module';
 import { FilesWorkerModule } from './files/files-worker.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
+import { MailWorkerModule } from './mail/mail-worker.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { ShakesApiModule } from './shakes/shakes-api.module';
@@ -75,7 +76,9 @@ export class AppModule {
               AdminApiModule,
             ]
           : []),
-        ...(runsJobs(env.MALTED_MODE) ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule] : []),
+        ...(runsJobs(env.MALTED_MODE)
+          ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule, MailWorkerModule]
+          : []),
         ...extra,
       ],
     };

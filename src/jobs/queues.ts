@@ -77,6 +77,14 @@ export const QUEUES = {
       rebuild: 'rebuild',
     },
   },
+  /** Every mail the site sends, one job per event; the job id is the event's key, so one event sends one mail. */
+  mail: {
+    name: 'mail',
+    jobs: {
+      /** Render a template and deliver it over SMTP (or, in development, to the log and DATA_DIR/mail). */
+      send: 'send',
+    },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
@@ -150,6 +158,41 @@ export const FILES_JOB_IDS = {
   variants: (storageKey: string) => `variants:${storageKey}`,
   /** Once more, after a late job for purged bytes took this set away (see FilesProcessor.variants). */
   variantsAgain: (storageKey: string) => `variants-again:${storageKey}`,
+};
+
+/**
+ * What each mail template needs. A token travels in the payload because only its hash is stored (the mail is
+ * the one place the secret goes); mail jobs are removed once delivered, so it stays in Redis only until then.
+ */
+export interface MailTemplateData {
+  /** A link to verify the address the mail goes to: a new account's, or the new one of an email change. */
+  'verify-email': { username: string; token: string; expiresAt: string; change: boolean };
+  'password-reset': { username: string; token: string; expiresAt: string };
+  /** The password was changed (signed in) or reset (by mail). */
+  'password-changed': { username: string; how: 'changed' | 'reset' };
+  /** To the old address, once a new one took its place. */
+  'email-changed': { username: string; newEmail: string };
+}
+export type MailTemplate = keyof MailTemplateData;
+
+/** The payload of mail/send: whom to send which template, with its data. */
+export type MailJob = { [T in MailTemplate]: { template: T; to: string; data: MailTemplateData[T] } }[MailTemplate];
+
+/** Mail servers are away for minutes, not seconds: 8 tries over about 20 minutes, kept when they all fail. */
+export const MAIL_JOB_OPTIONS: JobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: true,
+  removeOnFail: false,
+};
+
+/** The event each mail is for: the job id, and the key of its "sent" record, so a retry never sends it twice. */
+export const MAIL_JOB_IDS = {
+  verifyEmail: (tokenId: string) => `verify-email:${tokenId}`,
+  passwordReset: (tokenId: string) => `password-reset:${tokenId}`,
+  /** `change` names the change: the reset token used, or the time of a signed-in change. */
+  passwordChanged: (userId: string, change: string) => `password-changed:${userId}:${change}`,
+  emailChanged: (tokenId: string) => `email-changed:${tokenId}`,
 };
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);

@@ -40,11 +40,14 @@ export class TestContext {
   readonly prefix: string;
   /** The local driver's directory for apps that do not choose a store (local is the default driver). */
   readonly filesDir: string;
+  /** DATA_DIR of this file's apps: development mail (no SMTP_URL) lands in its mail/ folder. */
+  readonly dataDir: string;
   private readonly apps: NestExpressApplication[] = [];
 
   constructor(testFile: string) {
     ({ database: this.database, prefix: this.prefix } = isolationFor(testFile));
     this.filesDir = mkdtempSync(join(tmpdir(), 'malted-test-files-'));
+    this.dataDir = join(tmpdir(), this.prefix.replace(/:/g, '-'));
   }
 
   environment(overrides: Record<string, string> = {}): ResolvedEnvironment {
@@ -59,6 +62,11 @@ export class TestContext {
       RATE_LIMIT_PER_HOUR: '1000000',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
       REGISTER_RATE_LIMIT_PER_HOUR: '1000000',
+      MAIL_RATE_LIMIT_PER_HOUR: '1000000',
+      // Test users upload, save and comment right after registering; test/email-verification.e2e-spec.ts
+      // checks the production default (unverified accounts may not upload) with this override removed.
+      EMAIL_VERIFICATION_REQUIRED_FOR: 'none',
+      DATA_DIR: this.dataDir,
       ...overrides,
     }) as ResolvedEnvironment;
   }
@@ -107,5 +115,6 @@ export class TestContext {
       cursor = next;
     } while (cursor !== '0');
     await redis.quit();
+    rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,62 @@
+import { Process, Processor } from '@nestjs/bull';
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectModel } from '@nestjs/mongoose';
+import type { Job } from 'bull';
+import type { Model } from 'mongoose';
+import type { ResolvedEnvironment } from '../config/environment';
+import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { type MailJob, QUEUES } from '../jobs/queues';
+import { MailTransport } from './mail-transport';
+import { SentMail } from './schemas/sent-mail.schema';
+import { render, type Site } from './templates';
+
+export interface SendResult {
+  /** False when the mail of this event had already gone out (the job ran again). */
+  sent: boolean;
+  messageId: string;
+}
+
+@Processor(QUEUES.mail.name)
+export class MailProcessor {
+  private readonly logger = new Logger(MailProcessor.name);
+  private readonly site: Site;
+
+  constructor(
+    private readonly transport: MailTransport,
+    @InjectModel(SentMail.name) private readonly sent: Model<SentMail>,
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    this.site = { name: config.get('SITE_NAME', { infer: true }), publicUrl: config.get('PUBLIC_URL', { infer: true }) };
+  }
+
+  /**
+   * At most one mail per event: the job id is the event's key, and a "sent" record under that key is written
+   * right after the server accepted the mail. Only a crash between the two can send it again, and then with
+   * the same Message-ID. A server's permanent refusal (5xx) is not retried; anything else is.
+   */
+  @Process(QUEUES.mail.jobs.send)
+  async send(job: Job<MailJob>): Promise<SendResult> {
+    const eventKey = String(job.id);
+    const messageId = `<${eventKey.replace(/[^A-Za-z0-9.:-]/g, '-')}@${new URL(this.site.publicUrl).hostname}>`;
+    if (await this.sent.exists({ _id: eventKey })) return { sent: false, messageId };
+
+    const mail = render(job.data, this.site);
+    try {
+      await this.transport.send({ ...mail, to: job.data.to, messageId, label: job.data.template });
+    } catch (error) {
+      const code = (error as { responseCode?: number }).responseCode;
+      if (code !== undefined && code >= 500) {
+        this.logger.warn({ eventKey, code }, 'the mail server refused the mail for good: not retrying');
+        await job.discard();
+      }
+      throw error;
+    }
+    try {
+      await this.sent.create({ _id: eventKey, template: job.data.template, messageId });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    return { sent: true, messageId };
+  }
+}

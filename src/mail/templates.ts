@@ -1,0 +1,117 @@
+import type { MailJob } from '../jobs/queues';
+
+export interface Site {
+  name: string;
+  /** The PUBLIC_URL origin, without a trailing slash. */
+  publicUrl: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** The pages a mailed link opens (src/auth/account-pages.controller.ts); the token goes in the query. */
+export const ACCOUNT_PAGES = {
+  verifyEmail: '/account/verify-email',
+  resetPassword: '/account/reset-password',
+} as const;
+
+export const linkTo = (site: Site, page: string, token: string): string =>
+  `${site.publicUrl}${page}?token=${encodeURIComponent(token)}`;
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+
+const when = (iso: string) => new Date(iso).toUTCString();
+
+/**
+ * One mail as paragraphs. Every paragraph is text: the HTML part escapes it (usernames and addresses are
+ * user content), and a link becomes an anchor only where the template says so.
+ */
+interface Body {
+  subject: string;
+  greeting: string;
+  paragraphs: string[];
+  link?: { label: string; url: string };
+  after?: string[];
+}
+
+function compose(site: Site, body: Body): RenderedMail {
+  const paragraphs = [...body.paragraphs, ...(body.link ? [`${body.link.label}: ${body.link.url}`] : []), ...(body.after ?? [])];
+  const text = [body.greeting, ...paragraphs, `-- \n${site.name}, ${site.publicUrl}`].join('\n\n') + '\n';
+  const p = (content: string) => `<p>${content}</p>`;
+  const html = [
+    '<!doctype html>',
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(body.subject)}</title></head>`,
+    '<body style="font-family: sans-serif; line-height: 1.5">',
+    p(escapeHtml(body.greeting)),
+    ...body.paragraphs.map((text) => p(escapeHtml(text))),
+    ...(body.link
+      ? [p(`<a href="${escapeHtml(body.link.url)}">${escapeHtml(body.link.label)}</a>`), p(`Or paste this address into your browser: ${escapeHtml(body.link.url)}`)]
+      : []),
+    ...(body.after ?? []).map((text) => p(escapeHtml(text))),
+    p(`&mdash; <a href="${escapeHtml(site.publicUrl)}">${escapeHtml(site.name)}</a>`),
+    '</body></html>',
+  ].join('\n');
+  return { subject: body.subject, text, html };
+}
+
+/** The subject, plain text and HTML of a mail job. */
+export function render(job: MailJob, site: Site): RenderedMail {
+  switch (job.template) {
+    case 'verify-email': {
+      const { username, token, expiresAt, change } = job.data;
+      return compose(site, {
+        subject: `Verify your email address for ${site.name}`,
+        greeting: `Hello ${username},`,
+        paragraphs: [
+          change
+            ? `You asked to use this address for your ${site.name} account. It takes effect once you confirm it.`
+            : `Welcome to ${site.name}! Please confirm that this address is yours.`,
+        ],
+        link: { label: 'Verify this address', url: linkTo(site, ACCOUNT_PAGES.verifyEmail, token) },
+        after: [`The link works once, until ${when(expiresAt)}. If you did not ask for this, ignore this mail.`],
+      });
+    }
+    case 'password-reset': {
+      const { username, token, expiresAt } = job.data;
+      return compose(site, {
+        subject: `Reset your ${site.name} password`,
+        greeting: `Hello ${username},`,
+        paragraphs: [`Someone (we hope you) asked to reset the password of your ${site.name} account.`],
+        link: { label: 'Choose a new password', url: linkTo(site, ACCOUNT_PAGES.resetPassword, token) },
+        after: [
+          `The link works once, until ${when(expiresAt)}. Setting a new password signs out every device.`,
+          'If you did not ask for this, ignore this mail: your password stays as it is.',
+        ],
+      });
+    }
+    case 'password-changed': {
+      const { username, how } = job.data;
+      return compose(site, {
+        subject: `Your ${site.name} password was changed`,
+        greeting: `Hello ${username},`,
+        paragraphs: [
+          how === 'reset'
+            ? `The password of your ${site.name} account was just reset with a link mailed to this address, and every device was signed out.`
+            : `The password of your ${site.name} account was just changed.`,
+          `If this was not you, reset your password at once from ${site.publicUrl} and check the address of your account.`,
+        ],
+      });
+    }
+    case 'email-changed': {
+      const { username, newEmail } = job.data;
+      return compose(site, {
+        subject: `The email address of your ${site.name} account was changed`,
+        greeting: `Hello ${username},`,
+        paragraphs: [
+          `Your ${site.name} account now uses ${newEmail} instead of this address, which will receive no more mail from us.`,
+          "If this was not you, contact the site's admins at once: whoever made the change knew your password.",
+        ],
+      });
+    }
+  }
+}
