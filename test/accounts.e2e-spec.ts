@@ -40,6 +40,7 @@ describe('accounts and tokens', () => {
         email: `${username.toLowerCase()}@example.com`,
         role: 'user',
         showNsfw: false,
+        emailVerified: false,
         createdAt: expect.any(String),
       });
       expect(res.body.token).toMatch(/^mlt_[A-Za-z0-9_-]{43}$/);

@@ -3,7 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-errors';
 import { Role } from '../common/auth/role';
 import { UsersService } from '../users/users.service';
-import { type Access, ACCESS_METADATA } from '../common/auth/auth.decorators';
+import { ConfigService } from '@nestjs/config';
+import { type Access, ACCESS_METADATA, VERIFIED_ACTION_METADATA } from '../common/auth/auth.decorators';
+import type { ResolvedEnvironment, VerifiedAction } from '../config/environment';
 import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user';
 import { TOKEN_SECRET_PATTERN } from './token-secret';
 import { TokensService } from './tokens.service';
@@ -13,13 +15,28 @@ import { TokensService } from './tokens.service';
  * A token that is present but malformed, unknown, revoked or belongs to a disabled user is always refused,
  * even on public routes, so a client never mistakes a dead token for an anonymous session.
  */
+const ACTION_TEXT: Record<VerifiedAction, string> = {
+  upload: 'upload',
+  save: 'save files',
+  comment: 'comment',
+  'create-shake': 'create shakes',
+};
+
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** What an unverified account may not do (nothing while verification is off). */
+  private readonly needVerifiedEmail: Set<VerifiedAction>;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokensService,
     private readonly users: UsersService,
-  ) {}
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    this.needVerifiedEmail = new Set(
+      config.get('EMAIL_VERIFICATION_ENABLED', { infer: true }) ? config.get('EMAIL_VERIFICATION_REQUIRED_FOR', { infer: true }) : [],
+    );
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -37,6 +54,13 @@ export class AuthGuard implements CanActivate {
     if (access === 'admin' && request.user.role !== Role.Admin) {
       throw new ForbiddenError('Admins only');
     }
+    const action = this.reflector.get<VerifiedAction | undefined>(VERIFIED_ACTION_METADATA, context.getHandler());
+    if (action && !request.user.emailVerified && this.needVerifiedEmail.has(action)) {
+      throw new ForbiddenError(
+        `Verify your email address before you ${ACTION_TEXT[action]}: follow the link we mailed you, ` +
+          'or ask for a new one with POST /api/v1/auth/verify-email/resend',
+      );
+    }
     return true;
   }
 
@@ -51,6 +75,6 @@ export class AuthGuard implements CanActivate {
     if (!token || !user || user.disabled) {
       throw new NotAuthenticatedError('Invalid or revoked token');
     }
-    return { id: user._id, username: user.username, role: user.role, tokenId: token._id, showNsfw: user.showNsfw };
+    return { id: user._id, username: user.username, role: user.role, tokenId: token._id, showNsfw: user.showNsfw, emailVerified: user.emailVerified };
   }
 }

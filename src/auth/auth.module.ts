@@ -9,18 +9,40 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { MeController } from './me.controller';
+import { MailModule } from '../mail/mail.module';
+import { AdminInvitesController } from './admin-invites.controller';
+import { EmailTokensService } from './email-tokens.service';
+import { EmailVerificationService } from './email-verification.service';
+import { InvitesService } from './invites.service';
+import { PasswordsService } from './passwords.service';
 import { AccessToken, AccessTokenSchema } from './schemas/access-token.schema';
+import { EmailToken, EmailTokenSchema } from './schemas/email-token.schema';
+import { Invite, InviteSchema } from './schemas/invite.schema';
 import { TokensService } from './tokens.service';
 
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: AccessToken.name, schema: AccessTokenSchema }]),
+    MongooseModule.forFeature([
+      { name: AccessToken.name, schema: AccessTokenSchema },
+      { name: EmailToken.name, schema: EmailTokenSchema },
+      { name: Invite.name, schema: InviteSchema },
+    ]),
     UsersModule,
     ShakesModule,
     SearchIndexerModule,
+    MailModule,
   ],
-  controllers: [AuthController, MeController, AdminUsersController],
-  providers: [AuthService, TokensService, AuthGuard, { provide: APP_GUARD, useExisting: AuthGuard }],
+  controllers: [AuthController, MeController, AdminUsersController, AdminInvitesController],
+  providers: [
+    AuthService,
+    TokensService,
+    EmailTokensService,
+    EmailVerificationService,
+    PasswordsService,
+    InvitesService,
+    AuthGuard,
+    { provide: APP_GUARD, useExisting: AuthGuard },
+  ],
   exports: [AuthService, TokensService, AuthGuard],
 })
 export class AuthModule {}

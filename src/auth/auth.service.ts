@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
-import { ConflictError, NotAuthenticatedError } from '../common/errors/domain-errors';
+import { ConflictError, ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-errors';
+import type { RegistrationMode, ResolvedEnvironment } from '../config/environment';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
 import { type UserDocument } from '../users/schemas/user.schema';
 import { Role } from '../common/auth/role';
 import { UsersService } from '../users/users.service';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password-hasher';
+import { EmailVerificationService } from './email-verification.service';
+import { InvitesService } from './invites.service';
 import { TokensService } from './tokens.service';
 
 export interface NewAccount {
@@ -15,6 +19,8 @@ export interface NewAccount {
   email: string;
   password: string;
   role?: Role;
+  /** False for self-registered accounts until they follow the mailed link; the CLI's are taken as verified. */
+  emailVerified?: boolean;
 }
 
 /** Accounts: registration (user + user shake), login and logout, and what admins change about them. */
@@ -25,7 +31,14 @@ export class AuthService {
     private readonly shakes: ShakesService,
     private readonly tokens: TokensService,
     private readonly search: SearchIndexer,
-  ) {}
+    private readonly invites: InvitesService,
+    private readonly verification: EmailVerificationService,
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    this.registration = config.get('REGISTRATION', { infer: true });
+  }
+
+  private readonly registration: RegistrationMode;
 
   /**
    * Creates the user, then their user shake. Both names are guarded by unique indexes; if the shake name is
@@ -37,6 +50,7 @@ export class AuthService {
       email: account.email,
       passwordHash: await hashPassword(account.password),
       role: account.role,
+      emailVerified: account.emailVerified,
     });
     try {
       await this.shakes.createUserShake(user);
@@ -48,10 +62,32 @@ export class AuthService {
     return user;
   }
 
-  async register(account: NewAccount): Promise<{ user: UserDocument; secret: string }> {
-    const user = await this.createAccount({ ...account, role: Role.User });
+  /** Self-registration, as REGISTRATION allows; the new account is mailed a link to verify its address. */
+  async register(account: NewAccount & { invite?: string }): Promise<{ user: UserDocument; secret: string }> {
+    const inviteId = await this.admit(account.invite);
+    let user: UserDocument;
+    try {
+      user = await this.createAccount({ ...account, role: Role.User, emailVerified: false });
+    } catch (error) {
+      if (inviteId) await this.invites.release(inviteId);
+      throw error;
+    }
+    await this.verification.welcome(user);
     const { secret } = await this.tokens.issue(user._id, 'registration');
     return { user, secret };
+  }
+
+  /** Whether a registration may go ahead; in invite mode it takes one use of the invite (returned). */
+  private async admit(invite: string | undefined): Promise<Types.ObjectId | null> {
+    switch (this.registration) {
+      case 'open':
+        return null;
+      case 'closed':
+        throw new ForbiddenError('Registration is closed on this site');
+      case 'invite':
+        if (!invite) throw new ForbiddenError('Registration on this site needs an invite code: ask a member for one and send it as "invite"');
+        return this.invites.claim(invite);
+    }
   }
 
   /** The same error, after the same work, for an unknown login and a wrong password: no user enumeration. */

@@ -1,12 +1,24 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { UpdateMeDto } from '../users/dto/update-me.dto';
 import { MeDto } from '../users/dto/user.dto';
 import { UsersService } from '../users/users.service';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
+import { ChangeEmailDto, ChangePasswordDto, EmailChangeDto } from './dto/account.dto';
 import { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto';
+import { EmailVerificationService } from './email-verification.service';
+import { PasswordsService } from './passwords.service';
 import { TokensService } from './tokens.service';
 
 @ApiTags('me')
@@ -16,6 +28,8 @@ export class MeController {
   constructor(
     private readonly users: UsersService,
     private readonly tokens: TokensService,
+    private readonly passwords: PasswordsService,
+    private readonly verification: EmailVerificationService,
   ) {}
 
   @Get()
@@ -47,5 +61,28 @@ export class MeController {
   @ApiNotFoundResponse({ description: 'No such token among yours' })
   async revokeToken(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<void> {
     await this.tokens.revoke(caller.id, id);
+  }
+
+  /** Every other token of yours stops working; the one that asked goes on. Your address is told. */
+  @Post('password')
+  @RateLimit('login')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBadRequestResponse({ description: 'The new password breaks the rules' })
+  @ApiForbiddenResponse({ description: 'The current password is wrong' })
+  async changePassword(@CurrentUser() caller: AuthUser, @Body() dto: ChangePasswordDto): Promise<void> {
+    await this.passwords.change(caller.id, caller.tokenId, dto.currentPassword, dto.newPassword);
+  }
+
+  /** The new address is mailed a link and takes effect when it is followed; then the old address is told. */
+  @Post('email')
+  @RateLimit('mail')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @ApiAcceptedResponse({ type: EmailChangeDto })
+  @ApiForbiddenResponse({ description: 'The password is wrong' })
+  @ApiConflictResponse({ description: 'The address is yours already, or registered by someone else' })
+  @ApiTooManyRequestsResponse({ description: 'Too many mails asked for from this address' })
+  async changeEmail(@CurrentUser() caller: AuthUser, @Body() dto: ChangeEmailDto): Promise<EmailChangeDto> {
+    const pendingEmail = await this.verification.requestChange(caller.id, dto.password, dto.email);
+    return { message: `A link to verify ${pendingEmail} is on its way; your address changes when you follow it`, pendingEmail };
   }
 }

@@ -42,6 +42,11 @@ export class TokensService {
     return Types.ObjectId.isValid(tokenId) && (await this.tokens.exists({ _id: new Types.ObjectId(tokenId) })) !== null;
   }
 
+  /** Signs out every other device after a password change: all tokens but the one in use. */
+  async revokeAllExcept(userId: Types.ObjectId, keepTokenId: Types.ObjectId): Promise<void> {
+    await this.tokens.deleteMany({ userId, _id: { $ne: keepTokenId } });
+  }
+
   /** The stored token for a presented secret, or null; records when it was last used. */
   async resolve(secret: string): Promise<AccessTokenDocument | null> {
     const token = await this.tokens.findOne({ tokenHash: hashTokenSecret(secret) }).exec();

@@ -12,7 +12,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
+import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto } from './dto/file.dto';
@@ -48,6 +48,7 @@ export class FilesController {
 
   @Post()
   @Authenticated()
+  @RequiresVerifiedEmail('upload')
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_SCHEMA })
   @ApiCreatedResponse({ type: FileDto })

@@ -9,7 +9,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public } from '../common/auth/auth.decorators';
+import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { UsersService } from '../users/users.service';
 import { CreateShakeDto, UpdateShakeDto } from './dto/shake-input.dto';
@@ -30,6 +30,7 @@ export class ShakesController {
 
   @Post()
   @Authenticated()
+  @RequiresVerifiedEmail('create-shake')
   @ApiCreatedResponse({ type: ShakeDto, description: 'The new group shake, owned by the caller' })
   @ApiBadRequestResponse({ description: 'Invalid or reserved name, missing title, or too long a text' })
   @ApiConflictResponse({ description: 'The name is taken by a user or a shake (any case), or the per-user limit is reached' })

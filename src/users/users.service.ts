@@ -28,7 +28,13 @@ export class UsersService {
   ) {}
 
   /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
-  async create(input: { username: string; email: string; passwordHash: string; role?: Role }): Promise<UserDocument> {
+  async create(input: {
+    username: string;
+    email: string;
+    passwordHash: string;
+    role?: Role;
+    emailVerified?: boolean;
+  }): Promise<UserDocument> {
     const usernameLower = input.username.toLowerCase();
     try {
       return await this.users.create({
@@ -37,6 +43,7 @@ export class UsersService {
         email: normaliseEmail(input.email),
         passwordHash: input.passwordHash,
         role: input.role ?? Role.User,
+        emailVerified: input.emailVerified ?? true,
       });
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -78,6 +85,33 @@ export class UsersService {
     const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
     return user;
+  }
+
+  /** A user by (normalised) email address. */
+  findByEmail(email: string): Promise<UserDocument | null> {
+    return this.users.findOne({ email: normaliseEmail(email) }).exec();
+  }
+
+  async setPasswordHash(id: Types.ObjectId, passwordHash: string): Promise<void> {
+    const result = await this.users.updateOne({ _id: id }, { $set: { passwordHash } }).exec();
+    if (result.matchedCount === 0) throw new NotFoundError('No such user');
+  }
+
+  /**
+   * Sets the user's address and whether it is verified (a verification, or an email change). Refuses when the
+   * address was meanwhile registered by someone else: the unique index decides.
+   */
+  async setEmail(id: Types.ObjectId, email: string, emailVerified: boolean): Promise<UserDocument> {
+    try {
+      const user = await this.users
+        .findByIdAndUpdate(id, { $set: { email: normaliseEmail(email), emailVerified } }, { new: true })
+        .exec();
+      if (!user) throw new NotFoundError('No such user');
+      return user;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      throw new ConflictError('That email is already registered');
+    }
   }
 
   /** By username, or by email when the login contains an @. */

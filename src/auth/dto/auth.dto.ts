@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
@@ -7,6 +8,25 @@ import { IsNotCommonPassword } from '../common-passwords';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/** The rules of every new password: registration, reset and change alike. */
+export const NewPassword = (description = '10-200 characters, not among common leaked passwords') =>
+  applyDecorators(
+    ApiProperty({ minLength: 10, maxLength: 200, description }),
+    IsString(),
+    MinLength(10),
+    MaxLength(200),
+    IsNotCommonPassword(),
+  );
+
+/** An email address as every DTO takes it: trimmed, then checked. */
+export const EmailAddress = (description?: string) =>
+  applyDecorators(
+    ApiProperty({ example: 'alice@example.com', description }),
+    Transform(trim),
+    IsEmail({}, { message: 'email must be an email address' }),
+    MaxLength(254),
+  );
+
 export class RegisterDto {
   @ApiProperty({ example: 'alice', description: '3-30 letters, digits, _ or -; unique without regard to case' })
   @IsString()
@@ -14,18 +34,17 @@ export class RegisterDto {
   @IsNotReservedName()
   username!: string;
 
-  @ApiProperty({ example: 'alice@example.com' })
-  @Transform(trim)
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
-  @ApiProperty({ minLength: 10, maxLength: 200 })
-  @IsString()
-  @MinLength(10)
-  @MaxLength(200)
-  @IsNotCommonPassword()
+  @NewPassword()
   password!: string;
+
+  @ApiPropertyOptional({ description: 'An invite code; needed when the site registers by invite only (GET /api/v1/site)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  invite?: string;
 }
 
 export class LoginDto {

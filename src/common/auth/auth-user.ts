@@ -10,6 +10,8 @@ export interface AuthUser {
   tokenId: Types.ObjectId;
   /** The user's NSFW opt-in, as of this request. */
   showNsfw: boolean;
+  /** Whether the account's address is verified, as of this request (see @RequiresVerifiedEmail). */
+  emailVerified: boolean;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { VerifiedAction } from '../../config/environment';
 import type { AuthenticatedRequest, AuthUser } from './auth-user';
 
 /** The name of the bearer-token security scheme in the OpenAPI document. */
@@ -26,6 +27,18 @@ export const AdminOnly = () =>
     ApiBearerAuth(BEARER_AUTH),
     ApiUnauthorizedResponse({ description: 'Missing, malformed, revoked or unknown token' }),
     ApiForbiddenResponse({ description: 'The caller is not an admin' }),
+  );
+
+export const VERIFIED_ACTION_METADATA = 'malted:verified-action';
+
+/**
+ * The route is `action`: an account whose address is not verified may not do it while
+ * EMAIL_VERIFICATION_REQUIRED_FOR lists it (the guard answers 403 saying how to verify).
+ */
+export const RequiresVerifiedEmail = (action: VerifiedAction) =>
+  applyDecorators(
+    SetMetadata(VERIFIED_ACTION_METADATA, action),
+    ApiForbiddenResponse({ description: `Your address is not verified yet, and this site requires that before you ${action}` }),
   );
 
 /** The signed-in caller (undefined on a public route called anonymously). */

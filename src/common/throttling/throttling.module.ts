@@ -31,7 +31,7 @@ const MINUTE = 60_000;
 
 /**
  * Rate limits in Redis, so they hold across API pods: a general hourly limit per token (or address), and
- * strict limits per address on login and registration. Headers X-RateLimit-* report them; 429 past them.
+ * strict limits per address on login, registration and requests that send mail. Headers X-RateLimit-* report them; 429 past them.
  */
 @Module({
   imports: [
@@ -60,6 +60,13 @@ const MINUTE = 60_000;
             limit: config.get('REGISTER_RATE_LIMIT_PER_HOUR', { infer: true }),
             getTracker: address,
             skipIf: (context) => strictLimitOf(context) !== 'register',
+          },
+          {
+            name: 'mail',
+            ttl: HOUR,
+            limit: config.get('MAIL_RATE_LIMIT_PER_HOUR', { infer: true }),
+            getTracker: address,
+            skipIf: (context) => strictLimitOf(context) !== 'mail',
           },
         ],
       }),

@@ -8,7 +8,7 @@ import {
   ApiOkResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated, CurrentUser, Public } from '../../common/auth/auth.decorators';
+import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../../common/auth/auth.decorators';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { decodeCursor } from '../../common/pagination/cursor';
 import { CommentDto, CommentPageDto, CommentPageQueryDto, CreateCommentDto } from './dto/comment.dto';
@@ -35,6 +35,7 @@ export class CommentsController {
 
   @Post('files/:key/comments')
   @Authenticated()
+  @RequiresVerifiedEmail('comment')
   @ApiCreatedResponse({ type: CommentDto, description: 'The comment; the owner and @mentioned users are notified shortly' })
   @ApiNotFoundResponse({ description: 'No such file' })
   async create(@CurrentUser() caller: AuthUser, @Param('key') key: string, @Body() dto: CreateCommentDto): Promise<CommentDto> {

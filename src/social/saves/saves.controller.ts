@@ -8,7 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Authenticated, CurrentUser } from '../../common/auth/auth.decorators';
+import { Authenticated, CurrentUser, RequiresVerifiedEmail } from '../../common/auth/auth.decorators';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { FileDto } from '../../files/dto/file.dto';
@@ -26,6 +26,7 @@ export class SavesController {
 
   @Post()
   @Authenticated()
+  @RequiresVerifiedEmail('save')
   @ApiCreatedResponse({ type: FileDto, description: 'The new post in your shake (or the one named)' })
   @ApiOkResponse({ type: FileDto, description: 'You had saved this file already: that save' })
   @ApiNotFoundResponse({ description: 'No such file or shake' })

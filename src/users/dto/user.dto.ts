@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { type User } from '../schemas/user.schema';
 import { Role } from '../../common/auth/role';
 
-type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw'> & { _id: { toString(): string } };
+type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw' | 'emailVerified'> & { _id: { toString(): string } };
 
 /** What anyone may see of a user. */
 export class PublicUserDto {
@@ -34,8 +34,18 @@ export class MeDto extends PublicUserDto {
   @ApiProperty({ description: 'Whether NSFW files show in the streams for you (off until you turn it on)' })
   showNsfw!: boolean;
 
+  @ApiProperty({ description: 'Whether you confirmed `email` through the link mailed to it' })
+  emailVerified!: boolean;
+
   static override from(user: StoredUser): MeDto {
-    return { ...PublicUserDto.from(user), id: user._id.toString(), email: user.email, role: user.role, showNsfw: user.showNsfw };
+    return {
+      ...PublicUserDto.from(user),
+      id: user._id.toString(),
+      email: user.email,
+      role: user.role,
+      showNsfw: user.showNsfw,
+      emailVerified: user.emailVerified,
+    };
   }
 }
 

@@ -19,6 +19,13 @@ export class User {
   @Prop({ required: true })
   passwordHash!: string;
 
+  /**
+   * Whether the owner of `email` confirmed it. Registration stores false; accounts from before verification
+   * existed have no such field and read as verified (the default), as do accounts made with the CLI.
+   */
+  @Prop({ default: true })
+  emailVerified!: boolean;
+
   @Prop({ type: String, required: true, enum: Role, default: Role.User })
   role!: Role;
 
