@@ -17,6 +17,7 @@ const ALLOWED = {
   mail: ['jobs', 'common', 'config'],
   auth: ['mail', 'shakes', 'users', 'jobs', 'common', 'config'],
   search: ['social', 'files', 'shakes', 'users', 'jobs', 'common', 'config'],
+  site: ['files', 'common', 'config'],
   system: ['jobs', 'common', 'config'],
   health: ['system', 'jobs', 'common', 'config'],
   admin: ['auth', 'users', 'jobs', 'common', 'config'],

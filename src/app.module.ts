@@ -24,6 +24,7 @@ import { SocialApiModule } from './social/social-api.module';
 import { SocialWorkerModule } from './social/social-worker.module';
 import { SearchApiModule } from './search/search-api.module';
 import { SearchWorkerModule } from './search/search-worker.module';
+import { SiteApiModule } from './site/site-api.module';
 import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
@@ -74,6 +75,7 @@ export class AppModule {
               FilesApiModule,
               SearchApiModule,
               AdminApiModule,
+              SiteApiModule,
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE)
