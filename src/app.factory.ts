@@ -5,6 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { ACCOUNT_PAGE_ROUTES } from './auth/account-pages.controller';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
 import { assignRequestId } from './common/http/request-id';
@@ -14,7 +15,7 @@ import { servesApi } from './config/run-mode';
 import { SHORT_MEDIA_PATHS } from './files/delivery/short-media-paths';
 import { setUpSwagger } from './swagger';
 
-/** Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, and the short media URLs. */
+/** Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, the short media URLs and the pages mailed links open. */
 export const UNVERSIONED_PATHS = [
   'health/live',
   'health/ready',
@@ -23,6 +24,7 @@ export const UNVERSIONED_PATHS = [
   'admin/queues',
   'admin/queues/{*path}',
   ...Object.values(SHORT_MEDIA_PATHS).map((path) => `${path}/:key`),
+  ...ACCOUNT_PAGE_ROUTES,
 ];
 
 /** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { urlencoded } from 'express';
 import { APP_GUARD } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
@@ -10,6 +11,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { MeController } from './me.controller';
 import { MailModule } from '../mail/mail.module';
+import { AccountPagesController } from './account-pages.controller';
 import { AdminInvitesController } from './admin-invites.controller';
 import { EmailTokensService } from './email-tokens.service';
 import { EmailVerificationService } from './email-verification.service';
@@ -32,7 +34,7 @@ import { TokensService } from './tokens.service';
     SearchIndexerModule,
     MailModule,
   ],
-  controllers: [AuthController, MeController, AdminUsersController, AdminInvitesController],
+  controllers: [AuthController, MeController, AdminUsersController, AdminInvitesController, AccountPagesController],
   providers: [
     AuthService,
     TokensService,
@@ -45,4 +47,9 @@ import { TokensService } from './tokens.service';
   ],
   exports: [AuthService, TokensService, AuthGuard],
 })
-export class AuthModule {}
+export class AuthModule implements NestModule {
+  /** The account pages take plain HTML forms; the API itself takes only JSON. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(urlencoded({ extended: false, limit: '10kb' })).forRoutes(AccountPagesController);
+  }
+}

@@ -112,6 +112,24 @@ describe('email verification', () => {
     await http().post('/api/v1/auth/verify-email/resend').expect(401);
   });
 
+  it('opens a page from the mailed link whose form (not the opening) verifies the address', async () => {
+    const user = await ctx.newUser(app);
+    const { url, token } = linkIn(await smtp.waitFor(emailOf(user.username)), VERIFY_PAGE);
+    const page = await http().get(`${url.pathname}${url.search}`).expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.text).toContain(`<form method="post" action="${VERIFY_PAGE}"><input type="hidden" name="token" value="${token}">`);
+    expect((await http().get('/api/v1/me').set('Authorization', user.auth)).body.emailVerified).toBe(false);
+
+    const done = await http().post(VERIFY_PAGE).type('form').send({ token }).expect(200);
+    expect(done.text).toContain(`${emailOf(user.username)} is verified`);
+    expect((await http().get('/api/v1/me').set('Authorization', user.auth)).body.emailVerified).toBe(true);
+    const again = await http().post(VERIFY_PAGE).type('form').send({ token }).expect(400);
+    expect(again.text).toContain('This link is not valid or was already used');
+    const escaped = await http().get(`${VERIFY_PAGE}?token=${encodeURIComponent('"><script>x</script>')}`).expect(200);
+    expect(escaped.text).not.toContain('<script>');
+  });
+
   it('treats accounts from before verification existed (no such field) as verified', async () => {
     const user = await ctx.newUser(app);
     await users.updateOne({ usernameLower: user.username }, { $unset: { emailVerified: 1 } });

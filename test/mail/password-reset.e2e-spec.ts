@@ -108,6 +108,23 @@ describe('password reset', () => {
     await http().post('/api/v1/auth/password-reset/confirm').send({ token, password: NEW_PASSWORD }).expect(204);
   });
 
+  it('opens a page from the mailed link whose form sets the password, explaining a refused one', async () => {
+    const user = await ctx.newUser(app);
+    await requestReset(emailOf(user)).expect(202);
+    const { url, token } = await resetToken(user);
+    const page = await http().get(`${url.pathname}${url.search}`).expect(200);
+    expect(page.text).toContain(`<input type="hidden" name="token" value="${token}">`);
+    expect(page.text).toContain('name="password"');
+
+    const weak = await http().post(RESET_PAGE).type('form').send({ token, password: 'password123' }).expect(400);
+    expect(weak.text).toMatch(/password is too common/);
+    expect(weak.text).toContain(`value="${token}"`);
+    const done = await http().post(RESET_PAGE).type('form').send({ token, password: NEW_PASSWORD }).expect(200);
+    expect(done.text).toContain('Your new password is set');
+    await http().get('/api/v1/me').set('Authorization', user.auth).expect(401);
+    await login(user, NEW_PASSWORD).expect(200);
+  });
+
   it('makes only the newest reset link work, and never lets a verification link reset', async () => {
     const user = await ctx.newUser(app);
     const verification = linkIn(await smtp.waitFor(emailOf(user)), '/account/verify-email').token;
