@@ -56,6 +56,10 @@ describe('the main process', () => {
     [{ MALTED_MODE: 'everything' }, /MALTED_MODE/],
     [{ MONGODB_URI: 'postgres://localhost/db' }, /MONGODB_URI must be a mongodb:\/\//],
     [{ NODE_ENV: 'production' }, /MONGODB_URI is required when NODE_ENV=production[\s\S]*REDIS_URL is required/],
+    [
+      { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/malted', REDIS_URL: 'redis://redis:6379', PUBLIC_URL: 'https://malted.example.com' },
+      /SMTP_URL is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true/,
+    ],
   ])('refuses to start with %j and names the variable', async (env, message) => {
     const main = run(env);
     await expect(main.exited).resolves.toBe(78);

@@ -38,7 +38,8 @@ export class MailProcessor {
   @Process(QUEUES.mail.jobs.send)
   async send(job: Job<MailJob>): Promise<SendResult> {
     const eventKey = String(job.id);
-    const messageId = `<${eventKey.replace(/[^A-Za-z0-9.:-]/g, '-')}@${new URL(this.site.publicUrl).hostname}>`;
+    // The left part of a Message-ID may not hold ':' (RFC 5322 dot-atom), so the key's separators become dots.
+    const messageId = `<${eventKey.replace(/[^A-Za-z0-9.-]/g, '.')}@${new URL(this.site.publicUrl).hostname}>`;
     if (await this.sent.exists({ _id: eventKey })) return { sent: false, messageId };
 
     const mail = render(job.data, this.site);

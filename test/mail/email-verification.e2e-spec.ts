@@ -45,7 +45,7 @@ describe('email verification', () => {
     const mail = await smtp.waitFor(emailOf(user.username));
     expect(mail.parsed.subject).toBe('Verify your email address for Malted');
     expect(mail.parsed.from?.value[0]).toEqual({ address: 'hello@malted.test', name: 'Malted Test' });
-    expect(mail.parsed.messageId).toMatch(/^<verify-email:[0-9a-f]{24}@malted\.test>$/);
+    expect(mail.parsed.messageId).toMatch(/^<verify-email\.[0-9a-f]{24}@malted\.test>$/);
     const { url, token } = linkIn(mail, VERIFY_PAGE);
     expect(url.origin).toBe(PUBLIC_URL);
     expect(token).toMatch(/^mle_[A-Za-z0-9_-]{43}$/);

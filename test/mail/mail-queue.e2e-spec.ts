@@ -4,23 +4,27 @@ import { getQueueToken } from '@nestjs/bull';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bull';
 import { simpleParser } from 'mailparser';
-import { MAIL_JOB_OPTIONS, type MailJob, QUEUES } from '../../src/jobs/queues';
+import { getModelToken } from '@nestjs/mongoose';
+import type { Model } from 'mongoose';
+import type { EmailToken } from '../../src/auth/schemas/email-token.schema';
+import { MAIL_JOB_IDS, MAIL_JOB_OPTIONS, type MailJob, QUEUES } from '../../src/jobs/queues';
 import { eventually } from '../harness/servers';
 import { linkIn, SmtpTestServer } from '../harness/smtp-test-server';
 import { TestContext } from '../harness/test-app';
 
-const eventKeyOf = (messageId: string | undefined) => /^<(.+)@[^@]+>$/.exec(messageId ?? '')![1];
 
 describe('the mail queue', () => {
   const ctx = new TestContext(__filename);
   const smtp = new SmtpTestServer();
   let app: NestExpressApplication;
   let queue: Queue<MailJob>;
+  let tokens: Model<EmailToken>;
 
   beforeAll(async () => {
     await smtp.start();
     app = await ctx.startApp({ SMTP_URL: smtp.url });
     queue = app.get(getQueueToken(QUEUES.mail.name));
+    tokens = app.get(getModelToken('EmailToken'));
   });
   afterAll(async () => {
     await ctx.close();
@@ -42,16 +46,19 @@ describe('the mail queue', () => {
     const user = await ctx.newUser(app);
     const address = `${user.username}@example.com`;
     const mail = await smtp.waitFor(address);
-    const eventKey = eventKeyOf(mail.parsed.messageId);
+    const [token] = await tokens.find({ email: address }).lean();
+    const eventKey = MAIL_JOB_IDS.verifyEmail(token._id.toString());
+    expect(mail.parsed.messageId).toBe(`<${eventKey.replace(':', '.')}@localhost>`);
     const attempts = smtp.attempts;
 
-    // The completed job is gone (removeOnComplete), so Bull takes this as a new job under the same id: a
-    // redelivery, as after a worker died between sending and completing.
-    const { token } = linkIn(mail, '/account/verify-email');
+    // Once the completed job is gone (removeOnComplete), Bull takes this as a new job under the same id: a
+    // redelivery, as after a worker died between sending and completing. This one is kept, to read its result.
+    await eventually(() => queue.getJob(eventKey), (job) => job === null);
+    const secret = linkIn(mail, '/account/verify-email').token;
     const again = await queue.add(
       QUEUES.mail.jobs.send,
-      { template: 'verify-email', to: address, data: { username: user.username, token, expiresAt: new Date().toISOString(), change: false } },
-      { ...MAIL_JOB_OPTIONS, jobId: eventKey },
+      { template: 'verify-email', to: address, data: { username: user.username, token: secret, expiresAt: new Date().toISOString(), change: false } },
+      { ...MAIL_JOB_OPTIONS, removeOnComplete: false, jobId: eventKey },
     );
     expect(await again.finished()).toEqual({ sent: false, messageId: mail.parsed.messageId });
     expect(smtp.attempts).toBe(attempts);
