@@ -83,6 +83,8 @@ export const QUEUES = {
     jobs: {
       /** Render a template and deliver it over SMTP (or, in development, to the log and DATA_DIR/mail). */
       send: 'send',
+      /** Forget the "sent" records of mails older than any job could still be retried (repeatable, daily). */
+      pruneSent: 'prune-sent',
     },
   },
 } as const;

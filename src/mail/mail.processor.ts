@@ -1,8 +1,8 @@
-import { Process, Processor } from '@nestjs/bull';
-import { Logger } from '@nestjs/common';
+import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Job } from 'bull';
+import type { Job, Queue } from 'bull';
 import type { Model } from 'mongoose';
 import type { ResolvedEnvironment } from '../config/environment';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
@@ -11,6 +11,14 @@ import { MailTransport } from './mail-transport';
 import { SentMail } from './schemas/sent-mail.schema';
 import { render, type Site } from './templates';
 
+const DAY_MS = 86_400_000;
+
+/**
+ * How long a "sent" record is kept: far longer than a mail job can still run (8 tries over about 20 minutes,
+ * or a failed job an admin retries days later), short enough that the collection stays small.
+ */
+export const SENT_MAIL_KEPT_MS = 30 * DAY_MS;
+
 export interface SendResult {
   /** False when the mail of this event had already gone out (the job ran again). */
   sent: boolean;
@@ -18,16 +26,28 @@ export interface SendResult {
 }
 
 @Processor(QUEUES.mail.name)
-export class MailProcessor {
+export class MailProcessor implements OnApplicationBootstrap {
   private readonly logger = new Logger(MailProcessor.name);
   private readonly site: Site;
 
   constructor(
+    @InjectQueue(QUEUES.mail.name) private readonly queue: Queue,
     private readonly transport: MailTransport,
     @InjectModel(SentMail.name) private readonly sent: Model<SentMail>,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.site = { name: config.get('SITE_NAME', { infer: true }), publicUrl: config.get('PUBLIC_URL', { infer: true }) };
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op.
+    await this.queue.add(QUEUES.mail.jobs.pruneSent, {}, { repeat: { every: DAY_MS }, removeOnComplete: 10 });
+  }
+
+  @Process(QUEUES.mail.jobs.pruneSent)
+  async pruneSent(_job: Job): Promise<{ deleted: number }> {
+    const { deletedCount } = await this.sent.deleteMany({ sentAt: { $lt: new Date(Date.now() - SENT_MAIL_KEPT_MS) } });
+    return { deleted: deletedCount };
   }
 
   /**

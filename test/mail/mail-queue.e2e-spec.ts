@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser';
 import { getModelToken } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import type { EmailToken } from '../../src/auth/schemas/email-token.schema';
+import { SentMail } from '../../src/mail/schemas/sent-mail.schema';
 import { MAIL_JOB_IDS, MAIL_JOB_OPTIONS, type MailJob, QUEUES } from '../../src/jobs/queues';
 import { eventually } from '../harness/servers';
 import { linkIn, SmtpTestServer } from '../harness/smtp-test-server';
@@ -93,6 +94,26 @@ describe('the mail queue', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000));
     expect(smtp.attempts - before).toBe(1);
     expect(smtp.to('refused@example.com')).toHaveLength(0);
+  });
+});
+
+describe('the sent records', () => {
+  const ctx = new TestContext(__filename);
+  afterAll(() => ctx.close());
+
+  it('are pruned after 30 days by the daily job, which every worker schedules', async () => {
+    const app = await ctx.startApp();
+    const queue = app.get<Queue>(getQueueToken(QUEUES.mail.name));
+    expect((await queue.getRepeatableJobs()).map((job) => job.name)).toEqual([QUEUES.mail.jobs.pruneSent]);
+    const sent = app.get<Model<SentMail>>(getModelToken(SentMail.name));
+    const day = 86_400_000;
+    await sent.insertMany([
+      { _id: 'test:old', template: 'password-changed', messageId: '<old@x>', sentAt: new Date(Date.now() - 31 * day) },
+      { _id: 'test:recent', template: 'password-changed', messageId: '<recent@x>', sentAt: new Date(Date.now() - 29 * day) },
+    ]);
+    const job = await queue.add(QUEUES.mail.jobs.pruneSent, {}, { removeOnComplete: false });
+    expect(await job.finished()).toEqual({ deleted: 1 });
+    expect((await sent.find().lean()).map((record) => record._id)).toEqual(['test:recent']);
   });
 });
 

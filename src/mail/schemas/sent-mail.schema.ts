@@ -21,3 +21,5 @@ export class SentMail {
 
 export type SentMailDocument = HydratedDocument<SentMail>;
 export const SentMailSchema = SchemaFactory.createForClass(SentMail);
+/** Serves the daily prune of old records. */
+SentMailSchema.index({ sentAt: 1 });
