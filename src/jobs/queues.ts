@@ -180,7 +180,7 @@ export type MailTemplate = keyof MailTemplateData;
 /** The payload of mail/send: whom to send which template, with its data. */
 export type MailJob = { [T in MailTemplate]: { template: T; to: string; data: MailTemplateData[T] } }[MailTemplate];
 
-/** Mail servers are away for minutes, not seconds: 8 tries over about 20 minutes, kept when they all fail. */
+/** Mail servers are away for minutes, not seconds: 8 tries over about 10 minutes, kept when they all fail. */
 export const MAIL_JOB_OPTIONS: JobOptions = {
   attempts: 8,
   backoff: { type: 'exponential', delay: 5000 },

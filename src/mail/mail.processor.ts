@@ -14,7 +14,7 @@ import { render, type Site } from './templates';
 const DAY_MS = 86_400_000;
 
 /**
- * How long a "sent" record is kept: far longer than a mail job can still run (8 tries over about 20 minutes,
+ * How long a "sent" record is kept: far longer than a mail job can still run (8 tries over about 10 minutes,
  * or a failed job an admin retries days later), short enough that the collection stays small.
  */
 export const SENT_MAIL_KEPT_MS = 30 * DAY_MS;
