@@ -39,6 +39,7 @@ describe('validateEnvironment', () => {
         PUBLIC_URL: 'https://malted.example.com',
         SMTP_URL: 'smtp://u:p@mail:587',
         STORAGE_DRIVER: 'gridfs',
+        MAIL_FROM: 'Malted <malted@example.com>',
       }),
     ).toMatchObject({ NODE_ENV: 'production' });
   });
@@ -50,13 +51,20 @@ describe('validateEnvironment', () => {
       MONGODB_URI: 'mongodb://m/malted',
       PUBLIC_URL: 'https://malted.example.com',
       SMTP_URL: 'smtp://u:p@mail:587',
+      MAIL_FROM: 'malted@example.com',
     };
     expect(() => validateEnvironment(servers)).toThrow(/STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/);
     expect(validateEnvironment({ ...servers, STORAGE_DRIVER: 'local' })).toMatchObject({ STORAGE_DRIVER: 'local' });
   });
 
   it('has no default PUBLIC_URL in production, http://localhost:<PORT> elsewhere, and takes only an origin', () => {
-    const servers = { NODE_ENV: 'production', REDIS_URL: 'redis://r:6379', MONGODB_URI: 'mongodb://m/malted', SMTP_URL: 'smtp://mail:25' };
+    const servers = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://r:6379',
+      MONGODB_URI: 'mongodb://m/malted',
+      SMTP_URL: 'smtp://mail:25',
+      MAIL_FROM: 'malted@example.com',
+    };
     expect(() => validateEnvironment(servers)).toThrow(/PUBLIC_URL is required when NODE_ENV=production/);
     expect(validateEnvironment({}).PUBLIC_URL).toBe('http://localhost:3000');
     expect(validateEnvironment({ PORT: '8080' }).PUBLIC_URL).toBe('http://localhost:8080');
@@ -76,7 +84,10 @@ describe('validateEnvironment', () => {
       STORAGE_DRIVER: 'gridfs',
     };
     expect(() => validateEnvironment(servers)).toThrow(/SMTP_URL is required when NODE_ENV=production/);
+    expect(() => validateEnvironment(servers)).toThrow(/MAIL_FROM is required when NODE_ENV=production/);
     expect(() => validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false' })).toThrow(/SMTP_URL is required/);
+    expect(() => validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25' })).toThrow(/MAIL_FROM is required/);
+    expect(validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25', MAIL_FROM: 'malted@example.com' }).SMTP_URL).toBe('smtp://mail:25');
     expect(
       validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false', EMAIL_VERIFICATION_ENABLED: 'false' }).SMTP_URL,
     ).toBeUndefined();

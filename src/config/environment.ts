@@ -503,10 +503,13 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT must differ from PORT (or be 0 to turn the metrics listener off)');
   }
-  if (env.NODE_ENV === 'production' && env.SMTP_URL === undefined && mailFeaturesOn(env)) {
-    problems.push(
-      'SMTP_URL is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true (they send mail)',
-    );
+  if (env.NODE_ENV === 'production' && mailFeaturesOn(env)) {
+    // The defaults would send from malted@localhost, which real relays refuse.
+    for (const key of ['SMTP_URL', 'MAIL_FROM'] as const) {
+      if (picked[key] === undefined) {
+        problems.push(`${key} is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true (they send mail)`);
+      }
+    }
   }
   if (env.PUBLIC_URL === undefined && env.NODE_ENV !== 'production') env.PUBLIC_URL = `http://localhost:${env.PORT}`;
   env.PUBLIC_URL = env.PUBLIC_URL?.replace(/\/$/, '');

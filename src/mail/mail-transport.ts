@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -22,7 +22,7 @@ export interface OutgoingMail {
  * needs mail is on, see environment.ts) nowhere, with a warning.
  */
 @Injectable()
-export class MailTransport implements OnModuleDestroy {
+export class MailTransport implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Mail');
   private readonly from: string;
   private readonly smtp?: Transporter;
@@ -36,6 +36,14 @@ export class MailTransport implements OnModuleDestroy {
     } else if (config.get('NODE_ENV', { infer: true }) !== 'production') {
       this.folder = resolve(config.get('DATA_DIR', { infer: true }), 'mail');
     }
+  }
+
+  /** Says at start-up whether the SMTP server answers and takes the credentials, without holding the start up. */
+  onApplicationBootstrap(): void {
+    this.smtp
+      ?.verify()
+      .then(() => this.logger.log('the SMTP server answers and accepts the credentials'))
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'the SMTP server does not answer or refuses the credentials: mail will be retried'));
   }
 
   /** Throws what the server answered; an error with a 5xx responseCode will not succeed on a retry. */
