@@ -17,7 +17,8 @@ export class EmailTokensService {
 
   /**
    * A new token for one purpose; the user's earlier ones for that purpose stop working, so only the latest
-   * mail's link does. Expired tokens of anyone are deleted on the way.
+   * mail's link does (for a token of nobody, the earlier ones for the same address go). Expired tokens of
+   * anyone are deleted on the way.
    */
   async issue(
     purpose: EmailTokenPurpose,
@@ -27,7 +28,7 @@ export class EmailTokensService {
   ): Promise<{ token: EmailTokenDocument; secret: string }> {
     const now = new Date();
     await this.tokens.deleteMany({ expiresAt: { $lte: now } });
-    if (userId) await this.tokens.deleteMany({ userId, purpose });
+    await this.tokens.deleteMany(userId ? { userId, purpose } : { userId: null, purpose, email: normaliseEmail(email) });
     const secret = newEmailSecret();
     const token = await this.tokens.create({
       userId,

@@ -59,6 +59,8 @@ export class PasswordsService {
     await this.users.setPasswordHash(user._id, await hashPassword(password));
     await this.tokens.revokeAll(user._id);
     await this.emailTokens.revokeAll(user._id, EmailTokenPurpose.PasswordReset);
+    // The link reached the account's address, which proves it as a verification link would.
+    if (!user.emailVerified && token.email === user.email) await this.users.setEmail(user._id, user.email, true);
     await this.notify(MAIL_JOB_IDS.passwordChanged(user._id.toString(), `reset-${token._id.toString()}`), user, {
       template: 'password-changed',
       to: user.email,

@@ -50,7 +50,8 @@ describe('password reset', () => {
       await http().get('/api/v1/me').set('Authorization', `Bearer ${secret}`).expect(401);
     }
     await login(user, user.password).expect(401);
-    await login(user, NEW_PASSWORD).expect(200);
+    const session = await login(user, NEW_PASSWORD).expect(200);
+    expect(session.body.user.emailVerified).toBe(true); // the reset link proved the address
 
     const notice = await smtp.waitFor(emailOf(user), 3);
     expect(notice.parsed.subject).toBe('Your Malted password was changed');
