@@ -341,10 +341,10 @@ describe('k8s/overlays/quickstart', () => {
 describe('k8s/overlays/production', () => {
   const dir = 'k8s/overlays/production';
 
-  it('holds no secret and expects the external MongoDB, Redis and S3 in malted-secrets', () => {
+  it('holds no secret and expects the external MongoDB, Redis, S3 and mail relay in malted-secrets', () => {
     expect(objects(dir, 'Secret')).toEqual([]);
     const example = exampleSecret();
-    expect(Object.keys(example.stringData!).sort()).toEqual(['MONGODB_URI', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY']);
+    expect(Object.keys(example.stringData!).sort()).toEqual(['MONGODB_URI', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']);
     for (const { container } of appContainers(dir)) {
       expect(container.envFrom).toContainEqual({ secretRef: { name: example.metadata.name } });
       expect(validateEnvironment(environmentOf(dir, container)).STORAGE_DRIVER).toBe('s3');
