@@ -26,6 +26,8 @@ export interface NewAccount {
 /** Accounts: registration (user + user shake), login and logout, and what admins change about them. */
 @Injectable()
 export class AuthService {
+  private readonly registration: RegistrationMode;
+
   constructor(
     private readonly users: UsersService,
     private readonly shakes: ShakesService,
@@ -37,8 +39,6 @@ export class AuthService {
   ) {
     this.registration = config.get('REGISTRATION', { infer: true });
   }
-
-  private readonly registration: RegistrationMode;
 
   /**
    * Creates the user, then their user shake. Both names are guarded by unique indexes; if the shake name is
