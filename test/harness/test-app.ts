@@ -63,7 +63,7 @@ export class TestContext {
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000000',
       REGISTER_RATE_LIMIT_PER_HOUR: '1000000',
       MAIL_RATE_LIMIT_PER_HOUR: '1000000',
-      // Test users upload, save and comment right after registering; test/email-verification.e2e-spec.ts
+      // Test users upload, save and comment right after registering; test/mail/email-verification.e2e-spec.ts
       // checks the production default (unverified accounts may not upload) with this override removed.
       EMAIL_VERIFICATION_REQUIRED_FOR: 'none',
       DATA_DIR: this.dataDir,
