@@ -50,7 +50,11 @@ describe('registration by invite (REGISTRATION=invite)', () => {
   });
 
   it('admits as many registrations as the invite allows, then says it is used up', async () => {
-    const created = await http().post('/api/v1/admin/invites').set('Authorization', admin.auth).send({ uses: 2, expiresInDays: 3 }).expect(201);
+    const created = await http()
+      .post('/api/v1/admin/invites')
+      .set('Authorization', admin.auth)
+      .send({ uses: 2, expiresInDays: 3 })
+      .expect(201);
     expect(created.body).toEqual({
       id: expect.any(String),
       code: expect.stringMatching(/^inv_[A-Za-z0-9_-]{22}$/),
@@ -174,6 +178,10 @@ describe('GET /api/v1/site', () => {
     const changed = await ctx.startApp({ REGISTRATION: 'invite', EMAIL_VERIFICATION_REQUIRED_FOR: 'upload,comment' });
     const after = await ctx.http(changed).get('/api/v1/site').expect(200);
     expect(after.headers['x-cache']).toBe('MISS');
-    expect(after.body).toMatchObject({ name: 'Malted', registration: 'invite', emailVerification: { enabled: true, requiredFor: ['upload', 'comment'] } });
+    expect(after.body).toMatchObject({
+      name: 'Malted',
+      registration: 'invite',
+      emailVerification: { enabled: true, requiredFor: ['upload', 'comment'] },
+    });
   });
 });

@@ -80,7 +80,9 @@ export class AccountPagesController {
     }
     try {
       await this.passwords.confirmReset(dto.token, dto.password);
-      this.page(res, HttpStatus.OK, 'Password set', ['<p>Your new password is set and every device was signed out. Sign in again with it.</p>']);
+      this.page(res, HttpStatus.OK, 'Password set', [
+        '<p>Your new password is set and every device was signed out. Sign in again with it.</p>',
+      ]);
     } catch (error) {
       this.failed(res, error, 'Choose a new password');
     }

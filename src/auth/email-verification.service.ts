@@ -59,7 +59,9 @@ export class EmailVerificationService {
           to: oldEmail,
           data: { username: user.username, newEmail: updated.email },
         })
-        .catch((error: unknown) => this.logger.error({ err: error, userId: user._id.toString() }, 'could not queue the email-changed notice'));
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, userId: user._id.toString() }, 'could not queue the email-changed notice'),
+        );
     }
     return updated.email;
   }
@@ -82,7 +84,9 @@ export class EmailVerificationService {
           to: user.email,
           data: { username: user.username, newEmail: email },
         })
-        .catch((error: unknown) => this.logger.error({ err: error, userId: user._id.toString() }, 'could not queue the email-changed notice'));
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, userId: user._id.toString() }, 'could not queue the email-changed notice'),
+        );
       return email;
     }
     await this.mailLink(user, email, true).catch(unqueued);

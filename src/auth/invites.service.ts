@@ -36,7 +36,9 @@ export class InvitesService {
   }
 
   async revoke(id: string): Promise<void> {
-    const { deletedCount } = Types.ObjectId.isValid(id) ? await this.invites.deleteOne({ _id: new Types.ObjectId(id) }) : { deletedCount: 0 };
+    const { deletedCount } = Types.ObjectId.isValid(id)
+      ? await this.invites.deleteOne({ _id: new Types.ObjectId(id) })
+      : { deletedCount: 0 };
     if (deletedCount === 0) throw new NotFoundError('No such invite');
   }
 

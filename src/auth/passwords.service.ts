@@ -86,6 +86,8 @@ export class PasswordsService {
   private async notify(eventKey: string, user: UserDocument, job: MailJob): Promise<void> {
     await this.mail
       .send(eventKey, job)
-      .catch((error: unknown) => this.logger.error({ err: error, userId: user._id.toString(), eventKey }, `could not queue the ${job.template} mail`));
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, userId: user._id.toString(), eventKey }, `could not queue the ${job.template} mail`),
+      );
   }
 }

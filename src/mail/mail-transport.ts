@@ -43,7 +43,9 @@ export class MailTransport implements OnApplicationBootstrap, OnModuleDestroy {
     this.smtp
       ?.verify()
       .then(() => this.logger.log('the SMTP server answers and accepts the credentials'))
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'the SMTP server does not answer or refuses the credentials: mail will be retried'));
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'the SMTP server does not answer or refuses the credentials: mail will be retried'),
+      );
   }
 
   /** Throws what the server answered; an error with a 5xx responseCode will not succeed on a retry. */

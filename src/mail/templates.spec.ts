@@ -16,7 +16,11 @@ describe('mail templates', () => {
 
   it('links to PUBLIC_URL with the token, in both parts', () => {
     const mail = render(
-      { template: 'password-reset', to: 'a@example.com', data: { username: 'alice', token: 'mle_abc-_', expiresAt: '2030-01-01T00:00:00.000Z' } },
+      {
+        template: 'password-reset',
+        to: 'a@example.com',
+        data: { username: 'alice', token: 'mle_abc-_', expiresAt: '2030-01-01T00:00:00.000Z' },
+      },
       site,
     );
     expect(mail.subject).toBe('Reset your Malted password');

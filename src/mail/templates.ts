@@ -18,8 +18,7 @@ export const ACCOUNT_PAGES = {
   resetPassword: '/account/reset-password',
 } as const;
 
-export const linkTo = (site: Site, page: string, token: string): string =>
-  `${site.publicUrl}${page}?token=${encodeURIComponent(token)}`;
+export const linkTo = (site: Site, page: string, token: string): string => `${site.publicUrl}${page}?token=${encodeURIComponent(token)}`;
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -50,7 +49,10 @@ function compose(site: Site, body: Body): RenderedMail {
     p(escapeHtml(body.greeting)),
     ...body.paragraphs.map((text) => p(escapeHtml(text))),
     ...(body.link
-      ? [p(`<a href="${escapeHtml(body.link.url)}">${escapeHtml(body.link.label)}</a>`), p(`Or paste this address into your browser: ${escapeHtml(body.link.url)}`)]
+      ? [
+          p(`<a href="${escapeHtml(body.link.url)}">${escapeHtml(body.link.label)}</a>`),
+          p(`Or paste this address into your browser: ${escapeHtml(body.link.url)}`),
+        ]
       : []),
     ...(body.after ?? []).map((text) => p(escapeHtml(text))),
     p(`&mdash; <a href="${escapeHtml(site.publicUrl)}">${escapeHtml(site.name)}</a>`),

@@ -87,7 +87,11 @@ export class SmtpTestServer {
 
   /** Waits for the `count`-th mail to an address (the first by default) and returns it. */
   async waitFor(address: string, count = 1, timeoutMs = 15_000): Promise<DeliveredMail> {
-    const mails = await eventually(async () => this.to(address), (found) => found.length >= count, timeoutMs);
+    const mails = await eventually(
+      async () => this.to(address),
+      (found) => found.length >= count,
+      timeoutMs,
+    );
     if (mails.length < count) throw new Error(`no mail #${count} to ${address} within ${timeoutMs} ms (got ${mails.length})`);
     return mails[count - 1];
   }

@@ -38,7 +38,10 @@ describe('email verification', () => {
   const http = () => ctx.http(app);
   const emailOf = (username: string) => `${username}@example.com`;
   const upload = async (auth: string) =>
-    http().post('/api/v1/files').set('Authorization', auth).attach('file', await png(), { filename: 'a.png', contentType: 'image/png' });
+    http()
+      .post('/api/v1/files')
+      .set('Authorization', auth)
+      .attach('file', await png(), { filename: 'a.png', contentType: 'image/png' });
 
   it('mails a new account a link; unverified it signs in and browses but may not upload; the link verifies it', async () => {
     const user = await ctx.newUser(app);
@@ -126,7 +129,9 @@ describe('email verification', () => {
     expect((await http().get('/api/v1/me').set('Authorization', user.auth)).body.emailVerified).toBe(true);
     const again = await http().post(VERIFY_PAGE).type('form').send({ token }).expect(400);
     expect(again.text).toContain('This link is not valid or was already used');
-    const escaped = await http().get(`${VERIFY_PAGE}?token=${encodeURIComponent('"><script>x</script>')}`).expect(200);
+    const escaped = await http()
+      .get(`${VERIFY_PAGE}?token=${encodeURIComponent('"><script>x</script>')}`)
+      .expect(200);
     expect(escaped.text).not.toContain('<script>');
   });
 
@@ -151,7 +156,11 @@ describe('email verification limits and settings', () => {
   it('lets an operator choose what unverified accounts may not do', async () => {
     const app = await ctx.startApp({ SMTP_URL: smtp.url, EMAIL_VERIFICATION_REQUIRED_FOR: 'create-shake,comment' });
     const user = await ctx.newUser(app);
-    const shake = await ctx.http(app).post('/api/v1/shakes').set('Authorization', user.auth).send({ name: `g${randomBytes(4).toString('hex')}`, title: 'G' });
+    const shake = await ctx
+      .http(app)
+      .post('/api/v1/shakes')
+      .set('Authorization', user.auth)
+      .send({ name: `g${randomBytes(4).toString('hex')}`, title: 'G' });
     expect(shake.status).toBe(403);
     expect(shake.body.message).toMatch(/^Verify your email address before you create shakes/);
     const uploaded = await ctx

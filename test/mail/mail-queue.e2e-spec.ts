@@ -13,7 +13,6 @@ import { eventually } from '../harness/servers';
 import { linkIn, SmtpTestServer } from '../harness/smtp-test-server';
 import { TestContext } from '../harness/test-app';
 
-
 describe('the mail queue', () => {
   const ctx = new TestContext(__filename);
   const smtp = new SmtpTestServer();
@@ -54,11 +53,18 @@ describe('the mail queue', () => {
 
     // Once the completed job is gone (removeOnComplete), Bull takes this as a new job under the same id: a
     // redelivery, as after a worker died between sending and completing. This one is kept, to read its result.
-    await eventually(() => queue.getJob(eventKey), (job) => job === null);
+    await eventually(
+      () => queue.getJob(eventKey),
+      (job) => job === null,
+    );
     const secret = linkIn(mail, '/account/verify-email').token;
     const again = await queue.add(
       QUEUES.mail.jobs.send,
-      { template: 'verify-email', to: address, data: { username: user.username, token: secret, expiresAt: new Date().toISOString(), change: false } },
+      {
+        template: 'verify-email',
+        to: address,
+        data: { username: user.username, token: secret, expiresAt: new Date().toISOString(), change: false },
+      },
       { ...MAIL_JOB_OPTIONS, removeOnComplete: false, jobId: eventKey },
     );
     expect(await again.finished()).toEqual({ sent: false, messageId: mail.parsed.messageId });
@@ -88,7 +94,10 @@ describe('the mail queue', () => {
       { ...MAIL_JOB_OPTIONS, jobId: 'password-changed:test:refused' },
     );
     await expect(job.finished()).rejects.toThrow();
-    const failed = await eventually(() => queue.getJob(job.id), (found) => found?.failedReason !== undefined);
+    const failed = await eventually(
+      () => queue.getJob(job.id),
+      (found) => found?.failedReason !== undefined,
+    );
     expect(failed!.attemptsMade).toBe(1);
     expect(await failed!.getState()).toBe('failed');
     await new Promise((resolve) => setTimeout(resolve, 6000));

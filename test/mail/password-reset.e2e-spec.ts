@@ -92,7 +92,10 @@ describe('password reset', () => {
     await requestReset(emailOf(user)).expect(202);
     const later = (await resetToken(user, 4)).token;
     await tokens.updateMany({ userId: { $ne: null }, purpose: 'password-reset' }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
-    const expired = await http().post('/api/v1/auth/password-reset/confirm').send({ token: later, password: 'yet another secret 7' }).expect(400);
+    const expired = await http()
+      .post('/api/v1/auth/password-reset/confirm')
+      .send({ token: later, password: 'yet another secret 7' })
+      .expect(400);
     expect(expired.body.message).toBe('This link has expired: ask for a new one');
     await login(user, NEW_PASSWORD).expect(200);
   });
@@ -189,7 +192,11 @@ describe('changing the password and the address while signed in', () => {
     const newAddress = `new-${user.username}@example.org`;
     const other = await ctx.newUser(app);
 
-    await http().post('/api/v1/me/email').set('Authorization', user.auth).send({ password: 'wrong password', email: newAddress }).expect(403);
+    await http()
+      .post('/api/v1/me/email')
+      .set('Authorization', user.auth)
+      .send({ password: 'wrong password', email: newAddress })
+      .expect(403);
     const taken = await http()
       .post('/api/v1/me/email')
       .set('Authorization', user.auth)
@@ -197,7 +204,11 @@ describe('changing the password and the address while signed in', () => {
       .expect(409);
     expect(taken.body.message).toBe('That email is already registered');
 
-    const res = await http().post('/api/v1/me/email').set('Authorization', user.auth).send({ password: user.password, email: newAddress }).expect(202);
+    const res = await http()
+      .post('/api/v1/me/email')
+      .set('Authorization', user.auth)
+      .send({ password: user.password, email: newAddress })
+      .expect(202);
     expect(res.body.pendingEmail).toBe(newAddress);
     expect((await http().get('/api/v1/me').set('Authorization', user.auth)).body.email).toBe(oldAddress);
 

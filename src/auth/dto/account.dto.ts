@@ -5,7 +5,12 @@ import { EmailAddress, NewPassword } from './auth.dto';
 
 /** A secret from a mailed link (the `token` in its query). */
 const MailedToken = () =>
-  applyDecorators(ApiProperty({ description: 'The token from the mailed link', example: 'mle_...' }), IsString(), MinLength(1), MaxLength(100));
+  applyDecorators(
+    ApiProperty({ description: 'The token from the mailed link', example: 'mle_...' }),
+    IsString(),
+    MinLength(1),
+    MaxLength(100),
+  );
 
 export class VerifyEmailDto {
   @MailedToken()

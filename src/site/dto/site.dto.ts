@@ -12,7 +12,10 @@ export class UploadLimitsDto {
   @ApiProperty({ description: 'Image types accepted, decided from the content', enum: ACCEPTED_IMAGE_TYPES, isArray: true })
   formats!: string[];
 
-  @ApiProperty({ description: 'Longest title, description and alt text, in characters', example: { title: 250, description: 10000, altText: 2000 } })
+  @ApiProperty({
+    description: 'Longest title, description and alt text, in characters',
+    example: { title: 250, description: 10000, altText: 2000 },
+  })
   fieldMaxLengths!: { title: number; description: number; altText: number };
 }
 
@@ -32,7 +35,10 @@ export class SiteDto {
   @ApiProperty({ description: 'The origin of the site (PUBLIC_URL)', example: 'https://malted.example.com' })
   url!: string;
 
-  @ApiProperty({ enum: REGISTRATION_MODES, description: 'open: anyone may register; invite: with an invite code (`invite`); closed: nobody' })
+  @ApiProperty({
+    enum: REGISTRATION_MODES,
+    description: 'open: anyone may register; invite: with an invite code (`invite`); closed: nobody',
+  })
   registration!: RegistrationMode;
 
   @ApiProperty({ type: EmailVerificationDto })
