@@ -1,3 +1,4 @@
+import { simpleParser } from 'mailparser';
 import mongoose from 'mongoose';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,7 +117,7 @@ describe('the main process', () => {
     expect(main.stdout).toMatch(/shutting down/);
   });
 
-  it('stores uploads under ./data/files of its working directory when nothing is configured, as the README says', async () => {
+  it('stores uploads under ./data/files of its working directory when nothing is configured, as the README says (after the newcomer verifies with the mail in ./data/mail)', async () => {
     const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
     expect(readme).toMatch(/^\| `STORAGE_DRIVER` \| `local` \|/m);
     expect(readme).toMatch(/^\| `STORAGE_LOCAL_DIR` \| `\.\/data\/files` \|/m);
@@ -124,6 +125,14 @@ describe('the main process', () => {
     const { main, http } = await startOnTestServers({}, cwd);
 
     const registered = await http.post('/api/v1/auth/register').send({ username: 'newcomer', email: 'n@example.com', password: 'a long password 1' }).expect(201);
+    // Without SMTP_URL the verification mail is a file in ./data/mail; its link carries the token.
+    const mails = await eventually(
+      async () => (readdirSync(join(cwd, 'data')).includes('mail') ? readdirSync(join(cwd, 'data', 'mail')) : []),
+      (files) => files.length > 0,
+    );
+    const mail = await simpleParser(readFileSync(join(cwd, 'data', 'mail', mails[0])));
+    const token = /\/account\/verify-email\?token=(mle_[A-Za-z0-9_-]{43})/.exec(mail.text ?? '')![1];
+    await http.post('/api/v1/auth/verify-email').send({ token }).expect(200);
     const image = await png(8, 8, randomColor());
     const uploaded = await http.post('/api/v1/files').set('Authorization', `Bearer ${registered.body.token}`).attach('file', image, 'a.png').expect(201);
     const stored = readdirSync(join(cwd, 'data', 'files')).filter((name) => name.startsWith('src-'));
