@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 
-/** What every benchmark's app process runs with: quiet, no Swagger, rate limits out of the way. */
+/** What every benchmark's app process runs with: quiet, no Swagger, rate limits and email verification out of the way. */
 export function benchAppEnvironment(database: { uri: string }, redisUrl: string, prefix: string): Record<string, string> {
   return {
     NODE_ENV: 'test',
@@ -12,6 +12,8 @@ export function benchAppEnvironment(database: { uri: string }, redisUrl: string,
     RATE_LIMIT_PER_HOUR: '1000000000',
     REGISTER_RATE_LIMIT_PER_HOUR: '1000',
     SWAGGER_ENABLED: 'false',
+    // Benchmark users upload right after registering; no verification mail, nothing waits for one.
+    EMAIL_VERIFICATION_ENABLED: 'false',
   };
 }
 
