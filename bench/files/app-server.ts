@@ -2,7 +2,8 @@
  * The app under test for bench:files, in its own process: the real application plus one bench-only route,
  * GET|HEAD /api/v1/bench/constant/:name, answering the bytes of BENCH_CONSTANT_DIR/<name> with the headers in
  * <name>.json (both read once, on first use) through the same global middleware, guards and pipes as every
- * route: the framework's ceiling for a response of that size. Prints "READY <origin>" once it listens.
+ * route: the framework's ceiling for a response of that size; /metrics on METRICS_PORT. Prints "READY <origin>"
+ * once it listens.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { Controller, Get, Module, NotFoundException, Param, Res } from '@nestjs/
 import type { Response } from 'express';
 import { createApp } from '../../src/app.factory';
 import { Public } from '../../src/common/auth/auth.decorators';
+import { MetricsServer } from '../../src/common/metrics/metrics-server';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
 import { serveForBench } from '../common/bench-app';
 
@@ -36,4 +38,11 @@ class ConstantController {
 @Module({ controllers: [ConstantController] })
 class ConstantModule {}
 
-serveForBench(() => createApp(validateEnvironment(appEnvironment) as ResolvedEnvironment, [ConstantModule]));
+const env = validateEnvironment(appEnvironment) as ResolvedEnvironment;
+// As main.ts does: the runner reads the queues' backlog from /metrics.
+serveForBench(
+  () => createApp(env, [ConstantModule]),
+  async (app) => {
+    if (env.METRICS_PORT !== 0) await app.get(MetricsServer).listen(env.METRICS_PORT, '127.0.0.1');
+  },
+);
