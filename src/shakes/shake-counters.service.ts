@@ -1,9 +1,8 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
-import type { Queue } from 'bull';
 import type { Types } from 'mongoose';
 import { settleCount } from '../common/counters/settle-count';
-import { QUEUES, type RecountResult } from '../jobs/queues';
+import { JobProducer } from '../jobs/job-producer';
+import type { RecountResult } from '../jobs/queues';
 import { FollowsService } from './follows.service';
 import { ShakeEntriesService } from './shake-entries.service';
 import { ShakesService } from './shakes.service';
@@ -20,15 +19,15 @@ export class ShakeCountersService {
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
     private readonly entries: ShakeEntriesService,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
   ) {}
 
   /**
    * Queues recountAll and returns the job id. No fixed job id: a recount is harmless to repeat, and a kept
-   * completed recount must not swallow the next request for one.
+   * completed recount must not swallow the next request for one. While Redis is away: ServiceUnavailableError.
    */
   async queueRecountAll(): Promise<string> {
-    const job = await this.socialQueue.add(QUEUES.social.jobs.recount, {});
+    const job = await this.jobs.sendNow('social/recount', {});
     return String(job.id);
   }
 
