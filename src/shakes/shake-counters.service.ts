@@ -31,7 +31,26 @@ export class ShakeCountersService {
     return String(job.id);
   }
 
-  recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
+  /**
+   * Each recount settles the other counter too when it differs from the facts: FerretDB 1.x writes the whole
+   * document back on an update, so a follow and a post settling at the same time can put back each other's old
+   * value; the job whose write landed last repairs it.
+   */
+  async recountFollowersOf(shakeId: Types.ObjectId): Promise<number> {
+    const followers = await this.settleFollowersOf(shakeId);
+    const shake = await this.shakes.findById(shakeId);
+    if (shake && shake.fileCount !== (await this.entries.countIn(shakeId))) await this.settleFilesOf(shakeId);
+    return followers;
+  }
+
+  async recountFilesOf(shakeId: Types.ObjectId): Promise<number> {
+    const files = await this.settleFilesOf(shakeId);
+    const shake = await this.shakes.findById(shakeId);
+    if (shake && shake.followerCount !== (await this.follows.countFollowersOf(shakeId))) await this.settleFollowersOf(shakeId);
+    return files;
+  }
+
+  private settleFollowersOf(shakeId: Types.ObjectId): Promise<number> {
     return settleCount({
       count: () => this.follows.countFollowersOf(shakeId),
       store: (count, countedAt) => this.shakes.storeFollowerCount(shakeId, count, countedAt),
@@ -39,7 +58,7 @@ export class ShakeCountersService {
     });
   }
 
-  recountFilesOf(shakeId: Types.ObjectId): Promise<number> {
+  private settleFilesOf(shakeId: Types.ObjectId): Promise<number> {
     return settleCount({
       count: () => this.entries.countIn(shakeId),
       store: (count, countedAt) => this.shakes.storeFileCount(shakeId, count, countedAt),
