@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Job } from 'bull';
 import type { Types } from 'mongoose';
 import { JobProducer } from '../jobs/job-producer';
@@ -19,6 +19,7 @@ export const MAX_VARIANTS_SWEEPS = 5;
 @Injectable()
 export class FilesSweeper implements Sweeper, OnModuleInit {
   readonly name = 'files';
+  private readonly logger = new Logger(FilesSweeper.name);
 
   constructor(
     private readonly sweepers: JobSweepers,
@@ -49,17 +50,29 @@ export class FilesSweeper implements Sweeper, OnModuleInit {
           continue;
         }
         const payload: VariantsJob = { sourceId: sourceId.toHexString(), storageKey: source.storageKey };
-        const outcome = await this.jobs.resubmit('files/variants', payload, (failed: Job<VariantsJob>) => {
-          const sweeps = failed.data.sweeps ?? 0;
-          if (sweeps >= MAX_VARIANTS_SWEEPS) return 'give up';
-          if (Date.now() - (failed.finishedOn ?? 0) < (sweeps + 1) * graceMs) return 'wait';
-          return { ...payload, sweeps: sweeps + 1 };
-        });
+        const outcome = await this.resubmitting(sourceId, () =>
+          this.jobs.resubmit('files/variants', payload, (failed: Job<VariantsJob>) => {
+            const sweeps = failed.data.sweeps ?? 0;
+            if (sweeps >= MAX_VARIANTS_SWEEPS) return 'give up';
+            if (Date.now() - (failed.finishedOn ?? 0) < (sweeps + 1) * graceMs) return 'wait';
+            return { ...payload, sweeps: sweeps + 1 };
+          }),
+        );
         if (outcome === 'given up') await this.sources.giveUpVariants(owedFor);
         if (outcome === 'queued') queued += 1;
       }
       if (owed.length < BATCH) return queued;
       after = owed[owed.length - 1]._id;
+    }
+  }
+
+  /** One job that cannot be resubmitted now (Bull still holds its lock) does not stop the sweep of the others. */
+  private async resubmitting(id: Types.ObjectId, resubmit: () => Promise<string>): Promise<string> {
+    try {
+      return await resubmit();
+    } catch (error) {
+      this.logger.warn({ err: error, id }, 'could not queue a job again; the next sweep tries');
+      return 'failed';
     }
   }
 
@@ -69,7 +82,8 @@ export class FilesSweeper implements Sweeper, OnModuleInit {
     for (;;) {
       const posts = await this.posts.deletedNotReleased(olderThan, after, BATCH);
       for (const post of posts) {
-        if ((await this.jobs.resubmit('files/release', { sharedFileId: post._id.toHexString() })) === 'queued') queued += 1;
+        const outcome = await this.resubmitting(post._id, () => this.jobs.resubmit('files/release', { sharedFileId: post._id.toHexString() }));
+        if (outcome === 'queued') queued += 1;
       }
       if (posts.length < BATCH) return queued;
       after = posts[posts.length - 1]._id;

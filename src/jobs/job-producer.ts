@@ -10,8 +10,12 @@ import type { ResolvedEnvironment } from '../config/environment';
 import { OutboxEntry } from './outbox.schema';
 import { ALL_JOB_NAMES, ALL_QUEUE_NAMES, JOB_OPTIONS, type JobName, type JobOf, jobIdOf, type QueueName, splitJobName } from './queues';
 
-/** After Redis failed to take a job, the next ones go straight to the outbox for this long instead of each waiting. */
-const BACK_OFF_MS = 5000;
+/**
+ * After Redis failed to take a job, the next ones go straight to the outbox for this many timeouts (5 s at most)
+ * instead of each waiting one.
+ */
+const BACK_OFF_TIMEOUTS = 10;
+const MAX_BACK_OFF_MS = 5000;
 /** Outbox entries queued per drain step. */
 const DRAIN_BATCH = 200;
 
@@ -63,7 +67,7 @@ export class JobProducer implements OnModuleInit {
         await this.add(name, payload);
         return 'queued';
       } catch (error) {
-        this.backOffUntil = Date.now() + BACK_OFF_MS;
+        this.backOffUntil = Date.now() + Math.min(MAX_BACK_OFF_MS, BACK_OFF_TIMEOUTS * this.timeoutMs);
         await this.defer(name, payload, error instanceof Error ? error.message : String(error));
         return 'deferred';
       }
