@@ -158,11 +158,11 @@ export class JobProducer implements OnModuleInit {
     return this.outbox.countDocuments().exec();
   }
 
-  /** Why jobs cannot be queued right now, or null when Redis looks ready. */
+  /** Why jobs cannot be queued right now, or null when Redis may take them (ready, or still connecting at start-up). */
   private redisAway(): string | null {
     if (Date.now() < this.backOffUntil) return 'Redis failed to take a job moments ago';
     const status = this.queue(ALL_QUEUE_NAMES[0]).client.status;
-    return status === 'ready' ? null : `Redis connection is ${status}`;
+    return ['reconnecting', 'close', 'end'].includes(status) ? `Redis connection is ${status}` : null;
   }
 
   private async defer<N extends JobName>(name: N, payload: JobOf<N>, reason: string): Promise<void> {
