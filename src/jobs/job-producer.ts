@@ -53,6 +53,8 @@ export class JobProducer implements OnModuleInit {
 
   onModuleInit(): void {
     for (const name of ALL_QUEUE_NAMES) this.queues.set(name, this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }));
+    // A Redis that came back (reconnected) may take jobs at once; a frozen one never says so and keeps the back-off.
+    this.queue(ALL_QUEUE_NAMES[0]).client.on('ready', () => (this.backOffUntil = 0));
   }
 
   queue(name: QueueName): Queue {
