@@ -117,7 +117,7 @@ describe('notifications', () => {
     const liker = await ctx.newUser(app);
     const [ownerId, likerId] = [await userIdOf(owner), await userIdOf(liker)];
     const fileId = new Types.ObjectId();
-    const like = { type: NotificationType.Like, recipientId: ownerId, actorId: likerId, subject: { fileId } };
+    const like = { type: NotificationType.Like, recipientId: ownerId, actorId: likerId, subject: { fileId }, factId: new Types.ObjectId() };
 
     expect(await service.notify({ ...like, recipientId: likerId })).toBe(false);
     const concurrent = await Promise.all([service.notify(like), service.notify(like), service.notify(like)]);
@@ -131,12 +131,35 @@ describe('notifications', () => {
     expect((await inbox(liker)).items).toEqual([]);
   });
 
+  it('notifies once per fact even when its job runs again after the renotify window; a new fact notifies again', async () => {
+    const service = app.get(NotificationsService);
+    const owner = await ctx.newUser(app);
+    const liker = await ctx.newUser(app);
+    const like = {
+      type: NotificationType.Like,
+      recipientId: await userIdOf(owner),
+      actorId: await userIdOf(liker),
+      subject: { fileId: new Types.ObjectId() },
+      factId: new Types.ObjectId(),
+    };
+    expect(await service.notify(like)).toBe(true);
+    const longAgo = new Date(Date.now() - RENOTIFY_AFTER_MS - 60_000);
+    await notifications.collection.updateMany({ recipientId: like.recipientId }, { $set: { createdAt: longAgo } });
+
+    expect(await service.notify(like)).toBe(false); // the same like's job, late (from the outbox or a sweep)
+    expect((await inbox(owner)).items).toHaveLength(1);
+    expect(await service.notify({ ...like, factId: new Types.ObjectId() })).toBe(true); // unliked, liked again
+    expect((await inbox(owner)).items).toHaveLength(1);
+    expect(await notifications.countDocuments({ recipientId: like.recipientId, createdAt: { $gt: longAgo } })).toBe(1);
+  });
+
   describe('reading and marking read', () => {
     const seed = async (recipient: TestUser, count: number) => {
       const service = app.get(NotificationsService);
       const recipientId = await userIdOf(recipient);
       for (let i = 0; i < count; i++) {
-        await service.notify({ type: NotificationType.Comment, recipientId, actorId: new Types.ObjectId(), subject: { commentId: new Types.ObjectId() } });
+        const commentId = new Types.ObjectId();
+        await service.notify({ type: NotificationType.Comment, recipientId, actorId: new Types.ObjectId(), subject: { commentId }, factId: commentId });
       }
     };
 

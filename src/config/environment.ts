@@ -122,6 +122,30 @@ export class Environment {
   @Max(5000)
   REDIS_REQUEST_TIMEOUT_MS = 150;
 
+  /**
+   * The most time one enqueue waits for Redis before the job is written to the outbox in the database instead
+   * (a worker queues it once Redis answers again), so a Redis outage never holds a request.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(10000)
+  JOB_ENQUEUE_TIMEOUT_MS = 500;
+
+  /** How often a worker drains the outbox, checks whether Redis lost its jobs, and sweeps for work left half done. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3600000)
+  JOB_RECOVERY_INTERVAL_MS = 15000;
+
+  /** How old unfinished work (a source without variants, a deleted post not released) must be before a sweep queues it again. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  JOB_SWEEP_GRACE_SECONDS = 120;
+
   /** Serve public, viewer-independent GET routes from the shared response cache in Redis. */
   @Transform(toBoolean)
   @IsBoolean()

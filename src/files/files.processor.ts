@@ -1,11 +1,13 @@
-import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Process, Processor } from '@nestjs/bull';
 import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import { Types } from 'mongoose';
 import { Readable } from 'node:stream';
 import type { ResolvedEnvironment } from '../config/environment';
-import { FILES_JOB_IDS, QUEUES } from '../jobs/queues';
+import { JobProducer } from '../jobs/job-producer';
+import { objectIdIn } from '../jobs/job-payload';
+import { type PostJob, type PurgeJob, QUEUES, type VariantsJob } from '../jobs/queues';
 import { FilesService } from './files.service';
 import { InvalidImageError } from './images/image-errors';
 import { renderVariants } from './images/variants';
@@ -24,7 +26,7 @@ export class FilesProcessor implements OnApplicationBootstrap {
   private readonly foldEveryMs: number;
 
   constructor(
-    @InjectQueue(QUEUES.files.name) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     private readonly sources: SourceFilesService,
     private readonly files: FilesService,
@@ -36,13 +38,12 @@ export class FilesProcessor implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op.
-    await this.queue.add(jobs.foldViews, {}, { repeat: { every: this.foldEveryMs }, removeOnComplete: 10 });
+    await this.jobs.repeat('files/fold-views', this.foldEveryMs);
   }
 
   @Process({ name: jobs.variants, concurrency: 2 })
-  async variants(job: Job<{ sourceId: string }>): Promise<void> {
-    const source = await this.sources.findById(new Types.ObjectId(job.data.sourceId));
+  async variants(job: Job<VariantsJob>): Promise<void> {
+    const source = await this.sources.findById(await objectIdIn(job, job.data.sourceId));
     if (!source || (await this.sources.hasVariantsReady(source))) return;
     let rendered;
     try {
@@ -80,16 +81,16 @@ export class FilesProcessor implements OnApplicationBootstrap {
   private async variantsAgainIfStoredAgain(sourceId: Types.ObjectId): Promise<void> {
     const again = await this.sources.findById(sourceId);
     if (!again) return;
-    await this.queue.add(jobs.variants, { sourceId: again._id.toHexString() }, { jobId: FILES_JOB_IDS.variantsAgain(again.storageKey) });
+    await this.jobs.send('files/variants', { sourceId: again._id.toHexString(), storageKey: again.storageKey, again: true });
   }
 
-    @Process(jobs.release)
-  async release(job: Job<{ sharedFileId: string }>): Promise<void> {
-    await this.files.releaseDeleted(new Types.ObjectId(job.data.sharedFileId));
+  @Process(jobs.release)
+  async release(job: Job<PostJob>): Promise<void> {
+    await this.files.releaseDeleted(await objectIdIn(job, job.data.sharedFileId));
   }
 
   @Process(jobs.purge)
-  async purge(job: Job<{ storageKeys: string[] }>): Promise<void> {
+  async purge(job: Job<PurgeJob>): Promise<void> {
     await Promise.all(job.data.storageKeys.map((key) => this.storage.delete(key)));
   }
 

@@ -1,15 +1,14 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Queue } from 'bull';
 import type { IncomingMessage } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
-import { FILES_JOB_IDS, type PostJob, QUEUES, SOCIAL_JOB_IDS } from '../jobs/queues';
+import { JobProducer } from '../jobs/job-producer';
+import type { PostJob } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
@@ -64,14 +63,12 @@ export interface FileWithSource {
  */
 @Injectable()
 export class FilesService {
-  private readonly logger = new Logger(FilesService.name);
   private readonly receiver: MultipartImageReceiver;
   private readonly inspector: ImageInspector;
 
   constructor(
     @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
-    @InjectQueue(QUEUES.files.name) private readonly queue: Queue,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
     private readonly shakes: ShakesService,
     private readonly users: UsersService,
@@ -272,8 +269,8 @@ export class FilesService {
       .updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date(), saveKey: file._id.toHexString() } })
       .exec();
     const data: PostJob = { sharedFileId: file._id.toHexString() };
-    await this.queue.add(QUEUES.files.jobs.release, data, { jobId: `release:${file._id}` });
-    await this.socialQueue.add(QUEUES.social.jobs.postRemoved, data, { jobId: SOCIAL_JOB_IDS.postRemoved(data.sharedFileId) });
+    await this.jobs.send('files/release', data);
+    await this.jobs.send('social/post-removed', data);
     await this.media.publish([file.key]);
     await this.entries.removePost(file._id);
     await this.postCache.changed(file);
@@ -300,13 +297,11 @@ export class FilesService {
   }
 
   private async purge(storageKeys: string[]): Promise<void> {
-    if (storageKeys.length > 0) await this.queue.add(QUEUES.files.jobs.purge, { storageKeys });
+    if (storageKeys.length > 0) await this.jobs.send('files/purge', { storageKeys });
   }
 
   private async enqueueVariants(source: SourceFileDocument): Promise<void> {
-    await this.queue
-      .add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() }, { jobId: FILES_JOB_IDS.variants(source.storageKey) })
-      .catch((error: unknown) => this.logger.error({ err: error, sourceId: source._id }, 'could not queue the variants job'));
+    await this.jobs.send('files/variants', { sourceId: source._id.toHexString(), storageKey: source.storageKey });
   }
 
   private assertMayChange(user: AuthUser, file: SharedFile, action: 'edit' | 'delete'): void {
@@ -331,8 +326,7 @@ export class FilesService {
 
   /**
    * Every new post goes through here: it is placed in its shake (a ShakeEntry) and the posted job is queued. If
-   * it cannot be placed it is taken back, so no post exists that its shake does not show. A job that cannot be
-   * queued only delays counters, which the recount job repairs.
+   * it cannot be placed it is taken back, so no post exists that its shake does not show.
    */
   private async place(file: SharedFileDocument): Promise<void> {
     try {
@@ -341,9 +335,6 @@ export class FilesService {
       await this.files.deleteOne({ _id: file._id }).exec();
       throw error;
     }
-    const data: PostJob = { sharedFileId: file._id.toHexString() };
-    await this.socialQueue
-      .add(QUEUES.social.jobs.posted, data, { jobId: SOCIAL_JOB_IDS.posted(data.sharedFileId) })
-      .catch((error: unknown) => this.logger.error({ err: error, sharedFileId: file._id }, 'could not queue the posted job'));
+    await this.jobs.send('social/posted', { sharedFileId: file._id.toHexString() });
   }
 }

@@ -27,6 +27,15 @@ export class PostQueries {
     return this.files.findById(id).exec();
   }
 
+  /** The files sweeper: posts deleted before `olderThan` whose source reference was not given back yet; index {sourceReleased, deletedAt}. */
+  deletedNotReleased(olderThan: Date, after: Types.ObjectId | null, limit: number): Promise<SharedFileDocument[]> {
+    return this.files
+      .find({ sourceReleased: false, deletedAt: { $ne: null, $lt: olderThan }, ...(after ? { _id: { $gt: after } } : {}) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
   /** The live ones among these posts (NSFW ones left out unless shown), in the order of the ids given. */
   async findLiveInOrder(ids: Types.ObjectId[], showNsfw = true): Promise<SharedFileDocument[]> {
     if (ids.length === 0) return [];

@@ -64,11 +64,13 @@ export class SourceFilesService {
       if (existing) return { source: existing, created: false };
 
       const storageKey = `src-${randomUUID()}`;
+      const sourceId = attempt === 0 ? hashId : new Types.ObjectId();
+      await this.owe(sourceId, storageKey);
       await storeFile(this.storage, storageKey, bytes.path, { contentType: bytes.inspection.type });
       try {
         const source = await this.sources.create({
           // Found by neither lookup after a duplicate: the hash id is taken by other bytes (or was just purged).
-          _id: attempt === 0 ? hashId : new Types.ObjectId(),
+          _id: sourceId,
           sha256: bytes.sha256,
           storageKey,
           contentType: bytes.inspection.type,
@@ -81,6 +83,7 @@ export class SourceFilesService {
         return { source, created: true };
       } catch (error) {
         await this.storage.delete(storageKey);
+        await this.dropPendingVariants({ _id: sourceId, storageKey });
         if (!isDuplicateKeyError(error)) throw error;
       }
     }
@@ -136,7 +139,44 @@ export class SourceFilesService {
 
   /** null while the variants are still being made. */
   findVariants(sourceId: Types.ObjectId): Promise<VariantSetDocument | null> {
-    return this.variants.findOne({ sourceId }).exec();
+    return this.variants.findOne({ sourceId, status: { $ne: VariantsStatus.Pending } }).exec();
+  }
+
+  /** Variants owed since before `olderThan`, in _id order after `after` (the files sweeper). */
+  pendingVariants(olderThan: Date, after: Types.ObjectId | null, limit: number): Promise<VariantSetDocument[]> {
+    const below = Types.ObjectId.createFromTime(Math.floor(olderThan.getTime() / 1000));
+    return this.variants
+      .find({ status: VariantsStatus.Pending, _id: after ? { $gt: after, $lt: below } : { $lt: below } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
+  /** Gives up on variants that kept failing: the thumbnail route answers 404 instead of 202 for ever. */
+  async giveUpVariants(source: StoredSource): Promise<void> {
+    await this.variants
+      .updateOne({ sourceId: source._id, status: VariantsStatus.Pending, sourceStorageKey: source.storageKey }, { $set: { status: VariantsStatus.Failed } })
+      .exec();
+  }
+
+  /** A pending marker whose bytes were never stored as a source (the upload stopped half way) or are gone. */
+  async dropPendingVariants(source: StoredSource): Promise<void> {
+    await this.variants.deleteOne({ sourceId: source._id, status: VariantsStatus.Pending, sourceStorageKey: source.storageKey }).exec();
+  }
+
+  /**
+   * The variants of bytes about to be stored are owed from before their source exists, so a crash after it was
+   * created still leaves them found by the files sweeper. A set already there (the same image stored before and
+   * being purged) is left alone.
+   */
+  private async owe(sourceId: Types.ObjectId, storageKey: string): Promise<void> {
+    try {
+      await this.variants
+        .updateOne({ sourceId }, { $setOnInsert: { status: VariantsStatus.Pending, sourceStorageKey: storageKey } }, { upsert: true })
+        .exec();
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error; // an identical upload owes them already
+    }
   }
 
   /** Whether the source's variants are made, from these very bytes (not from bytes purged before). */

@@ -12,7 +12,7 @@ export const QUEUES = {
   files: {
     name: 'files',
     jobs: {
-      /** Make the thumbnail and small variants of a source file. jobId FILES_JOB_IDS.variants. */
+      /** Make the thumbnail and small variants of a source file. jobId variants:<storageKey> (see JOB_IDS). */
       variants: 'variants',
       /** Give back a deleted post's reference to its source file. jobId release:<sharedFileId>. */
       release: 'release',
@@ -135,31 +135,98 @@ export interface CommentJob {
   sharedFileId: string;
 }
 
-/**
- * Deterministic ids for jobs that must not run twice for the same fact: Bull ignores an add whose id it
- * still holds. Keyed by the fact (a follow document's id), never by the shake: an id per shake would
- * swallow the recount for a later follow while an earlier job is still kept as completed.
- */
-export const SOCIAL_JOB_IDS = {
-  followed: (followId: string) => `followed:${followId}`,
-  unfollowed: (followId: string) => `unfollowed:${followId}`,
-  shakeDeleted: (shakeId: string) => `shake-deleted:${shakeId}`,
-  posted: (sharedFileId: string) => `posted:${sharedFileId}`,
-  postRemoved: (sharedFileId: string) => `post-removed:${sharedFileId}`,
-  liked: (likeId: string) => `liked:${likeId}`,
-  unliked: (likeId: string) => `unliked:${likeId}`,
-  commented: (commentId: string) => `commented:${commentId}`,
-  commentRemoved: (commentId: string) => `comment-removed:${commentId}`,
-};
+export interface VariantsJob {
+  sourceId: string;
+  /** The stored bytes the job is for; only its job id uses it (the job reads the source afresh). */
+  storageKey: string;
+  /** Once more, after a late job for purged bytes took this set away (see FilesProcessor.variants). */
+  again?: boolean;
+  /** How many times a sweep has queued this again after it failed for good (see the files sweeper). */
+  sweeps?: number;
+}
+export interface PurgeJob {
+  storageKeys: string[];
+}
+/** What features tell search about: a file (post), a shake or a user changed. */
+export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
+export type SearchKind = (typeof SEARCH_KINDS)[number];
+export interface IndexJob {
+  kind: SearchKind;
+  id: string;
+  /** A user only: also every shake and post they own, whose visibility follows theirs (disabled, enabled). */
+  withOwned?: boolean;
+}
+type NoPayload = Record<string, never>;
+
+/** Every job as `queue/job`, e.g. `social/liked`. */
+type Queues = typeof QUEUES;
+type JobNameIn<Q extends { name: string; jobs: Record<string, string> }> = `${Q['name']}/${Q['jobs'][keyof Q['jobs']]}`;
+export type JobName = { [K in keyof Queues]: JobNameIn<Queues[K]> }[keyof Queues];
+
+/** The payload of every job, bound to its name: a producer cannot send the wrong shape. */
+export interface JobPayloads {
+  'system/heartbeat': NoPayload;
+  'files/variants': VariantsJob;
+  'files/release': PostJob;
+  'files/purge': PurgeJob;
+  'files/fold-views': NoPayload;
+  'social/followed': FollowedJob;
+  'social/unfollowed': UnfollowedJob;
+  'social/shake-deleted': ShakeDeletedJob;
+  'social/recount': NoPayload;
+  'social/posted': PostJob;
+  'social/post-removed': PostJob;
+  'social/liked': LikeJob;
+  'social/unliked': LikeJob;
+  'social/commented': CommentJob;
+  'social/comment-removed': CommentJob;
+  'streams/popular-snapshot': NoPayload;
+  'notifications/prune': NoPayload;
+  'search/index': IndexJob;
+  'search/rebuild': NoPayload;
+  'mail/send': MailJob;
+  'mail/prune-sent': NoPayload;
+}
+export type JobOf<N extends JobName> = JobPayloads[N];
+
+/** Fails to compile when a job has no payload type or a payload type names no job. */
+export const PAYLOADS_MATCH_JOBS: [Exclude<JobName, keyof JobPayloads>, Exclude<keyof JobPayloads, JobName>] extends [never, never]
+  ? true
+  : never = true;
 
 /**
- * Variants are keyed by the stored bytes (a storageKey), not by the source id: an image purged and uploaded again
- * gets the same source id (it comes from the hash), and an id Bull still holds as completed would swallow its job.
+ * Deterministic ids for jobs that must not run twice for the same fact: Bull ignores an add whose id it
+ * still holds, so a late add and a copy from the outbox or a sweep of the same fact make one job. Keyed by the
+ * fact (a follow document's id), never by the shake: an id per shake would swallow the recount for a later
+ * follow while an earlier job is still kept as completed. Jobs without an id here are cheap to run twice.
  */
-export const FILES_JOB_IDS = {
-  variants: (storageKey: string) => `variants:${storageKey}`,
-  /** Once more, after a late job for purged bytes took this set away (see FilesProcessor.variants). */
-  variantsAgain: (storageKey: string) => `variants-again:${storageKey}`,
+export const JOB_IDS: { [N in JobName]?: (payload: JobOf<N>) => string } = {
+  // Keyed by the stored bytes, not the source id: an image purged and uploaded again gets the same source id (it
+  // comes from the hash), and an id Bull still holds as completed would swallow its job.
+  'files/variants': ({ storageKey, again }) => `${again ? 'variants-again' : 'variants'}:${storageKey}`,
+  'files/release': ({ sharedFileId }) => `release:${sharedFileId}`,
+  'social/followed': ({ followId }) => `followed:${followId}`,
+  'social/unfollowed': ({ followId }) => `unfollowed:${followId}`,
+  'social/shake-deleted': ({ shakeId }) => `shake-deleted:${shakeId}`,
+  'social/posted': ({ sharedFileId }) => `posted:${sharedFileId}`,
+  'social/post-removed': ({ sharedFileId }) => `post-removed:${sharedFileId}`,
+  'social/liked': ({ likeId }) => `liked:${likeId}`,
+  'social/unliked': ({ likeId }) => `unliked:${likeId}`,
+  'social/commented': ({ commentId }) => `commented:${commentId}`,
+  'social/comment-removed': ({ commentId }) => `comment-removed:${commentId}`,
+};
+
+/** Options of single jobs that differ from DEFAULT_JOB_OPTIONS. */
+export const JOB_OPTIONS: { [N in JobName]?: JobOptions } = {
+  'search/rebuild': { attempts: 3 },
+};
+
+export const jobIdOf = <N extends JobName>(name: N, payload: JobOf<N>): string | undefined =>
+  (JOB_IDS[name] as ((payload: JobOf<N>) => string) | undefined)?.(payload);
+
+export const splitJobName = (name: JobName): { queue: QueueName; job: string } => {
+  const slash = name.indexOf('/');
+  return { queue: name.slice(0, slash) as QueueName, job: name.slice(slash + 1) };
 };
 
 /**
@@ -201,3 +268,5 @@ export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) =>
 
 export const jobNamesOf = (queue: QueueName): string[] =>
   Object.values(Object.values(QUEUES).find((q) => q.name === queue)!.jobs);
+
+export const ALL_JOB_NAMES: JobName[] = ALL_QUEUE_NAMES.flatMap((queue) => jobNamesOf(queue).map((job) => `${queue}/${job}` as JobName));

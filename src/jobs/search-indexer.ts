@@ -1,21 +1,14 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import type { Types } from 'mongoose';
-import { QUEUES } from './queues';
+import { JobProducer } from './job-producer';
+import { type IndexJob, QUEUES, type SearchKind } from './queues';
 
-/** What features tell search about: a file (post), a shake or a user changed. */
-export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
-export type SearchKind = (typeof SEARCH_KINDS)[number];
+export { SEARCH_KINDS, type SearchKind } from './queues';
 
 export const REBUILD_JOB_ID = 'search-rebuild';
 
-export interface IndexJobData {
-  kind: SearchKind;
-  id: string;
-  /** A user only: also every shake and post they own, whose visibility follows theirs (disabled, enabled). */
-  withOwned?: boolean;
-}
+export type IndexJobData = IndexJob;
 
 export interface RebuildRequest {
   jobId: string;
@@ -29,33 +22,26 @@ export interface RebuildRequest {
  *   await this.search.enqueue('file', post._id);   // or 'shake', 'user'
  *
  * A job then reads the thing's current state and updates or removes its entry, so the same call serves
- * create, edit, delete, likes and NSFW. It never throws: a lost job only delays search until the next change
- * or rebuild, and must not fail the request that made the change.
+ * create, edit, delete, likes and NSFW. Like every producer call it goes to the outbox when Redis is away.
  */
 @Injectable()
 export class SearchIndexer {
   private readonly logger = new Logger(SearchIndexer.name);
 
-  constructor(@InjectQueue(QUEUES.search.name) private readonly queue: Queue) {}
+  constructor(private readonly producer: JobProducer) {}
 
   async enqueue(kind: SearchKind, id: Types.ObjectId | string): Promise<void> {
-    const data: IndexJobData = { kind, id: id.toString() };
-    await this.queue
-      .add(QUEUES.search.jobs.index, data)
-      .catch((error: unknown) => this.logger.error({ err: error, ...data }, 'could not queue a search index job'));
+    await this.producer.send('search/index', { kind, id: id.toString() });
   }
 
   /** A user was disabled or enabled: their entry, and those of every shake and post they own, follow. */
   async enqueueUserWithOwned(userId: Types.ObjectId | string): Promise<void> {
-    const data: IndexJobData = { kind: 'user', id: userId.toString(), withOwned: true };
-    await this.queue
-      .add(QUEUES.search.jobs.index, data)
-      .catch((error: unknown) => this.logger.error({ err: error, ...data }, 'could not queue a search index job'));
+    await this.producer.send('search/index', { kind: 'user', id: userId.toString(), withOwned: true });
   }
 
   /** Queues a rebuild unless one is already waiting or running. */
   async requestRebuild(): Promise<RebuildRequest> {
-    const existing: Job | null = await this.queue.getJob(REBUILD_JOB_ID);
+    const existing = await this.rebuildJob();
     if (existing) {
       const state = await existing.getState();
       if (['waiting', 'active', 'delayed', 'paused'].includes(state)) return { jobId: REBUILD_JOB_ID, queued: false };
@@ -63,12 +49,12 @@ export class SearchIndexer {
       if (state === 'failed') this.logger.warn({ reason: existing.failedReason }, 'replacing a failed search rebuild');
       await existing.remove();
     }
-    await this.queue.add(QUEUES.search.jobs.rebuild, {}, { jobId: REBUILD_JOB_ID, attempts: 3 });
+    await this.producer.sendNow('search/rebuild', {}, { jobId: REBUILD_JOB_ID });
     return { jobId: REBUILD_JOB_ID, queued: true };
   }
 
   /** The rebuild job, for those who follow it (the CLI). */
   rebuildJob(): Promise<Job | null> {
-    return this.queue.getJob(REBUILD_JOB_ID);
+    return this.producer.queue(QUEUES.search.name).getJob(REBUILD_JOB_ID);
   }
 }

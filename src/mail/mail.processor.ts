@@ -1,11 +1,12 @@
-import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Process, Processor } from '@nestjs/bull';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import type { Model } from 'mongoose';
 import type { ResolvedEnvironment } from '../config/environment';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { JobProducer } from '../jobs/job-producer';
 import { type MailJob, QUEUES } from '../jobs/queues';
 import { MailTransport } from './mail-transport';
 import { SentMail } from './schemas/sent-mail.schema';
@@ -31,7 +32,7 @@ export class MailProcessor implements OnApplicationBootstrap {
   private readonly site: Site;
 
   constructor(
-    @InjectQueue(QUEUES.mail.name) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
     private readonly transport: MailTransport,
     @InjectModel(SentMail.name) private readonly sent: Model<SentMail>,
     config: ConfigService<ResolvedEnvironment, true>,
@@ -40,8 +41,7 @@ export class MailProcessor implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op.
-    await this.queue.add(QUEUES.mail.jobs.pruneSent, {}, { repeat: { every: DAY_MS }, removeOnComplete: 10 });
+    await this.jobs.repeat('mail/prune-sent', DAY_MS);
   }
 
   @Process(QUEUES.mail.jobs.pruneSent)

@@ -1,8 +1,9 @@
-import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Process, Processor } from '@nestjs/bull';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import type { ResolvedEnvironment } from '../config/environment';
+import { JobProducer } from '../jobs/job-producer';
 import { type PruneResult, QUEUES } from '../jobs/queues';
 import { NotificationsService } from './notifications.service';
 
@@ -18,7 +19,7 @@ export class NotificationsProcessor implements OnApplicationBootstrap {
   private readonly keepPerUser: number;
 
   constructor(
-    @InjectQueue(QUEUES.notifications.name) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
     private readonly notifications: NotificationsService,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
@@ -27,8 +28,7 @@ export class NotificationsProcessor implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op.
-    await this.queue.add(QUEUES.notifications.jobs.prune, {}, { repeat: { every: NOTIFICATIONS_PRUNE_EVERY_MS }, removeOnComplete: 10 });
+    await this.jobs.repeat('notifications/prune', NOTIFICATIONS_PRUNE_EVERY_MS);
   }
 
   /** The age is counted from when the job runs, so a retried or late run prunes what is due then. */

@@ -22,6 +22,8 @@ export interface NewNotification {
   recipientId: Types.ObjectId;
   actorId: Types.ObjectId;
   subject: NotificationSubject;
+  /** The fact notified of (the follow, like, post or comment): one fact notifies once, however often its job runs. */
+  factId: Types.ObjectId;
 }
 
 const dedupeKeyOf = ({ type, actorId, subject }: NewNotification): string =>
@@ -38,8 +40,9 @@ export class NotificationsService {
   /**
    * The one way to notify, called from the jobs that follow a follow, like, save, comment or mention. Safe to
    * call twice: the same event (type, actor, subject) for the same recipient is stored once, and repeated only
-   * after RENOTIFY_AFTER_MS, when the old notification makes way for the new one. Never notifies anyone of their
-   * own doing. Returns whether a notification was written.
+   * after RENOTIFY_AFTER_MS for a new fact (a follow again), when the old notification makes way for the new one;
+   * a job of the same fact run again later (from the outbox, a sweep) finds its own notification and stops. Never
+   * notifies anyone of their own doing. Returns whether a notification was written.
    */
   async notify(event: NewNotification): Promise<boolean> {
     if (event.recipientId.equals(event.actorId)) return false;
@@ -47,6 +50,7 @@ export class NotificationsService {
     await this.notifications.deleteOne({
       recipientId: event.recipientId,
       dedupeKey,
+      factId: { $ne: event.factId },
       createdAt: { $lt: new Date(Date.now() - RENOTIFY_AFTER_MS) },
     });
     try {
@@ -57,6 +61,7 @@ export class NotificationsService {
         shakeId: event.subject.shakeId ?? null,
         fileId: event.subject.fileId ?? null,
         commentId: event.subject.commentId ?? null,
+        factId: event.factId,
         dedupeKey,
       });
       return true;

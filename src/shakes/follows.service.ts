@@ -1,11 +1,8 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
-import { putBack } from '../common/facts/put-back';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
 import { ConflictError } from '../common/errors/domain-errors';
-import { type FollowedJob, QUEUES, SOCIAL_JOB_IDS, type UnfollowedJob } from '../jobs/queues';
+import { JobProducer } from '../jobs/job-producer';
 import { Follow, type FollowDocument } from './schemas/follow.schema';
 import type { ShakeDocument } from './schemas/shake.schema';
 import { countBy } from '../common/counters/count-by';
@@ -22,17 +19,12 @@ export const MAX_FOLLOWED_READ = 2000;
  */
 @Injectable()
 export class FollowsService {
-  private readonly logger = new Logger(FollowsService.name);
-
   constructor(
     @InjectModel(Follow.name) private readonly follows: Model<Follow>,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
   ) {}
 
-  /**
-   * Idempotent: following again changes nothing and queues nothing. If the job cannot be queued, the new
-   * follow is taken back and the error rethrown, so a retry of the request starts from a clean state.
-   */
+  /** Idempotent: following again changes nothing and queues nothing. */
   async follow(userId: Types.ObjectId, shake: ShakeDocument): Promise<void> {
     if (shake.ownerId.equals(userId)) throw new ConflictError('You cannot follow your own shake');
     let follow: FollowDocument;
@@ -42,30 +34,18 @@ export class FollowsService {
       if (isDuplicateKeyError(error)) return;
       throw error;
     }
-    const data: FollowedJob = {
+    await this.jobs.send('social/followed', {
       followId: follow._id.toHexString(),
       shakeId: shake._id.toHexString(),
       followerId: userId.toHexString(),
-    };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.followed, data, { jobId: SOCIAL_JOB_IDS.followed(data.followId) });
-    } catch (error) {
-      await this.follows.deleteOne({ _id: follow._id });
-      throw error;
-    }
+    });
   }
 
   /** Idempotent: unfollowing what you do not follow changes nothing. */
   async unfollow(userId: Types.ObjectId, shake: ShakeDocument): Promise<void> {
     const removed = await this.follows.findOneAndDelete({ followerId: userId, shakeId: shake._id }).lean().exec();
     if (!removed) return;
-    const data: UnfollowedJob = { followId: removed._id.toHexString(), shakeId: shake._id.toHexString() };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.unfollowed, data, { jobId: SOCIAL_JOB_IDS.unfollowed(data.followId) });
-    } catch (error) {
-      await putBack(this.logger, 'follow', removed, () => this.follows.create(removed));
-      throw error;
-    }
+    await this.jobs.send('social/unfollowed', { followId: removed._id.toHexString(), shakeId: shake._id.toHexString() });
   }
 
   findById(id: Types.ObjectId): Promise<FollowDocument | null> {

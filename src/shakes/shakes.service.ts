@@ -1,8 +1,6 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
@@ -10,7 +8,7 @@ import type { ResolvedEnvironment } from '../config/environment';
 import { CacheGenerations } from '../common/cache/cache-generations.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 import { CacheScope } from '../common/cache/cache-scope';
-import { QUEUES, SOCIAL_JOB_IDS, type ShakeDeletedJob } from '../jobs/queues';
+import { JobProducer } from '../jobs/job-producer';
 import { Role } from '../common/auth/role';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { Shake, type ShakeDocument, ShakeType } from './schemas/shake.schema';
@@ -52,7 +50,7 @@ export const MAX_MANAGERS = 100;
 export class ShakesService {
   constructor(
     @InjectModel(Shake.name) private readonly shakes: Model<Shake>,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
     private readonly config: ConfigService<ResolvedEnvironment, true>,
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerations,
@@ -187,10 +185,7 @@ export class ShakesService {
     // Its files are no longer served either.
     await this.media.publishEverything();
     await this.search.enqueue('shake', shake._id);
-    const data: ShakeDeletedJob = { shakeId: shake._id.toHexString() };
-    await this.socialQueue.add(QUEUES.social.jobs.shakeDeleted, data, {
-      jobId: SOCIAL_JOB_IDS.shakeDeleted(data.shakeId),
-    });
+    await this.jobs.send('social/shake-deleted', { shakeId: shake._id.toHexString() });
   }
 
   /** Idempotent: adding a manager twice leaves one. */

@@ -52,6 +52,7 @@ export class FileActivityProcessor {
         recipientId: parent.userId,
         actorId: post.userId,
         subject: { fileId: parent._id },
+        factId: post._id,
       }));
     return { fileCount, notified };
   }
@@ -83,6 +84,7 @@ export class FileActivityProcessor {
         recipientId: post.userId,
         actorId: like.userId,
         subject: { fileId: post._id },
+        factId: like._id,
       }));
     return { ...counted, notified };
   }
@@ -105,12 +107,18 @@ export class FileActivityProcessor {
     if (!comment || !post || post.deletedAt) return { comments, notified: 0 };
     const subject = { fileId: post._id, commentId: comment._id };
     let notified = Number(
-      await this.notifications.notify({ type: NotificationType.Comment, recipientId: post.userId, actorId: comment.userId, subject }),
+      await this.notifications.notify({
+        type: NotificationType.Comment,
+        recipientId: post.userId,
+        actorId: comment.userId,
+        subject,
+        factId: comment._id,
+      }),
     );
     for (const name of mentionsIn(comment.body)) {
       const mentioned = await this.users.findByUsername(name);
       if (!mentioned || mentioned.disabled || mentioned._id.equals(post.userId)) continue; // the owner was told above
-      const event = { type: NotificationType.Mention, recipientId: mentioned._id, actorId: comment.userId, subject };
+      const event = { type: NotificationType.Mention, recipientId: mentioned._id, actorId: comment.userId, subject, factId: comment._id };
       if (await this.notifications.notify(event)) notified += 1;
     }
     return { comments, notified };

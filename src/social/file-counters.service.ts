@@ -59,12 +59,36 @@ export class FileCountersService {
     if (post) await this.postCache.changed(post);
   }
 
-  private settleCount(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+  private async settleCount(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
+    const value = await this.settleOne(id, counter, count);
+    await this.settleOthers(id, counter);
+    return value;
+  }
+
+  private settleOne(id: Types.ObjectId, counter: DerivedCounter, count: () => Promise<number>): Promise<number> {
     return settleCount({
       count,
       store: (value, countedAt) => this.counts.store(id, counter, value, countedAt),
       stored: async () => (await this.posts.findById(id))?.counts[counter] ?? null,
     });
+  }
+
+  /**
+   * FerretDB 1.x writes the whole document back on an update, so a job settling another counter of the same post
+   * at the same time (a like and a comment, as after an outage) can put back that counter's old value once it was
+   * checked. The job whose write landed last runs this after it, and repairs what it overwrote.
+   */
+  private async settleOthers(id: Types.ObjectId, settled: DerivedCounter): Promise<void> {
+    const post = await this.posts.findById(id);
+    if (!post) return;
+    const facts: Record<DerivedCounter, () => Promise<number>> = {
+      likes: () => this.likes.countOf(id),
+      saves: () => this.counts.countSavesOf(post),
+      comments: () => this.comments.countOf(id),
+    };
+    for (const other of (['likes', 'saves', 'comments'] as const).filter((counter) => counter !== settled)) {
+      if ((await facts[other]()) !== post.counts[other]) await this.settleOne(id, other, facts[other]);
+    }
   }
 
   /** Every post, in batches by _id; writes only the counts that are wrong (and marks magic files it finds). */

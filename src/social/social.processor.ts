@@ -42,6 +42,7 @@ export class SocialProcessor {
         recipientId: shake.ownerId,
         actorId: follow.followerId,
         subject: { shakeId },
+        factId: followId,
       }));
     return { followerCount, notified };
   }

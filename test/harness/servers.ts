@@ -14,13 +14,23 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Probes until `accept` takes the value, and returns it; throws (with the last value seen) after timeoutMs. */
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (accept(value)) return value;
-    if (Date.now() > deadline) return value;
+    if (Date.now() > deadline) throw new Error(`eventually: not accepted within ${timeoutMs} ms; last value: ${describe(value)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function describe(value: unknown): string {
+  const shown = value && typeof value === 'object' && 'status' in value && 'body' in value ? { status: value.status, body: value.body } : value;
+  try {
+    return (JSON.stringify(shown) ?? String(shown)).slice(0, 500);
+  } catch {
+    return String(shown);
   }
 }
 
@@ -44,8 +54,9 @@ export class DisposableRedis {
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
     });
-    const up = await eventually(() => redisAnswers('127.0.0.1', this.port), Boolean, 10_000);
-    if (!up) throw new Error(`redis-server did not start on port ${this.port}`);
+    await eventually(() => redisAnswers('127.0.0.1', this.port), Boolean, 10_000).catch(() => {
+      throw new Error(`redis-server did not start on port ${this.port}`);
+    });
   }
 
   /** Freezes the server: connections stay open and commands get no answer, as with an overloaded Redis. */

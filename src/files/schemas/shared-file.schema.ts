@@ -107,6 +107,8 @@ SharedFileSchema.index({ originalId: 1, nsfw: 1, deletedAt: 1, _id: -1 });
 SharedFileSchema.index({ parentId: 1 });
 /** GET /magic: magicAt newest first, _id breaking ties. */
 SharedFileSchema.index({ magicAt: -1, _id: -1 });
+/** The files sweeper: deleted posts whose bytes were not released yet. */
+SharedFileSchema.index({ sourceReleased: 1, deletedAt: 1 });
 /** GET /tags/:tag (multikey): originals with the tag, newest first. */
 SharedFileSchema.index({ tags: 1, originalId: 1, deletedAt: 1, _id: -1 });
 

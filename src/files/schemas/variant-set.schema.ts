@@ -2,6 +2,8 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import { type HydratedDocument, Types } from 'mongoose';
 
 export enum VariantsStatus {
+  /** Written with the source, before its bytes: the variants are owed (the files sweeper finds them by this). */
+  Pending = 'pending',
   Ready = 'ready',
   /** The image could not be decoded; the job is not retried. */
   Failed = 'failed',
@@ -18,7 +20,7 @@ export class StoredVariant {
 
 const StoredVariantSchema = SchemaFactory.createForClass(StoredVariant);
 
-/** The resized renditions of a source file, written by the variants job. No document yet: still pending. */
+/** The resized renditions of a source file, written by the variants job; pending (or absent) until then. */
 @Schema({ collection: 'file_variants', timestamps: true })
 export class VariantSet {
   /** One set per source file; serves the thumbnail route. */
@@ -45,3 +47,5 @@ export class VariantSet {
 
 export type VariantSetDocument = HydratedDocument<VariantSet>;
 export const VariantSetSchema = SchemaFactory.createForClass(VariantSet);
+/** The files sweeper: variants still owed, oldest first. */
+VariantSetSchema.index({ status: 1, _id: 1 });

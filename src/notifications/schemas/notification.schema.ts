@@ -32,6 +32,10 @@ export class Notification {
   @Prop({ type: Types.ObjectId, default: null })
   commentId!: Types.ObjectId | null;
 
+  /** The follow, like, post or comment this tells of (null on notifications older than the field). */
+  @Prop({ type: Types.ObjectId, default: null })
+  factId!: Types.ObjectId | null;
+
   /** type, actor and subject in one string: the same event for the same recipient is stored once. */
   @Prop({ required: true })
   dedupeKey!: string;

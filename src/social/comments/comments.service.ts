@@ -1,15 +1,12 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
-import { putBack } from '../../common/facts/put-back';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Queue } from 'bull';
 import { type Model, Types } from 'mongoose';
 import { countBy } from '../../common/counters/count-by';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
 import { FilesService } from '../../files/files.service';
 import { PostQueries } from '../../files/post-queries.service';
-import { type CommentJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
+import { JobProducer } from '../../jobs/job-producer';
 import { Role } from '../../common/auth/role';
 import { Comment, type CommentDocument } from './comment.schema';
 
@@ -19,26 +16,17 @@ import { Comment, type CommentDocument } from './comment.schema';
  */
 @Injectable()
 export class CommentsService {
-  private readonly logger = new Logger(CommentsService.name);
-
   constructor(
     @InjectModel(Comment.name) private readonly comments: Model<Comment>,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
     private readonly files: FilesService,
     private readonly posts: PostQueries,
   ) {}
 
-  /** If the job cannot be queued the comment is taken back, so a retried request does not post it twice. */
   async create(author: AuthUser, key: string, body: string): Promise<CommentDocument> {
     const { file } = await this.files.getLive(key);
     const comment = await this.comments.create({ sharedFileId: file._id, userId: author.id, body });
-    const data: CommentJob = { commentId: comment._id.toHexString(), sharedFileId: file._id.toHexString() };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.commented, data, { jobId: SOCIAL_JOB_IDS.commented(data.commentId) });
-    } catch (error) {
-      await this.comments.deleteOne({ _id: comment._id });
-      throw error;
-    }
+    await this.jobs.send('social/commented', { commentId: comment._id.toHexString(), sharedFileId: file._id.toHexString() });
     return comment;
   }
 
@@ -59,13 +47,10 @@ export class CommentsService {
     if (!mayDelete) throw new ForbiddenError('Only the author, the owner of the file or an admin may delete a comment');
     const removed = await this.comments.findOneAndDelete({ _id: comment._id }).lean().exec();
     if (!removed) return;
-    const data: CommentJob = { commentId: comment._id.toHexString(), sharedFileId: comment.sharedFileId.toHexString() };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.commentRemoved, data, { jobId: SOCIAL_JOB_IDS.commentRemoved(data.commentId) });
-    } catch (error) {
-      await putBack(this.logger, 'comment', removed, () => this.comments.create(removed));
-      throw error;
-    }
+    await this.jobs.send('social/comment-removed', {
+      commentId: comment._id.toHexString(),
+      sharedFileId: comment.sharedFileId.toHexString(),
+    });
   }
 
   findById(id: Types.ObjectId): Promise<CommentDocument | null> {

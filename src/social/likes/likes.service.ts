@@ -1,15 +1,12 @@
-import { InjectQueue } from '@nestjs/bull';
-import { Injectable, Logger } from '@nestjs/common';
-import { putBack } from '../../common/facts/put-back';
+import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import type { Queue } from 'bull';
 import { type Model, type Types } from 'mongoose';
 import { countBy } from '../../common/counters/count-by';
 import { ConflictError } from '../../common/errors/domain-errors';
 import { idRange, type Seek } from '../../common/pagination/seek';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { FilesService } from '../../files/files.service';
-import { type LikeJob, QUEUES, SOCIAL_JOB_IDS } from '../../jobs/queues';
+import { JobProducer } from '../../jobs/job-producer';
 import { Like, type LikeDocument } from './like.schema';
 import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
 
@@ -19,11 +16,9 @@ import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
  */
 @Injectable()
 export class LikesService {
-  private readonly logger = new Logger(LikesService.name);
-
   constructor(
     @InjectModel(Like.name) private readonly likes: Model<Like>,
-    @InjectQueue(QUEUES.social.name) private readonly socialQueue: Queue,
+    private readonly jobs: JobProducer,
     private readonly files: FilesService,
   ) {}
 
@@ -47,13 +42,7 @@ export class LikesService {
     const { file } = await this.files.getLive(key);
     const removed = await this.likes.findOneAndDelete({ userId, sharedFileId: file._id }).lean().exec();
     if (!removed) return;
-    const data: LikeJob = { likeId: removed._id.toHexString(), sharedFileId: file._id.toHexString() };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.unliked, data, { jobId: SOCIAL_JOB_IDS.unliked(data.likeId) });
-    } catch (error) {
-      await putBack(this.logger, 'like', removed, () => this.likes.create(removed));
-      throw error;
-    }
+    await this.jobs.send('social/unliked', { likeId: removed._id.toHexString(), sharedFileId: file._id.toHexString() });
   }
 
   private async likeOne(userId: Types.ObjectId, sharedFileId: Types.ObjectId): Promise<void> {
@@ -64,13 +53,7 @@ export class LikesService {
       if (isDuplicateKeyError(error)) return;
       throw error;
     }
-    const data: LikeJob = { likeId: like._id.toHexString(), sharedFileId: sharedFileId.toHexString() };
-    try {
-      await this.socialQueue.add(QUEUES.social.jobs.liked, data, { jobId: SOCIAL_JOB_IDS.liked(data.likeId) });
-    } catch (error) {
-      await this.likes.deleteOne({ _id: like._id });
-      throw error;
-    }
+    await this.jobs.send('social/liked', { likeId: like._id.toHexString(), sharedFileId: sharedFileId.toHexString() });
   }
 
   findById(id: Types.ObjectId): Promise<LikeDocument | null> {

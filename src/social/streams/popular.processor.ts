@@ -1,8 +1,9 @@
-import { InjectQueue, Process, Processor } from '@nestjs/bull';
+import { Process, Processor } from '@nestjs/bull';
 import type { OnApplicationBootstrap } from '@nestjs/common';
-import type { Job, Queue } from 'bull';
+import type { Job } from 'bull';
 import { CacheGenerations } from '../../common/cache/cache-generations.service';
 import { CacheScope } from '../../common/cache/cache-scope';
+import { JobProducer } from '../../jobs/job-producer';
 import { QUEUES } from '../../jobs/queues';
 import { PopularService } from './popular.service';
 
@@ -12,15 +13,14 @@ export const POPULAR_REFRESH_MS = 5 * 60 * 1000;
 @Processor(QUEUES.streams.name)
 export class PopularProcessor implements OnApplicationBootstrap {
   constructor(
-    @InjectQueue(QUEUES.streams.name) private readonly queue: Queue,
+    private readonly jobs: JobProducer,
     private readonly popular: PopularService,
     private readonly generations: CacheGenerations,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // One repeatable job for all workers: Bull keys it by name and interval, so adding it again is a no-op. The
-    // first ranking of a fresh installation comes with its first run, within POPULAR_REFRESH_MS.
-    await this.queue.add(QUEUES.streams.jobs.popularSnapshot, {}, { repeat: { every: POPULAR_REFRESH_MS }, removeOnComplete: 10 });
+    // The first ranking of a fresh installation comes with its first run, within POPULAR_REFRESH_MS.
+    await this.jobs.repeat('streams/popular-snapshot', POPULAR_REFRESH_MS);
   }
 
   @Process(QUEUES.streams.jobs.popularSnapshot)
