@@ -132,7 +132,15 @@ describe('queue dashboard at /admin/queues (admins only, session cookie, CSRF)',
   });
 
   it('is Secure in production and not mounted where the API is not served', async () => {
-    const production = await ctx.startApp({ MALTED_MODE: 'api', NODE_ENV: 'production' });
+    // What production requires besides: a public origin, a chosen store, and no mail features (no SMTP server here).
+    const production = await ctx.startApp({
+      MALTED_MODE: 'api',
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://malted.example.com',
+      STORAGE_DRIVER: 'local',
+      EMAIL_VERIFICATION_ENABLED: 'false',
+      PASSWORD_RESET_ENABLED: 'false',
+    });
     const res = await ctx.http(production).post('/api/v1/admin/session').set('Authorization', admin.auth).expect(201);
     expect(sessionCookieOf(res.headers['set-cookie']).attributes).toMatch(/; Secure/);
 
