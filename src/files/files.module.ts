@@ -7,11 +7,11 @@ import { MediaDelivery } from './delivery/media-delivery.service';
 import { MediaMetrics } from './delivery/media-metrics';
 import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
-import { FileViews } from './file-views';
-import { PostCache } from './post-cache.service';
+import { FilePresenter } from './file.presenter';
+import { PostCacheService } from './post-cache.service';
 import { FilesService } from './files.service';
-import { PostCounts } from './post-counts.service';
-import { PostQueries } from './post-queries.service';
+import { PostCountsService } from './post-counts.service';
+import { PostQueriesService } from './post-queries.service';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
 import { VariantSet, VariantSetSchema } from './schemas/variant-set.schema';
@@ -32,17 +32,17 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FileViews, PostQueries, PostCounts, PostCache, MediaDelivery, MediaMetrics],
+  providers: [FileMetrics, FilesService, SourceFilesService, FileServingService, ViewsCounter, FilePresenter, PostQueriesService, PostCountsService, PostCacheService, MediaDelivery, MediaMetrics],
   exports: [
     FileMetrics,
     FilesService,
     SourceFilesService,
     FileServingService,
     ViewsCounter,
-    FileViews,
-    PostQueries,
-    PostCounts,
-    PostCache,
+    FilePresenter,
+    PostQueriesService,
+    PostCountsService,
+    PostCacheService,
     MediaDelivery,
     StorageModule,
   ],

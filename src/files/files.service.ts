@@ -20,7 +20,7 @@ import type { UpdateFileDto } from './dto/update-file.dto';
 import { sha256OfFile } from './file-hash';
 import { stripGpsLocation } from './images/gps-stripper';
 import { ImageInspector } from './images/image-inspector';
-import { FileViews } from './file-views';
+import { FilePresenter } from './file.presenter';
 import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 import type { SourceFileDocument } from './schemas/source-file.schema';
 import { newShareKey, SHARE_KEY_PATTERN } from './share-key';
@@ -28,7 +28,7 @@ import { SourceFilesService } from './source-files.service';
 import { tagsOf } from './tags';
 import { MultipartImageReceiver } from './upload/multipart-image.receiver';
 import { uploadLimitsFrom } from './upload/upload-limits';
-import { PostCache } from './post-cache.service';
+import { PostCacheService } from './post-cache.service';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { isVisiblePost, LIVE_POSTS } from './post-visibility';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
@@ -58,7 +58,7 @@ export interface FileWithSource {
 
 /**
  * Posts (shared files): upload, save, read, edit, delete. Writes of shared_files live here (indexes: key unique,
- * saveKey unique, userId, sourceId; the list queries are in PostQueries, the counters in PostCounts). Every post is
+ * saveKey unique, userId, sourceId; the list queries are in PostQueriesService, the counters in PostCountsService). Every post is
  * made by insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
  */
 @Injectable()
@@ -73,9 +73,9 @@ export class FilesService {
     private readonly shakes: ShakesService,
     private readonly users: UsersService,
     private readonly entries: ShakeEntriesService,
-    private readonly views: FileViews,
+    private readonly presenter: FilePresenter,
     private readonly search: SearchIndexer,
-    private readonly postCache: PostCache,
+    private readonly postCache: PostCacheService,
     private readonly media: MediaInvalidations,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
@@ -181,7 +181,7 @@ export class FilesService {
 
   async describe(key: string): Promise<FileDto> {
     const { file } = await this.getLive(key);
-    const dto = await this.views.one(file);
+    const dto = await this.presenter.one(file);
     if (!dto) throw new NotFoundError('No such file');
     return dto;
   }

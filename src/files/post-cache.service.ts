@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
-import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheGenerationsService } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { ShakesService } from '../shakes/shakes.service';
 import type { SharedFile } from './schemas/shared-file.schema';
@@ -12,9 +12,9 @@ export type CachedPost = Pick<SharedFile, 'key' | 'shakeId' | 'originalId' | 'ta
  * its metadata, its shake's pages, and the site-wide lists it can be in.
  */
 @Injectable()
-export class PostCache {
+export class PostCacheService {
   constructor(
-    private readonly generations: CacheGenerations,
+    private readonly generations: CacheGenerationsService,
     private readonly shakes: ShakesService,
   ) {}
 

@@ -20,7 +20,7 @@ export interface PostCountsRow {
  * the facts, and the save counts themselves (saves are posts).
  */
 @Injectable()
-export class PostCounts {
+export class PostCountsService {
   constructor(@InjectModel(SharedFile.name) private readonly files: Model<SharedFile>) {}
 
   /** An original counts every live save down its chain; a copy counts its direct live saves. */

@@ -20,7 +20,7 @@ const hex = (id: Types.ObjectId) => id.toHexString();
  * (newest first going older, oldest first going newer; see pageFromRows), so the caller can tell whether more exist.
  */
 @Injectable()
-export class PostQueries {
+export class PostQueriesService {
   constructor(@InjectModel(SharedFile.name) private readonly files: Model<SharedFile>) {}
 
   findById(id: Types.ObjectId): Promise<SharedFileDocument | null> {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
-import { NotificationViews } from './notification-views';
+import { NotificationPresenter } from './notification.presenter';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsModule } from './notifications.module';
 
@@ -9,6 +9,6 @@ import { NotificationsModule } from './notifications.module';
 @Module({
   imports: [NotificationsModule, UsersModule, ShakesModule],
   controllers: [NotificationsController],
-  providers: [NotificationViews],
+  providers: [NotificationPresenter],
 })
 export class NotificationsApiModule {}

@@ -6,7 +6,7 @@ import { decodeCursor } from '../common/pagination/cursor';
 import { seekIn } from '../common/pagination/seek';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { MarkedReadDto, MarkReadDto, NotificationPageDto } from './dto/notification.dto';
-import { NotificationViews } from './notification-views';
+import { NotificationPresenter } from './notification.presenter';
 import { NotificationsService } from './notifications.service';
 
 @ApiTags('notifications')
@@ -15,7 +15,7 @@ import { NotificationsService } from './notifications.service';
 export class NotificationsController {
   constructor(
     private readonly notifications: NotificationsService,
-    private readonly views: NotificationViews,
+    private readonly presenter: NotificationPresenter,
   ) {}
 
   @Get()
@@ -24,7 +24,7 @@ export class NotificationsController {
   async list(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<NotificationPageDto> {
     const seek = seekIn('notifications', page);
     const [rows, unread] = await Promise.all([this.notifications.listFor(caller.id, seek), this.notifications.unreadCountOf(caller.id)]);
-    return this.views.page(rows, seek, unread);
+    return this.presenter.page(rows, seek, unread);
   }
 
   @Post('read')

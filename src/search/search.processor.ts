@@ -1,7 +1,7 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
 import { Types } from 'mongoose';
-import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheGenerationsService } from '../common/cache/cache-generations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { QUEUES } from '../jobs/queues';
 import type { IndexJobData } from '../jobs/search-indexer';
@@ -17,7 +17,7 @@ export class SearchProcessor {
   constructor(
     private readonly indexing: SearchIndexing,
     private readonly rebuilder: SearchRebuild,
-    private readonly generations: CacheGenerations,
+    private readonly generations: CacheGenerationsService,
   ) {}
 
   @Process({ name: jobs.index, concurrency: 4 })

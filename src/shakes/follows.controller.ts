@@ -13,7 +13,7 @@ import { seekIn } from '../common/pagination/seek';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
 import { FollowerPageDto, FollowingPageDto } from './dto/shake.dto';
 import { FollowsService } from './follows.service';
-import { ShakeViews } from './shake-views';
+import { ShakePresenter } from './shake.presenter';
 import { ShakesService } from './shakes.service';
 
 const BAD_PAGE = 'A `before` or `after` that this list did not hand out, both of them, or a limit outside 1-100';
@@ -25,7 +25,7 @@ export class FollowsController {
   constructor(
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
-    private readonly views: ShakeViews,
+    private readonly presenter: ShakePresenter,
   ) {}
 
   @Put('shakes/:name/follow')
@@ -55,7 +55,7 @@ export class FollowsController {
   async followers(@Param('name') name: string, @Query() page: PageQueryDto): Promise<FollowerPageDto> {
     const seek = seekIn('followers', page);
     const shake = await this.shakes.getByName(name);
-    return this.views.followers(await this.follows.followersOf(shake._id, seek), seek);
+    return this.presenter.followers(await this.follows.followersOf(shake._id, seek), seek);
   }
 
   @Get('me/following')
@@ -64,6 +64,6 @@ export class FollowsController {
   @ApiBadRequestResponse({ description: BAD_PAGE })
   async following(@CurrentUser() caller: AuthUser, @Query() page: PageQueryDto): Promise<FollowingPageDto> {
     const seek = seekIn('following', page);
-    return this.views.following(await this.follows.followedBy(caller.id, seek), seek);
+    return this.presenter.following(await this.follows.followedBy(caller.id, seek), seek);
   }
 }

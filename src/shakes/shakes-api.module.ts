@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { AdminRecountController } from './admin-recount.controller';
 import { FollowsController } from './follows.controller';
-import { ShakeViews } from './shake-views';
+import { ShakePresenter } from './shake.presenter';
 import { ShakesController } from './shakes.controller';
 import { ShakesModule } from './shakes.module';
 
@@ -10,6 +10,6 @@ import { ShakesModule } from './shakes.module';
 @Module({
   imports: [ShakesModule, UsersModule],
   controllers: [ShakesController, FollowsController, AdminRecountController],
-  providers: [ShakeViews],
+  providers: [ShakePresenter],
 })
 export class ShakesApiModule {}

@@ -14,7 +14,7 @@ import type { AuthUser } from '../common/auth/auth-user';
 import { UsersService } from '../users/users.service';
 import { CreateShakeDto, UpdateShakeDto } from './dto/shake-input.dto';
 import { ShakeDto } from './dto/shake.dto';
-import { ShakeViews } from './shake-views';
+import { ShakePresenter } from './shake.presenter';
 import { ShakesService } from './shakes.service';
 import { CachedResponse } from '../common/cache/cached-response.decorator';
 import { CacheScope } from '../common/cache/cache-scope';
@@ -25,7 +25,7 @@ export class ShakesController {
   constructor(
     private readonly shakes: ShakesService,
     private readonly users: UsersService,
-    private readonly views: ShakeViews,
+    private readonly presenter: ShakePresenter,
   ) {}
 
   @Post()
@@ -35,7 +35,7 @@ export class ShakesController {
   @ApiBadRequestResponse({ description: 'Invalid or reserved name, missing title, or too long a text' })
   @ApiConflictResponse({ description: 'The name is taken by a user or a shake (any case), or the per-user limit is reached' })
   async create(@CurrentUser() caller: AuthUser, @Body() dto: CreateShakeDto): Promise<ShakeDto> {
-    return this.views.shake(await this.shakes.createGroupShake(caller.id, dto));
+    return this.presenter.shake(await this.shakes.createGroupShake(caller.id, dto));
   }
 
   @Get(':name')
@@ -44,7 +44,7 @@ export class ShakesController {
   @ApiOkResponse({ type: ShakeDto })
   @ApiNotFoundResponse({ description: 'No shake of that name (compared without regard to case)' })
   async get(@Param('name') name: string): Promise<ShakeDto> {
-    return this.views.shake(await this.shakes.getByName(name));
+    return this.presenter.shake(await this.shakes.getByName(name));
   }
 
   @Patch(':name')
@@ -54,7 +54,7 @@ export class ShakesController {
   @ApiNotFoundResponse({ description: 'No such shake' })
   async update(@CurrentUser() caller: AuthUser, @Param('name') name: string, @Body() dto: UpdateShakeDto): Promise<ShakeDto> {
     const shake = await this.shakes.getByName(name);
-    return this.views.shake(await this.shakes.update(caller, shake, dto));
+    return this.presenter.shake(await this.shakes.update(caller, shake, dto));
   }
 
   @Delete(':name')
@@ -81,7 +81,7 @@ export class ShakesController {
   ): Promise<ShakeDto> {
     const shake = await this.shakes.getByName(name);
     const user = await this.users.getByUsername(username);
-    return this.views.shake(await this.shakes.addManager(caller, shake, user._id));
+    return this.presenter.shake(await this.shakes.addManager(caller, shake, user._id));
   }
 
   @Delete(':name/managers/:username')
@@ -96,6 +96,6 @@ export class ShakesController {
   ): Promise<ShakeDto> {
     const shake = await this.shakes.getByName(name);
     const user = await this.users.getByUsername(username);
-    return this.views.shake(await this.shakes.removeManager(caller, shake, user._id));
+    return this.presenter.shake(await this.shakes.removeManager(caller, shake, user._id));
   }
 }

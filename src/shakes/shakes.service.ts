@@ -5,7 +5,7 @@ import { type Model, Types } from 'mongoose';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
-import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheGenerationsService } from '../common/cache/cache-generations.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { JobProducer } from '../jobs/job-producer';
@@ -53,7 +53,7 @@ export class ShakesService {
     private readonly jobs: JobProducer,
     private readonly config: ConfigService<ResolvedEnvironment, true>,
     private readonly search: SearchIndexer,
-    private readonly generations: CacheGenerations,
+    private readonly generations: CacheGenerationsService,
     private readonly media: MediaInvalidations,
   ) {}
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { settleCount } from '../common/counters/settle-count';
-import { PostCache } from '../files/post-cache.service';
-import { PostCounts } from '../files/post-counts.service';
-import { PostQueries } from '../files/post-queries.service';
+import { PostCacheService } from '../files/post-cache.service';
+import { PostCountsService } from '../files/post-counts.service';
+import { PostQueriesService } from '../files/post-queries.service';
 import type { DerivedCounter } from '../files/schemas/shared-file.schema';
 import { CommentsService } from './comments/comments.service';
 import { LikesService } from './likes/likes.service';
@@ -24,9 +24,9 @@ export class FileCountersService {
   constructor(
     private readonly likes: LikesService,
     private readonly comments: CommentsService,
-    private readonly posts: PostQueries,
-    private readonly counts: PostCounts,
-    private readonly postCache: PostCache,
+    private readonly posts: PostQueriesService,
+    private readonly counts: PostCountsService,
+    private readonly postCache: PostCacheService,
   ) {}
 
   /** Returns the count, and whether the post became a magic file now. */

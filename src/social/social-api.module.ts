@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
-import { CommentViews } from './comments/comment-views';
+import { CommentPresenter } from './comments/comment.presenter';
 import { CommentsController } from './comments/comments.controller';
 import { LikesController } from './likes/likes.controller';
 import { SavesController } from './saves/saves.controller';
@@ -11,6 +11,6 @@ import { StreamsController } from './streams/streams.controller';
 @Module({
   imports: [SocialModule, UsersModule],
   controllers: [StreamsController, LikesController, SavesController, CommentsController],
-  providers: [CommentViews],
+  providers: [CommentPresenter],
 })
 export class SocialApiModule {}

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { User, type UserDocument } from './schemas/user.schema';
 import { Role } from '../common/auth/role';
-import { CacheGenerations } from '../common/cache/cache-generations.service';
+import { CacheGenerationsService } from '../common/cache/cache-generations.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 import { CacheScope } from '../common/cache/cache-scope';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
@@ -23,7 +23,7 @@ export class UsersService {
   constructor(
     @InjectModel(User.name) private readonly users: Model<User>,
     private readonly search: SearchIndexer,
-    private readonly generations: CacheGenerations,
+    private readonly generations: CacheGenerationsService,
     private readonly media: MediaInvalidations,
   ) {}
 

@@ -9,8 +9,8 @@ const RETRY_INTERVAL_MS = 2_000;
  * does (entries cached before the write meanwhile expire with their TTL at the latest).
  */
 @Injectable()
-export class CacheGenerations implements OnModuleDestroy {
-  private readonly logger = new Logger(CacheGenerations.name);
+export class CacheGenerationsService implements OnModuleDestroy {
+  private readonly logger = new Logger(CacheGenerationsService.name);
   private readonly pending = new Set<string>();
   private retryTimer?: NodeJS.Timeout;
 

@@ -4,7 +4,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Keyv } from 'keyv';
 import type { ResolvedEnvironment } from '../../config/environment';
-import { CacheGenerations } from './cache-generations.service';
+import { CacheGenerationsService } from './cache-generations.service';
 import { CacheMetrics } from './cache-metrics';
 import { MediaInvalidations } from './media-invalidations.service';
 import { ResponseCacheInterceptor } from './response-cache.interceptor';
@@ -31,13 +31,13 @@ const CacheManagerModule = CacheModule.registerAsync({
 
 /**
  * Caching for every module: cache-manager for values, and the HTTP response cache (@CachedResponse on a route,
- * CacheGenerations.bump after a write). The response cache talks to Redis directly because a hit must be one
+ * CacheGenerationsService.bump after a write). The response cache talks to Redis directly because a hit must be one
  * round trip (a script reads the generations and the entry together) and send the stored bytes untouched.
  */
 @Global()
 @Module({
   imports: [CacheManagerModule],
-  providers: [ResponseCacheStore, CacheGenerations, CacheMetrics, ResponseCacheInterceptor, MediaInvalidations],
-  exports: [CacheManagerModule, CacheGenerations, CacheMetrics, ResponseCacheStore, ResponseCacheInterceptor, MediaInvalidations],
+  providers: [ResponseCacheStore, CacheGenerationsService, CacheMetrics, ResponseCacheInterceptor, MediaInvalidations],
+  exports: [CacheManagerModule, CacheGenerationsService, CacheMetrics, ResponseCacheStore, ResponseCacheInterceptor, MediaInvalidations],
 })
 export class AppCacheModule {}

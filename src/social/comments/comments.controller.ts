@@ -12,7 +12,7 @@ import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../..
 import type { AuthUser } from '../../common/auth/auth-user';
 import { decodeCursor } from '../../common/pagination/cursor';
 import { CommentDto, CommentPageDto, CommentPageQueryDto, CreateCommentDto } from './dto/comment.dto';
-import { CommentViews } from './comment-views';
+import { CommentPresenter } from './comment.presenter';
 import { CommentsService } from './comments.service';
 
 @ApiTags('comments')
@@ -20,7 +20,7 @@ import { CommentsService } from './comments.service';
 export class CommentsController {
   constructor(
     private readonly comments: CommentsService,
-    private readonly views: CommentViews,
+    private readonly presenter: CommentPresenter,
   ) {}
 
   @Get('files/:key/comments')
@@ -30,7 +30,7 @@ export class CommentsController {
   @ApiNotFoundResponse({ description: 'No such file' })
   async list(@Param('key') key: string, @Query() page: CommentPageQueryDto): Promise<CommentPageDto> {
     const after = page.after === undefined ? undefined : decodeCursor('comments', page.after, 'after');
-    return this.views.page(await this.comments.listOf(key, after, page.limit), page.limit);
+    return this.presenter.page(await this.comments.listOf(key, after, page.limit), page.limit);
   }
 
   @Post('files/:key/comments')
@@ -39,7 +39,7 @@ export class CommentsController {
   @ApiCreatedResponse({ type: CommentDto, description: 'The comment; the owner and @mentioned users are notified shortly' })
   @ApiNotFoundResponse({ description: 'No such file' })
   async create(@CurrentUser() caller: AuthUser, @Param('key') key: string, @Body() dto: CreateCommentDto): Promise<CommentDto> {
-    return this.views.one(await this.comments.create(caller, key, dto.body));
+    return this.presenter.one(await this.comments.create(caller, key, dto.body));
   }
 
   @Delete('comments/:id')

@@ -12,7 +12,7 @@ import { Authenticated, CurrentUser, RequiresVerifiedEmail } from '../../common/
 import type { AuthUser } from '../../common/auth/auth-user';
 import { NotFoundError } from '../../common/errors/domain-errors';
 import { FileDto } from '../../files/dto/file.dto';
-import { FileViews } from '../../files/file-views';
+import { FilePresenter } from '../../files/file.presenter';
 import { SaveFileDto } from './dto/save.dto';
 import { SavesService } from './saves.service';
 
@@ -21,7 +21,7 @@ import { SavesService } from './saves.service';
 export class SavesController {
   constructor(
     private readonly saves: SavesService,
-    private readonly views: FileViews,
+    private readonly presenter: FilePresenter,
   ) {}
 
   @Post()
@@ -39,7 +39,7 @@ export class SavesController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<FileDto> {
     const { post, created } = await this.saves.save(caller.id, key, dto.shake);
-    const file = await this.views.one(post);
+    const file = await this.presenter.one(post);
     if (!file) throw new NotFoundError('No such file');
     res.status(created ? 201 : 200).setHeader('Location', `/api/v1/files/${file.key}`);
     return file;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { ConflictError, ForbiddenError } from '../../common/errors/domain-errors';
 import { AlreadySavedError, FilesService } from '../../files/files.service';
-import { PostQueries } from '../../files/post-queries.service';
+import { PostQueriesService } from '../../files/post-queries.service';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { ShakesService } from '../../shakes/shakes.service';
 
@@ -17,7 +17,7 @@ export interface SaveResult {
 export class SavesService {
   constructor(
     private readonly files: FilesService,
-    private readonly posts: PostQueries,
+    private readonly posts: PostQueriesService,
     private readonly shakes: ShakesService,
   ) {}
 

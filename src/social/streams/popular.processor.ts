@@ -1,7 +1,7 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bull';
-import { CacheGenerations } from '../../common/cache/cache-generations.service';
+import { CacheGenerationsService } from '../../common/cache/cache-generations.service';
 import { CacheScope } from '../../common/cache/cache-scope';
 import { JobProducer } from '../../jobs/job-producer';
 import { QUEUES } from '../../jobs/queues';
@@ -15,7 +15,7 @@ export class PopularProcessor implements OnApplicationBootstrap {
   constructor(
     private readonly jobs: JobProducer,
     private readonly popular: PopularService,
-    private readonly generations: CacheGenerations,
+    private readonly generations: CacheGenerationsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -3,9 +3,9 @@ import type { Types } from 'mongoose';
 import type { CursorKind } from '../../common/pagination/cursor';
 import { keysetPage, pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPageRequest } from '../../common/pagination/seek';
 import { InvalidInputError, NotFoundError } from '../../common/errors/domain-errors';
-import { FileViews } from '../../files/file-views';
+import { FilePresenter } from '../../files/file.presenter';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
-import { PostQueries } from '../../files/post-queries.service';
+import { PostQueriesService } from '../../files/post-queries.service';
 import { normaliseTag } from '../../files/tags';
 import { UsersService } from '../../users/users.service';
 import { FollowsService } from '../../shakes/follows.service';
@@ -34,15 +34,15 @@ export type ShowNsfw = boolean;
 /**
  * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query from a cursor in
  * either direction (see seek.ts), the posts behind them are loaded live (a deleted post never shows, even before
- * its entry is gone), and mapped by FileViews. The cursors are always the positions of the first and last items
+ * its entry is gone), and mapped by FilePresenter. The cursors are always the positions of the first and last items
  * read, so a page deep in a stream costs what the first does.
  */
 @Injectable()
 export class StreamsService {
   constructor(
     private readonly entries: ShakeEntriesService,
-    private readonly posts: PostQueries,
-    private readonly views: FileViews,
+    private readonly posts: PostQueriesService,
+    private readonly presenter: FilePresenter,
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
     private readonly likes: LikesService,
@@ -90,7 +90,7 @@ export class StreamsService {
     if (!older) shown.reverse();
     const [newest, oldest] = older ? [firstRead, firstRead && position] : [firstRead && position, firstRead];
     const posts = await this.posts.findLiveInOrder(shown.map((entry) => entry.sharedFileId), showNsfw);
-    return { items: await this.views.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
+    return { items: await this.presenter.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
   }
 
   async incoming(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
@@ -134,12 +134,12 @@ export class StreamsService {
   ): Promise<FilePageDto> {
     const { items: positions, more } = pageFromRows(rows, seek);
     const posts = await this.posts.findLiveInOrder(positions.map(postOf), showNsfw);
-    return { items: await this.views.many(posts), ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
+    return { items: await this.presenter.many(posts), ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
   }
 
   /** A page of the posts themselves (they are their own positions). */
   private async pageOfPosts(kind: CursorKind, seek: Seek, rows: SharedFileDocument[]): Promise<FilePageDto> {
     const { items, ...cursors } = keysetPage(kind, seek, rows);
-    return { items: await this.views.many(items), ...cursors };
+    return { items: await this.presenter.many(items), ...cursors };
   }
 }

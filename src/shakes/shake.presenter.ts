@@ -8,7 +8,7 @@ import { ShakesService } from './shakes.service';
 
 /** Turns shake and follow documents into responses, resolving the names they mention in batched queries. */
 @Injectable()
-export class ShakeViews {
+export class ShakePresenter {
   constructor(
     private readonly users: UsersService,
     private readonly shakes: ShakesService,

@@ -8,7 +8,7 @@ import type { NotificationDocument } from './schemas/notification.schema';
 
 /** Turns notification documents into responses, resolving actor and shake names in batched queries. */
 @Injectable()
-export class NotificationViews {
+export class NotificationPresenter {
   constructor(
     private readonly users: UsersService,
     private readonly shakes: ShakesService,

@@ -7,7 +7,7 @@ import { CommentDto, type CommentPageDto } from './dto/comment.dto';
 
 /** Turns comments into responses, resolving the authors' names in one query per page. */
 @Injectable()
-export class CommentViews {
+export class CommentPresenter {
   constructor(private readonly users: UsersService) {}
 
   async one(comment: CommentDocument): Promise<CommentDto> {

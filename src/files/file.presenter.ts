@@ -15,7 +15,7 @@ const hex = (id: Types.ObjectId) => id.toHexString();
  * 100 files costs three queries, not three hundred (copies carry the key they were saved from).
  */
 @Injectable()
-export class FileViews {
+export class FilePresenter {
   constructor(
     @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
     private readonly sources: SourceFilesService,
