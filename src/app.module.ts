@@ -29,13 +29,7 @@ import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
 /** Log paths whose values never reach a log line. */
-const REDACTED = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-  '*.password',
-  '*.token',
-];
+const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'];
 
 @Module({})
 export class AppModule {

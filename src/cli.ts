@@ -77,7 +77,11 @@ async function rebuildSearch(indexer: SearchIndexer, wait: boolean): Promise<voi
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const started = Date.now();
   const request = await indexer.requestRebuild();
-  say(request.queued ? `queued the search rebuild (job ${request.jobId})` : `a search rebuild is already queued or running (job ${request.jobId})`);
+  say(
+    request.queued
+      ? `queued the search rebuild (job ${request.jobId})`
+      : `a search rebuild is already queued or running (job ${request.jobId})`,
+  );
   if (!wait) return;
   const result = await followRebuild(indexer, say);
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -2,7 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { BEARER_AUTH } from './common/auth/auth.decorators';
 
-
 /** Swagger UI at /docs and the OpenAPI document at /docs-json, generated from controllers and DTOs. */
 export function setUpSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()

@@ -113,7 +113,10 @@ describe('accounts and tokens', () => {
       ['a common password', { password: 'qwertyuiop' }, /password is too common/],
     ])('refuses %s with 400', async (_, change, message) => {
       const before = await users.countDocuments();
-      const res = await http().post('/api/v1/auth/register').send({ ...valid(), ...change }).expect(400);
+      const res = await http()
+        .post('/api/v1/auth/register')
+        .send({ ...valid(), ...change })
+        .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(JSON.stringify(res.body.message)).toMatch(message);
       expect(await users.countDocuments()).toBe(before);
@@ -121,8 +124,14 @@ describe('accounts and tokens', () => {
 
     it('refuses an operator object as login with 400, never a query', async () => {
       const user = await ctx.newUser(app);
-      await http().post('/api/v1/auth/login').send({ login: { $ne: 'x' }, password: user.password }).expect(400);
-      await http().post('/api/v1/auth/login').send({ login: user.username, password: { $ne: 'x' } }).expect(400);
+      await http()
+        .post('/api/v1/auth/login')
+        .send({ login: { $ne: 'x' }, password: user.password })
+        .expect(400);
+      await http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username, password: { $ne: 'x' } })
+        .expect(400);
     });
 
     it('refuses a 30 MB JSON body with 413', async () => {
@@ -149,7 +158,10 @@ describe('accounts and tokens', () => {
   describe('login and logout', () => {
     it('logs in by username and by email, each time with a new token', async () => {
       const user = await ctx.newUser(app);
-      const byName = await http().post('/api/v1/auth/login').send({ login: user.username.toUpperCase(), password: user.password }).expect(200);
+      const byName = await http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username.toUpperCase(), password: user.password })
+        .expect(200);
       const byEmail = await http()
         .post('/api/v1/auth/login')
         .send({ login: `${user.username}@EXAMPLE.com`, password: user.password, tokenName: 'phone' })
@@ -162,7 +174,10 @@ describe('accounts and tokens', () => {
     it('answers a wrong password and an unknown user with the same 401', async () => {
       const user = await ctx.newUser(app);
       const wrong = await http().post('/api/v1/auth/login').send({ login: user.username, password: 'not the password' }).expect(401);
-      const unknown = await http().post('/api/v1/auth/login').send({ login: unique('nobody'), password: 'not the password' }).expect(401);
+      const unknown = await http()
+        .post('/api/v1/auth/login')
+        .send({ login: unique('nobody'), password: 'not the password' })
+        .expect(401);
       expect(wrong.body.message).toBe('Invalid login or password');
       expect(unknown.body.message).toBe(wrong.body.message);
     });
@@ -228,7 +243,9 @@ describe('accounts and tokens', () => {
       const user = await ctx.newUser(app, unique('Pub'));
       const res = await http().get(`/api/v1/users/${user.username.toUpperCase()}`).expect(200);
       expect(res.body).toEqual({ username: user.username, shake: user.username, createdAt: expect.any(String) });
-      await http().get(`/api/v1/users/${unique('ghost')}`).expect(404);
+      await http()
+        .get(`/api/v1/users/${unique('ghost')}`)
+        .expect(404);
     });
   });
 
@@ -244,7 +261,10 @@ describe('accounts and tokens', () => {
       await http().get('/api/v1/admin/users').set('Authorization', user.auth).expect(403);
       await http().get('/api/v1/admin/users').expect(401);
       await http().patch(`/api/v1/admin/users/${user.username}`).set('Authorization', user.auth).send({ role: 'admin' }).expect(403);
-      await http().get('/api/v1/me').set('Authorization', user.auth).expect(200, /"role":"user"/);
+      await http()
+        .get('/api/v1/me')
+        .set('Authorization', user.auth)
+        .expect(200, /"role":"user"/);
     });
 
     it('lets an admin list users page by page', async () => {
@@ -253,7 +273,11 @@ describe('accounts and tokens', () => {
       const seen: string[] = [];
       let after: string | undefined;
       do {
-        const res = await http().get('/api/v1/admin/users').query({ limit: 2, ...(after ? { after } : {}) }).set('Authorization', admin.auth).expect(200);
+        const res = await http()
+          .get('/api/v1/admin/users')
+          .query({ limit: 2, ...(after ? { after } : {}) })
+          .set('Authorization', admin.auth)
+          .expect(200);
         seen.push(...res.body.items.map((u: { username: string }) => u.username));
         expect(JSON.stringify(res.body)).not.toMatch(/passwordHash|scrypt/);
         after = res.body.next;
@@ -264,12 +288,16 @@ describe('accounts and tokens', () => {
       await http().get('/api/v1/admin/users').query({ limit: 1000 }).set('Authorization', admin.auth).expect(400);
     });
 
-    it("disables a user, whose tokens stop working at once, and makes another admin", async () => {
+    it('disables a user, whose tokens stop working at once, and makes another admin', async () => {
       const admin = await ctx.newUser(app);
       await makeAdmin(admin.username);
       const target = await ctx.newUser(app);
 
-      const disabled = await http().patch(`/api/v1/admin/users/${target.username}`).set('Authorization', admin.auth).send({ disabled: true }).expect(200);
+      const disabled = await http()
+        .patch(`/api/v1/admin/users/${target.username}`)
+        .set('Authorization', admin.auth)
+        .send({ disabled: true })
+        .expect(200);
       expect(disabled.body).toMatchObject({ username: target.username, disabled: true });
       await http().get('/api/v1/me').set('Authorization', target.auth).expect(401);
       await http().post('/api/v1/auth/login').send({ login: target.username, password: target.password }).expect(401);
@@ -295,7 +323,10 @@ describe('accounts and tokens', () => {
       for (const token of tokens) await http().get('/api/v1/me').set('Authorization', token).expect(401);
 
       const again = await http().post('/api/v1/auth/login').send({ login: target.username, password: target.password }).expect(200);
-      const listed = await http().get('/api/v1/me/tokens').set('Authorization', `Bearer ${again.body.token as string}`).expect(200);
+      const listed = await http()
+        .get('/api/v1/me/tokens')
+        .set('Authorization', `Bearer ${again.body.token as string}`)
+        .expect(200);
       expect((listed.body as { name: string }[]).map((token) => token.name)).toEqual(['login']);
     });
 
@@ -310,7 +341,11 @@ describe('accounts and tokens', () => {
       const saver = await ctx.newUser(app);
       const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', saver.auth).send({}).expect(201)).body;
       const group = unique('g');
-      await http().post('/api/v1/shakes').set('Authorization', target.auth).send({ name: group, title: 'Group', description: `herons ${word}` }).expect(201);
+      await http()
+        .post('/api/v1/shakes')
+        .set('Authorization', target.auth)
+        .send({ name: group, title: 'Group', description: `herons ${word}` })
+        .expect(201);
       await settleQueues(app);
       const searched = async () =>
         ((await http().get('/api/v1/search').query({ q: word }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
@@ -319,7 +354,9 @@ describe('accounts and tokens', () => {
         shake: await walkKeys(app, `/api/v1/shakes/${target.username}/files`),
         incoming: (await walkKeys(app, '/api/v1/incoming')).includes(post.key) ? [post.key] : [],
         search: await searched(),
-        shakes: ((await http().get('/api/v1/search').query({ q: word, type: 'shakes' }).expect(200)).body.items as { name: string }[]).map((hit) => hit.name),
+        shakes: ((await http().get('/api/v1/search').query({ q: word, type: 'shakes' }).expect(200)).body.items as { name: string }[]).map(
+          (hit) => hit.name,
+        ),
       });
       const shown = { timeline: [post.key], shake: [post.key], incoming: [post.key], search: [post.key], shakes: [group] };
       expect(await streams()).toEqual(shown);
@@ -331,7 +368,10 @@ describe('accounts and tokens', () => {
       await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', fan.auth).expect(404);
       await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(404);
       // Liking someone's copy likes its original too, unless the original is hidden.
-      await http().put(`/api/v1/files/${copy.key as string}/like`).set('Authorization', fan.auth).expect(204);
+      await http()
+        .put(`/api/v1/files/${copy.key as string}/like`)
+        .set('Authorization', fan.auth)
+        .expect(204);
       await settleQueues(app);
       expect(await streams()).toEqual({ timeline: [], shake: [], incoming: [], search: [], shakes: [] });
       const original = await app.get<Model<{ key: string }>>(getModelToken('SharedFile')).findOne({ key: post.key }).orFail();
@@ -349,7 +389,11 @@ describe('accounts and tokens', () => {
       await makeAdmin(admin.username);
       await http().patch(`/api/v1/admin/users/${admin.username}`).set('Authorization', admin.auth).send({ disabled: true }).expect(409);
       await http().patch(`/api/v1/admin/users/${admin.username}`).set('Authorization', admin.auth).send({ role: 'owner' }).expect(400);
-      await http().patch(`/api/v1/admin/users/${unique('ghost')}`).set('Authorization', admin.auth).send({ disabled: true }).expect(404);
+      await http()
+        .patch(`/api/v1/admin/users/${unique('ghost')}`)
+        .set('Authorization', admin.auth)
+        .send({ disabled: true })
+        .expect(404);
       await http().get('/api/v1/admin/users').set('Authorization', admin.auth).expect(200);
     });
   });

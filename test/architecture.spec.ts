@@ -10,7 +10,10 @@ function documentedArrows(): Record<string, string[]> {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const rows = [...readme.matchAll(/^\| `([a-z]+)\/` \| [^|]+ \| ([^|]+) \|$/gm)];
   return Object.fromEntries(
-    rows.map(([, folder, targets]) => [folder, targets.trim() === 'nothing' ? [] : [...targets.matchAll(/`([a-z]+)\/`/g)].map((m) => m[1])]),
+    rows.map(([, folder, targets]) => [
+      folder,
+      targets.trim() === 'nothing' ? [] : [...targets.matchAll(/`([a-z]+)\/`/g)].map((m) => m[1]),
+    ]),
   );
 }
 

@@ -36,7 +36,10 @@ function unprefixedRoutes(): string[] {
   const base = Reflect.getMetadata(PATH_METADATA, HealthController) as string;
   const methods = Object.getOwnPropertyNames(HealthController.prototype).filter((name) => name !== 'constructor');
   const routes = methods
-    .map((name) => Reflect.getMetadata(PATH_METADATA, (HealthController.prototype as unknown as Record<string, object>)[name]) as string | undefined)
+    .map(
+      (name) =>
+        Reflect.getMetadata(PATH_METADATA, (HealthController.prototype as unknown as Record<string, object>)[name]) as string | undefined,
+    )
     .filter((path): path is string => path !== undefined)
     .map((path) => `${base}/${path}`);
   const factory = readFileSync(join(ROOT, 'src/app.factory.ts'), 'utf8');
@@ -147,7 +150,12 @@ describe.each(KUSTOMIZATIONS)('%s', (dir) => {
       for (const port of service.spec.ports as { name: string; targetPort: string | number }[]) {
         for (const pod of pods) {
           const found = podSpec(pod).containers.some((c) => containerPort(c, port.targetPort) !== undefined);
-          expect([service.metadata.name, port.name, pod.metadata.name, found]).toEqual([service.metadata.name, port.name, pod.metadata.name, true]);
+          expect([service.metadata.name, port.name, pod.metadata.name, found]).toEqual([
+            service.metadata.name,
+            port.name,
+            pod.metadata.name,
+            true,
+          ]);
         }
       }
     }
@@ -169,7 +177,9 @@ describe.each(KUSTOMIZATIONS)('%s', (dir) => {
   it('gives every named probe, NetworkPolicy and volume reference something that exists', () => {
     const names = new Set(objects(dir).map((o) => `${o.kind}/${o.metadata.name}`));
     for (const workload of workloads(dir)) {
-      const spec = workload.spec.template.spec as PodSpec & { volumes?: Record<string, { claimName?: string; secretName?: string; name?: string }>[] };
+      const spec = workload.spec.template.spec as PodSpec & {
+        volumes?: Record<string, { claimName?: string; secretName?: string; name?: string }>[];
+      };
       for (const volume of spec.volumes ?? []) {
         if (volume.persistentVolumeClaim) expect(names).toContain(`PersistentVolumeClaim/${volume.persistentVolumeClaim.claimName}`);
         if (volume.secret) expect(names).toContain(`Secret/${volume.secret.secretName}`);
@@ -178,7 +188,8 @@ describe.each(KUSTOMIZATIONS)('%s', (dir) => {
       for (const container of spec.containers) {
         for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
           const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
-          if (port !== undefined) expect([container.name, port, containerPort(container, port)]).toEqual([container.name, port, expect.any(Number)]);
+          if (port !== undefined)
+            expect([container.name, port, containerPort(container, port)]).toEqual([container.name, port, expect.any(Number)]);
         }
       }
     }
@@ -256,7 +267,9 @@ describe.each(OVERLAYS)('%s against the app', (dir) => {
       expect(nginxSize(annotations['nginx.ingress.kubernetes.io/proxy-body-size'])).toBeGreaterThanOrEqual(uploadMax);
       expect(annotations['nginx.ingress.kubernetes.io/proxy-request-buffering']).toBe('off');
       expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(60);
-      for (const rule of ingress.spec.rules as { http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] } }[]) {
+      for (const rule of ingress.spec.rules as {
+        http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] };
+      }[]) {
         for (const { backend } of rule.http.paths) {
           const service = find(dir, 'Service', backend.service.name);
           expect(service?.spec.ports.map((p: { name: string }) => p.name)).toContain(backend.service.port.name);
@@ -273,7 +286,11 @@ describe('k8s/overlays/quickstart', () => {
   it('keeps every object in its own namespace and runs MongoDB, Redis and nginx beside the app', () => {
     const namespaced = objects(dir).filter((o) => o.kind !== 'Namespace');
     expect(new Set(namespaced.map((o) => o.metadata.namespace))).toEqual(new Set(['malted']));
-    expect(objects(dir, 'StatefulSet').map((o) => o.metadata.name).sort()).toEqual(['mongodb', 'redis']);
+    expect(
+      objects(dir, 'StatefulSet')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['mongodb', 'redis']);
     expect(find(dir, 'Deployment', 'malted-nginx')).toBeDefined();
     expect(find(dir, 'Job', 'mongodb-init')).toBeDefined();
   });
@@ -344,7 +361,13 @@ describe('k8s/overlays/production', () => {
   it('holds no secret and expects the external MongoDB, Redis, S3 and mail relay in malted-secrets', () => {
     expect(objects(dir, 'Secret')).toEqual([]);
     const example = exampleSecret();
-    expect(Object.keys(example.stringData!).sort()).toEqual(['MONGODB_URI', 'REDIS_URL', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'SMTP_URL']);
+    expect(Object.keys(example.stringData!).sort()).toEqual([
+      'MONGODB_URI',
+      'REDIS_URL',
+      'S3_ACCESS_KEY_ID',
+      'S3_SECRET_ACCESS_KEY',
+      'SMTP_URL',
+    ]);
     for (const { container } of appContainers(dir)) {
       expect(container.envFrom).toContainEqual({ secretRef: { name: example.metadata.name } });
       expect(validateEnvironment(environmentOf(dir, container)).STORAGE_DRIVER).toBe('s3');
@@ -353,14 +376,23 @@ describe('k8s/overlays/production', () => {
   });
 
   it('autoscales the API and the worker, with a disruption budget for each, and leaves them their replica count', () => {
-    const deployments = objects(dir, 'Deployment').map((d) => d.metadata.name).sort();
-    expect(objects(dir, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name).sort()).toEqual(deployments);
+    const deployments = objects(dir, 'Deployment')
+      .map((d) => d.metadata.name)
+      .sort();
+    expect(
+      objects(dir, 'HorizontalPodAutoscaler')
+        .map((h) => h.spec.scaleTargetRef.name)
+        .sort(),
+    ).toEqual(deployments);
     for (const hpa of objects(dir, 'HorizontalPodAutoscaler')) {
       const target = find(dir, 'Deployment', hpa.spec.scaleTargetRef.name)!;
       expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: target.metadata.name });
       expect(target.spec.replicas).toBeUndefined();
       expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
-      expect(hpa.spec.metrics).toContainEqual({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } });
+      expect(hpa.spec.metrics).toContainEqual({
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } },
+      });
       for (const container of podSpec(target).containers) expect(container.resources?.requests?.cpu).toBeDefined();
       const budgets = objects(dir, 'PodDisruptionBudget').filter((pdb) => selects(pdb.spec.selector, podLabels(target)));
       expect(budgets).toHaveLength(1);
@@ -381,10 +413,17 @@ describe('k8s/overlays/production', () => {
     expect(policies.find((p) => Object.keys(p.spec.podSelector).length === 0)?.spec.policyTypes).toEqual(['Ingress']);
     const api = find(dir, 'Deployment', 'malted-api')!;
     const toApi = policies.filter((p) => selects(p.spec.podSelector, podLabels(api)) && Object.keys(p.spec.podSelector).length > 0);
-    const fromIngress = toApi.flatMap((p) => p.spec.ingress).filter((rule: { ports: { port: string }[] }) => rule.ports.some((port) => port.port === 'http'));
+    const fromIngress = toApi
+      .flatMap((p) => p.spec.ingress)
+      .filter((rule: { ports: { port: string }[] }) => rule.ports.some((port) => port.port === 'http'));
     expect(fromIngress).toEqual([
       {
-        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } } }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+          },
+        ],
         ports: [{ port: 'http' }],
       },
     ]);
@@ -411,7 +450,9 @@ describe('k8s/overlays/production', () => {
     const scraped = workloads(dir).filter((w) => selects(services[0].spec.selector, podLabels(w)));
     expect(scraped.map((w) => w.metadata.name).sort()).toEqual(['malted-api', 'malted-worker']);
     for (const endpoint of monitor.spec.endpoints as Record<string, string>[]) {
-      expect(Object.keys(endpoint).every((key) => ['port', 'path', 'interval', 'scheme', 'bearerTokenSecret', 'authorization'].includes(key))).toBe(true);
+      expect(
+        Object.keys(endpoint).every((key) => ['port', 'path', 'interval', 'scheme', 'bearerTokenSecret', 'authorization'].includes(key)),
+      ).toBe(true);
       expect(services[0].spec.ports.map((p: { name: string }) => p.name)).toContain(endpoint.port);
       expect(endpoint.path).toBe('/metrics'); // METRICS: the path of the metrics work (DESIGN.md)
       expect(endpoint.interval).toMatch(/^\d+[smh]$/);
@@ -446,13 +487,55 @@ describe('tools/k8s-manifests on broken copies of k8s/', () => {
   });
 
   it.each([
-    ['a misspelt field', 'k8s/base/api-deployment.yaml', 'failureThreshold: 2', 'failureTreshold: 2', /unknown field "spec\.template\.spec\.containers\[0\]\.readinessProbe\.failureTreshold"/],
-    ['a field at the wrong level', 'k8s/base/worker-deployment.yaml', 'terminationGracePeriodSeconds: 60', 'terminationGracePeriodSeconds: 60\n      replicas: 2', /unknown field "spec\.template\.spec\.replicas"/],
-    ['a wrong type', 'k8s/base/service.yaml', 'port: 80,', 'port: "80",', /cannot unmarshal string into Go struct field ServicePort\.spec\.ports\.port of type int32/],
-    ['an invalid label value', 'k8s/base/api-deployment.yaml', /component: api \}$/m, 'component: "api server" }', /metadata\.labels: Invalid value: "api server"/],
-    ['a port name the API server refuses', 'k8s/overlays/quickstart/nginx.yaml', '{ name: http, containerPort: 8080 }', '{ name: http_port, containerPort: 8080 }', /ports\[0\]\.name: Invalid value: "http_port"/],
-    ['a patch for a container that is not there', 'k8s/overlays/production/api-patch.yaml', '- name: api', '- name: api\n        - name: sidecar', /spec\.template\.spec\.containers\[1\]\.image: Required value/],
-    ['a broken kustomization', 'k8s/overlays/quickstart/kustomization.yaml', '  - redis.yaml\n', '  - valkey.yaml\n', /kustomize build: .*valkey\.yaml/],
+    [
+      'a misspelt field',
+      'k8s/base/api-deployment.yaml',
+      'failureThreshold: 2',
+      'failureTreshold: 2',
+      /unknown field "spec\.template\.spec\.containers\[0\]\.readinessProbe\.failureTreshold"/,
+    ],
+    [
+      'a field at the wrong level',
+      'k8s/base/worker-deployment.yaml',
+      'terminationGracePeriodSeconds: 60',
+      'terminationGracePeriodSeconds: 60\n      replicas: 2',
+      /unknown field "spec\.template\.spec\.replicas"/,
+    ],
+    [
+      'a wrong type',
+      'k8s/base/service.yaml',
+      'port: 80,',
+      'port: "80",',
+      /cannot unmarshal string into Go struct field ServicePort\.spec\.ports\.port of type int32/,
+    ],
+    [
+      'an invalid label value',
+      'k8s/base/api-deployment.yaml',
+      /component: api \}$/m,
+      'component: "api server" }',
+      /metadata\.labels: Invalid value: "api server"/,
+    ],
+    [
+      'a port name the API server refuses',
+      'k8s/overlays/quickstart/nginx.yaml',
+      '{ name: http, containerPort: 8080 }',
+      '{ name: http_port, containerPort: 8080 }',
+      /ports\[0\]\.name: Invalid value: "http_port"/,
+    ],
+    [
+      'a patch for a container that is not there',
+      'k8s/overlays/production/api-patch.yaml',
+      '- name: api',
+      '- name: api\n        - name: sidecar',
+      /spec\.template\.spec\.containers\[1\]\.image: Required value/,
+    ],
+    [
+      'a broken kustomization',
+      'k8s/overlays/quickstart/kustomization.yaml',
+      '  - redis.yaml\n',
+      '  - valkey.yaml\n',
+      /kustomize build: .*valkey\.yaml/,
+    ],
   ])('fails on %s', (_, file, from, to, message) => {
     breakFile(file, from, to);
     const result = runManifestTool(binary, KUSTOMIZATIONS, work);
@@ -474,9 +557,12 @@ describe('README', () => {
   // Filled in at start-up by src/dev/local-services.ts rather than by the schema.
   const resolvedAtStart = ['REDIS_URL'];
 
-  it.each(literalDefaults.filter(([name]) => !resolvedAtStart.includes(name)))('gives %s the default the configuration has (%s)', (name, documentedDefault) => {
-    expect(String((validateEnvironment({}) as unknown as Record<string, unknown>)[name])).toBe(documentedDefault);
-  });
+  it.each(literalDefaults.filter(([name]) => !resolvedAtStart.includes(name)))(
+    'gives %s the default the configuration has (%s)',
+    (name, documentedDefault) => {
+      expect(String((validateEnvironment({}) as unknown as Record<string, unknown>)[name])).toBe(documentedDefault);
+    },
+  );
 
   it('documents the default storage of `npm start` as local disk under ./data/files', () => {
     expect(Object.fromEntries(literalDefaults)).toMatchObject({ STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: './data/files' });

@@ -144,7 +144,12 @@ describe('compose-check', () => {
   it.each([
     ['a misspelt key', /^ {4}healthcheck:$/m, '    healtcheck:', /services\.\w+\.healtcheck/],
     ['a wrong type', 'retries: 10', 'retries: ten', /retries/],
-    ['a dependency on no service', 'api: { condition: service_healthy }', 'app: { condition: service_healthy }', /depends on undefined service "app"/],
+    [
+      'a dependency on no service',
+      'api: { condition: service_healthy }',
+      'app: { condition: service_healthy }',
+      /depends on undefined service "app"/,
+    ],
     ['an undeclared volume', '- files:/var/lib/malted/files:ro', '- file:/var/lib/malted/files:ro', /undefined volume file/],
   ])('refuses %s', (_, from, to, message) => {
     const text = readFileSync(COMPOSE_FILE, 'utf8');

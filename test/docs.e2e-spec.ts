@@ -27,7 +27,11 @@ describe('API documentation', () => {
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/health/ready'].get.operationId).toBe('HealthController_ready');
     // The short media URLs sit outside /api/v1, each beside the route it answers as.
-    for (const [short, api, name] of [['r', 'raw', 'raw'], ['t', 'thumbnail', 'thumbnail'], ['s', 'small', 'small']]) {
+    for (const [short, api, name] of [
+      ['r', 'raw', 'raw'],
+      ['t', 'thumbnail', 'thumbnail'],
+      ['s', 'small', 'small'],
+    ]) {
       expect(document.paths[`/${short}/{key}`].get).toMatchObject({ operationId: `MediaController_${name}`, tags: ['media'] });
       expect(document.paths[`/api/v1/files/{key}/${api}`].get.operationId).toBe(`FilesController_${name}`);
     }

@@ -44,7 +44,11 @@ describe('follows and follower counts', () => {
     await settleSocialJobs(app);
     expect(await followerCount(owner.username)).toBe(1);
     const listed = (await followersOf(owner.username).expect(200)).body;
-    expect(listed).toEqual({ items: [{ user: { username: fan.username }, followedAt: expect.any(String) }], next: null, prev: expect.any(String) });
+    expect(listed).toEqual({
+      items: [{ user: { username: fan.username }, followedAt: expect.any(String) }],
+      next: null,
+      prev: expect.any(String),
+    });
 
     await unfollow(fan, owner.username).expect(204);
     await unfollow(fan, owner.username).expect(204);
@@ -59,12 +63,21 @@ describe('follows and follower counts', () => {
     const olderShake = await groupShake(fan);
     const newerShake = await groupShake(fan);
     for (const name of [olderShake, newerShake]) {
-      await http().patch(`/api/v1/shakes/${name}`).set('Authorization', fan.auth).send({ description: `birds ${word}` }).expect(200);
+      await http()
+        .patch(`/api/v1/shakes/${name}`)
+        .set('Authorization', fan.auth)
+        .send({ description: `birds ${word}` })
+        .expect(200);
     }
     const ranked = async (type: 'users' | 'shakes') =>
-      ((await http().get('/api/v1/search').query({ q: type === 'users' ? word : `birds ${word}`, type }).expect(200)).body.items as { username?: string; name?: string }[]).map(
-        (hit) => hit.username ?? hit.name,
-      );
+      (
+        (
+          await http()
+            .get('/api/v1/search')
+            .query({ q: type === 'users' ? word : `birds ${word}`, type })
+            .expect(200)
+        ).body.items as { username?: string; name?: string }[]
+      ).map((hit) => hit.username ?? hit.name);
     await settleQueues(app);
     // Equal followers: the newer first.
     expect(await ranked('users')).toEqual([newerUser.username, olderUser.username]);
@@ -89,7 +102,11 @@ describe('follows and follower counts', () => {
     const owner = await ctx.newUser(app);
     const word = `w${Math.random().toString(36).slice(2, 10).replace(/[0-9]/g, 'x')}`;
     const name = await groupShake(owner);
-    await http().patch(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).send({ description: `birds ${word}` }).expect(200);
+    await http()
+      .patch(`/api/v1/shakes/${name}`)
+      .set('Authorization', owner.auth)
+      .send({ description: `birds ${word}` })
+      .expect(200);
     const followersInSearch = async () =>
       ((await http().get('/api/v1/search').query({ q: word, type: 'shakes' }).expect(200)).body.items as { followers: number }[]).map(
         (hit) => hit.followers,
@@ -172,7 +189,11 @@ describe('follows and follower counts', () => {
     const seen: string[] = [];
     let before: string | undefined;
     do {
-      const res = await http().get('/api/v1/me/following').query({ limit: 2, ...(before ? { before } : {}) }).set('Authorization', me.auth).expect(200);
+      const res = await http()
+        .get('/api/v1/me/following')
+        .query({ limit: 2, ...(before ? { before } : {}) })
+        .set('Authorization', me.auth)
+        .expect(200);
       seen.push(...res.body.items.map((item: { shake: { name: string } }) => item.shake.name));
       before = res.body.next ?? undefined;
     } while (before);
@@ -210,7 +231,9 @@ describe('follows and follower counts', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen].sort()).toEqual(initial.map((fan) => fan.username).sort());
     expect(seen).toEqual([...initial].reverse().map((fan) => fan.username)); // newest follower first
-    const fresh = (await followersOf(name, { limit: 100 }).expect(200)).body.items.map((i: { user: { username: string } }) => i.user.username);
+    const fresh = (await followersOf(name, { limit: 100 }).expect(200)).body.items.map(
+      (i: { user: { username: string } }) => i.user.username,
+    );
     expect(fresh.slice(0, added.length)).toEqual([...added].reverse());
   });
 
@@ -261,7 +284,11 @@ describe('follows and follower counts', () => {
     });
 
     it('refuses a followers cursor on /me/following and the other way round', async () => {
-      await http().get('/api/v1/me/following').query({ before: encodeCursor('followers', someId) }).set('Authorization', me.auth).expect(400);
+      await http()
+        .get('/api/v1/me/following')
+        .query({ before: encodeCursor('followers', someId) })
+        .set('Authorization', me.auth)
+        .expect(400);
       await followersOf(shakeName, { before: encodeCursor('following', someId) }).expect(400);
     });
 

@@ -12,7 +12,11 @@ describe('health', () => {
 
   /** Readiness is eventual (a check right after start-up on a busy machine may exceed its timeout). */
   const readiness = (app: NestExpressApplication, status: number, timeoutMs: number) =>
-    eventually(() => ctx.http(app).get('/health/ready'), (res) => res.status === status, timeoutMs);
+    eventually(
+      () => ctx.http(app).get('/health/ready'),
+      (res) => res.status === status,
+      timeoutMs,
+    );
 
   it('says the process is alive and ready when MongoDB and Redis answer', async () => {
     const app = await ctx.startApp();

@@ -63,7 +63,12 @@ describe('facts and their jobs while Redis is away', () => {
     return { ms, res };
   };
   const thumbnail = (key: string) => http().get(`/api/v1/files/${key}/thumbnail`);
-  const thumbnailMade = (key: string, timeoutMs = 20_000) => eventually(() => thumbnail(key), (res) => res.status === 200, timeoutMs);
+  const thumbnailMade = (key: string, timeoutMs = 20_000) =>
+    eventually(
+      () => thumbnail(key),
+      (res) => res.status === 200,
+      timeoutMs,
+    );
   const describeFile = async (key: string) => (await http().get(`/api/v1/files/${key}`).expect(200)).body;
   const shakeOf = async (name: string) => (await http().get(`/api/v1/shakes/${name}`).expect(200)).body;
   const notificationsOf = async (user: TestUser) =>
@@ -86,14 +91,18 @@ describe('facts and their jobs while Redis is away', () => {
         const latencies: number[] = [];
         const image = await png(20, 20, randomColor());
         const uploaded = await timed(
-          http().post('/api/v1/files').set('Authorization', bob.auth).attach('file', image, { filename: 'b.png', contentType: 'image/png' }),
+          http()
+            .post('/api/v1/files')
+            .set('Authorization', bob.auth)
+            .attach('file', image, { filename: 'b.png', contentType: 'image/png' }),
           201,
         );
         latencies.push(uploaded.ms);
         latencies.push((await timed(http().put(`/api/v1/files/${liked.key}/like`).set('Authorization', bob.auth), 204)).ms);
         latencies.push((await timed(http().put(`/api/v1/shakes/${alice.username}/follow`).set('Authorization', bob.auth), 204)).ms);
         latencies.push(
-          (await timed(http().post(`/api/v1/files/${liked.key}/comments`).set('Authorization', bob.auth).send({ body: 'while away' }), 201)).ms,
+          (await timed(http().post(`/api/v1/files/${liked.key}/comments`).set('Authorization', bob.auth).send({ body: 'while away' }), 201))
+            .ms,
         );
         latencies.push((await timed(http().delete(`/api/v1/files/${doomed.key}`).set('Authorization', alice.auth), 204)).ms);
         return { uploadedKey: uploaded.res.body.key as string, latencies };
@@ -109,12 +118,36 @@ describe('facts and their jobs while Redis is away', () => {
     uploadedKey: string,
   ) => {
     await thumbnailMade(uploadedKey);
-    await eventually(() => outbox.countDocuments(), (n) => n === 0, 20_000);
-    await eventually(() => sources.findById(facts.doomedSource).lean(), (doc) => doc === null, 20_000);
-    await eventually(() => storage.stat(facts.doomedStorageKey), (stat) => stat === null, 20_000);
-    await eventually(() => describeFile(facts.liked.key), (file) => file.counts.likes === 1 && file.counts.comments === 1, 20_000);
-    await eventually(() => shakeOf(alice.username), (shake) => shake.followerCount === 1 && shake.fileCount === 1, 20_000);
-    await eventually(() => shakeOf(bob.username), (shake) => shake.fileCount === 1, 20_000);
+    await eventually(
+      () => outbox.countDocuments(),
+      (n) => n === 0,
+      20_000,
+    );
+    await eventually(
+      () => sources.findById(facts.doomedSource).lean(),
+      (doc) => doc === null,
+      20_000,
+    );
+    await eventually(
+      () => storage.stat(facts.doomedStorageKey),
+      (stat) => stat === null,
+      20_000,
+    );
+    await eventually(
+      () => describeFile(facts.liked.key),
+      (file) => file.counts.likes === 1 && file.counts.comments === 1,
+      20_000,
+    );
+    await eventually(
+      () => shakeOf(alice.username),
+      (shake) => shake.followerCount === 1 && shake.fileCount === 1,
+      20_000,
+    );
+    await eventually(
+      () => shakeOf(bob.username),
+      (shake) => shake.fileCount === 1,
+      20_000,
+    );
     await settled();
     expect((await notificationsOf(alice)).map((n) => n.type).sort()).toEqual(['comment', 'follow', 'like']);
     expect(await notifications.countDocuments()).toBe(3);
@@ -174,8 +207,16 @@ describe('facts and their jobs while Redis is away', () => {
 
     await thumbnailMade(first.key);
     await thumbnailMade(second.key);
-    await eventually(() => describeFile(first.key), (file) => file.counts.likes === 1 && file.counts.comments === 1, 20_000);
-    await eventually(() => shakeOf(alice.username), (shake) => shake.followerCount === 1 && shake.fileCount === 2, 20_000);
+    await eventually(
+      () => describeFile(first.key),
+      (file) => file.counts.likes === 1 && file.counts.comments === 1,
+      20_000,
+    );
+    await eventually(
+      () => shakeOf(alice.username),
+      (shake) => shake.followerCount === 1 && shake.fileCount === 2,
+      20_000,
+    );
     // The sweep grace (1 s here) and a few recovery rounds (300 ms here), plus the work itself.
     expect(Date.now() - started).toBeLessThan(15_000);
     await settled();

@@ -122,7 +122,13 @@ describe('Prometheus metrics on the API and the worker', () => {
     for (const state of ['waiting', 'active', 'delayed', 'failed', 'completed']) {
       expect(samples(families, 'malted_queue_jobs', { queue: 'files', state })).toHaveLength(1);
     }
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_gc_duration_seconds',
+    ]) {
       expect(families.has(name)).toBe(true);
     }
     expect(total(families, 'process_resident_memory_bytes')).toBeGreaterThan(10 * 1024 * 1024);
@@ -131,7 +137,11 @@ describe('Prometheus metrics on the API and the worker', () => {
   it("counts a job on the worker's /metrics after the worker ran it, and a failure by queue and job name", async () => {
     const queue = api.get<Queue>(getQueueToken(QUEUES.system.name));
     const before = await scrape(workerMetrics);
-    const completedBefore = total(before.families, 'malted_job_duration_seconds', { queue: 'system', job: 'heartbeat', outcome: 'completed' });
+    const completedBefore = total(before.families, 'malted_job_duration_seconds', {
+      queue: 'system',
+      job: 'heartbeat',
+      outcome: 'completed',
+    });
 
     const job = await queue.add(QUEUES.system.jobs.heartbeat, {});
     await job.finished();

@@ -6,7 +6,10 @@ import { NGINX_TEMPLATE, renderNginxTemplate } from './harness/nginx';
 describe('deploy/nginx/malted.conf.template', () => {
   const template = readFileSync(NGINX_TEMPLATE, 'utf8');
   const defaults = new Environment();
-  const comments = template.split('\n').filter((line) => line.startsWith('#')).join('\n');
+  const comments = template
+    .split('\n')
+    .filter((line) => line.startsWith('#'))
+    .join('\n');
   const placeholders = [...new Set([...template.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]))];
 
   it('documents every placeholder in its header', () => {

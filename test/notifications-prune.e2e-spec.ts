@@ -30,14 +30,26 @@ describe('notifications prune job', () => {
   const userIdOf = async (user: TestUser) => (await shakes.findOne({ nameLower: user.username.toLowerCase(), type: 'user' }))!.ownerId;
   /** An ObjectId made `daysAgo` days ago, as the driver would have made it then. */
   const idMadeDaysAgo = (daysAgo: number) =>
-    new Types.ObjectId(Math.floor((Date.now() - daysAgo * DAY_MS) / 1000).toString(16).padStart(8, '0') + randomBytes(8).toString('hex'));
+    new Types.ObjectId(
+      Math.floor((Date.now() - daysAgo * DAY_MS) / 1000)
+        .toString(16)
+        .padStart(8, '0') + randomBytes(8).toString('hex'),
+    );
   /** Seeds one notification as the social jobs write them, made `daysAgo` days ago and read or not. */
   const seed = async (recipientId: Types.ObjectId, actorId: Types.ObjectId, daysAgo: number, read: boolean) => {
     const _id = idMadeDaysAgo(daysAgo);
     const createdAt = _id.getTimestamp();
     await notifications.collection.insertOne({
-      _id, recipientId, actorId, type: NotificationType.Like, shakeId: null, fileId: new Types.ObjectId(), commentId: null,
-      dedupeKey: `like:${actorId.toHexString()}::${_id.toHexString()}:`, createdAt, readAt: read ? new Date(createdAt.getTime() + 60_000) : null,
+      _id,
+      recipientId,
+      actorId,
+      type: NotificationType.Like,
+      shakeId: null,
+      fileId: new Types.ObjectId(),
+      commentId: null,
+      dedupeKey: `like:${actorId.toHexString()}::${_id.toHexString()}:`,
+      createdAt,
+      readAt: read ? new Date(createdAt.getTime() + 60_000) : null,
     });
     return _id.toHexString();
   };
@@ -50,7 +62,7 @@ describe('notifications prune job', () => {
     expect(repeatable.map((job) => [job.name, Number(job.every)])).toEqual([[QUEUES.notifications.jobs.prune, DAY_MS]]);
   });
 
-  it('deletes read notifications past the age, keeps unread and recent ones and every user\'s newest 3', async () => {
+  it("deletes read notifications past the age, keeps unread and recent ones and every user's newest 3", async () => {
     const [alice, bob, carol, actor] = await Promise.all([ctx.newUser(app), ctx.newUser(app), ctx.newUser(app), ctx.newUser(app)]);
     const [a, b, c, by] = await Promise.all([alice, bob, carol, actor].map(userIdOf));
 

@@ -27,7 +27,8 @@ describe('notifications', () => {
   const http = () => ctx.http(app);
   const unique = (base: string) => `${base}${Math.random().toString(36).slice(2, 8)}`;
   const follow = (user: TestUser, name: string) => http().put(`/api/v1/shakes/${name}/follow`).set('Authorization', user.auth).expect(204);
-  const unfollow = (user: TestUser, name: string) => http().delete(`/api/v1/shakes/${name}/follow`).set('Authorization', user.auth).expect(204);
+  const unfollow = (user: TestUser, name: string) =>
+    http().delete(`/api/v1/shakes/${name}/follow`).set('Authorization', user.auth).expect(204);
   const inbox = async (user: TestUser, query: Record<string, string | number> = {}) =>
     (await http().get('/api/v1/notifications').query(query).set('Authorization', user.auth).expect(200)).body;
   const markRead = (user: TestUser, body: Record<string, unknown> = {}) =>
@@ -159,7 +160,13 @@ describe('notifications', () => {
       const recipientId = await userIdOf(recipient);
       for (let i = 0; i < count; i++) {
         const commentId = new Types.ObjectId();
-        await service.notify({ type: NotificationType.Comment, recipientId, actorId: new Types.ObjectId(), subject: { commentId }, factId: commentId });
+        await service.notify({
+          type: NotificationType.Comment,
+          recipientId,
+          actorId: new Types.ObjectId(),
+          subject: { commentId },
+          factId: commentId,
+        });
       }
     };
 
@@ -233,8 +240,16 @@ describe('notifications', () => {
 
     it('refuses bad list parameters with 400', async () => {
       const me = await ctx.newUser(app);
-      await http().get('/api/v1/notifications').query({ limit: 101 }).set('Authorization', me.auth).expect(400, /limit must not be greater than 100/);
-      await http().get('/api/v1/notifications').query({ before: encodeCursor('following', new Types.ObjectId()) }).set('Authorization', me.auth).expect(400);
+      await http()
+        .get('/api/v1/notifications')
+        .query({ limit: 101 })
+        .set('Authorization', me.auth)
+        .expect(400, /limit must not be greater than 100/);
+      await http()
+        .get('/api/v1/notifications')
+        .query({ before: encodeCursor('following', new Types.ObjectId()) })
+        .set('Authorization', me.auth)
+        .expect(400);
       await http().get('/api/v1/notifications').expect(401);
     });
   });

@@ -137,7 +137,11 @@ describe('queue dashboard in a real Chromium', () => {
     expect(answer.status()).toBe(204);
 
     const files = api.get<Queue>(getQueueToken(QUEUES.files.name));
-    const state = await eventually(async () => (await files.getJob(failedJob.id))?.getState(), (now) => now === 'completed', 20_000);
+    const state = await eventually(
+      async () => (await files.getJob(failedJob.id))?.getState(),
+      (now) => now === 'completed',
+      20_000,
+    );
     expect([state, (await files.getJob(failedJob.id))?.failedReason]).toEqual(['completed', undefined]);
     const thumbnail = await eventually(
       () => ctx.http(api).get(`/api/v1/files/${key}/thumbnail`),
@@ -147,9 +151,11 @@ describe('queue dashboard in a real Chromium', () => {
     expect(thumbnail.headers['content-type']).toBe('image/webp');
   });
 
-  it('refuses a cross-origin POST that carries the session cookie but not the dashboard\'s origin', async () => {
+  it("refuses a cross-origin POST that carries the session cookie but not the dashboard's origin", async () => {
     const files = api.get<Queue>(getQueueToken(QUEUES.files.name));
-    const refused = page.waitForResponse((res) => res.url().endsWith('/admin/queues/api/queues/files/add') && res.request().resourceType() === 'document');
+    const refused = page.waitForResponse(
+      (res) => res.url().endsWith('/admin/queues/api/queues/files/add') && res.request().resourceType() === 'document',
+    );
     await page.goto(attackerBase);
     const answer = await refused;
     expect(answer.status()).toBe(403);

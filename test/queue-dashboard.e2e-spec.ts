@@ -99,7 +99,7 @@ describe('queue dashboard at /admin/queues (admins only, session cookie, CSRF)',
     expect(await queue.isPaused()).toBe(false);
   });
 
-  it('signs out with a POST from the dashboard\'s own origin, which ends the session', async () => {
+  it("signs out with a POST from the dashboard's own origin, which ends the session", async () => {
     const cookie = await signIn();
     await ctx.http(api).post('/admin/queues/sign-out').set('Cookie', cookie.header).expect(403); // no Origin
     await ctx.http(api).get('/admin/queues').set('Cookie', cookie.header).expect(200);

@@ -75,7 +75,9 @@ describe('rate limits', () => {
       }
     }
     // The media requests took nothing of the token's allowance: the API still has what the upload left.
-    const remaining = Number((await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200)).headers['x-ratelimit-remaining']);
+    const remaining = Number(
+      (await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200)).headers['x-ratelimit-remaining'],
+    );
     expect(remaining).toBeGreaterThanOrEqual(1);
     for (let i = 0; i < remaining; i++) await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(200);
     await ctx.http(app).get('/api/v1/me').set('Authorization', user.auth).expect(429);

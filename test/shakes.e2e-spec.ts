@@ -78,15 +78,27 @@ describe('shakes', () => {
       const owner = await ctx.newUser(app);
       const { name } = await createShake(owner);
       const other = await ctx.newUser(app);
-      const res = await http().post('/api/v1/shakes').set('Authorization', other.auth).send({ name: variant(name), title: 'x' }).expect(409);
+      const res = await http()
+        .post('/api/v1/shakes')
+        .set('Authorization', other.auth)
+        .send({ name: variant(name), title: 'x' })
+        .expect(409);
       expect(res.body.message).toMatch(/name is taken/);
     });
 
     it('refuses the name of an existing user (any case) with 409: one namespace', async () => {
       const user = await ctx.newUser(app, unique('Dora'));
       const other = await ctx.newUser(app);
-      await http().post('/api/v1/shakes').set('Authorization', other.auth).send({ name: user.username.toLowerCase(), title: 'x' }).expect(409);
-      await http().post('/api/v1/shakes').set('Authorization', user.auth).send({ name: user.username.toUpperCase(), title: 'x' }).expect(409);
+      await http()
+        .post('/api/v1/shakes')
+        .set('Authorization', other.auth)
+        .send({ name: user.username.toLowerCase(), title: 'x' })
+        .expect(409);
+      await http()
+        .post('/api/v1/shakes')
+        .set('Authorization', user.auth)
+        .send({ name: user.username.toUpperCase(), title: 'x' })
+        .expect(409);
       expect(await shakes.countDocuments({ nameLower: user.username.toLowerCase() })).toBe(1);
     });
 
@@ -116,7 +128,11 @@ describe('shakes', () => {
     ])('refuses %s with 400 and stores nothing', async (_, change, message) => {
       const owner = await ctx.newUser(app);
       const before = await shakes.countDocuments();
-      const res = await http().post('/api/v1/shakes').set('Authorization', owner.auth).send({ name: unique('ok'), title: 'ok', ...change }).expect(400);
+      const res = await http()
+        .post('/api/v1/shakes')
+        .set('Authorization', owner.auth)
+        .send({ name: unique('ok'), title: 'ok', ...change })
+        .expect(400);
       expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
       expect(JSON.stringify(res.body.message)).toMatch(message);
       expect(await shakes.countDocuments()).toBe(before);
@@ -156,7 +172,11 @@ describe('shakes', () => {
       limited = await ctx.startApp({ MALTED_MODE: 'api', GROUP_SHAKES_PER_USER: '2' });
     });
     const post = (user: TestUser) =>
-      ctx.http(limited).post('/api/v1/shakes').set('Authorization', user.auth).send({ name: unique('lim'), title: 'x' });
+      ctx
+        .http(limited)
+        .post('/api/v1/shakes')
+        .set('Authorization', user.auth)
+        .send({ name: unique('lim'), title: 'x' });
 
     it('refuses the group shake past GROUP_SHAKES_PER_USER with 409; the user shake does not count', async () => {
       const user = await ctx.newUser(limited);
@@ -171,7 +191,10 @@ describe('shakes', () => {
       const user = await ctx.newUser(limited);
       const results = await Promise.all(Array.from({ length: 6 }, () => post(user)));
       expect(results.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-      const owned = await shakes.countDocuments({ ownerId: (await shakes.findOne({ nameLower: user.username.toLowerCase() }))!.ownerId, type: 'group' });
+      const owned = await shakes.countDocuments({
+        ownerId: (await shakes.findOne({ nameLower: user.username.toLowerCase() }))!.ownerId,
+        type: 'group',
+      });
       expect(owned).toBeLessThanOrEqual(2);
       expect(owned).toBe(results.filter((r) => r.status === 201).length);
     });
@@ -181,7 +204,11 @@ describe('shakes', () => {
     it('lets the owner change title and description, and refuses bad changes', async () => {
       const owner = await ctx.newUser(app);
       const { name } = await createShake(owner);
-      const res = await http().patch(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).send({ title: 'New', description: 'Now with dogs' }).expect(200);
+      const res = await http()
+        .patch(`/api/v1/shakes/${name}`)
+        .set('Authorization', owner.auth)
+        .send({ title: 'New', description: 'Now with dogs' })
+        .expect(200);
       expect(res.body).toMatchObject({ name, title: 'New', description: 'Now with dogs' });
       await http().patch(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).send({ title: '' }).expect(400);
       await http().patch(`/api/v1/shakes/${name}`).set('Authorization', owner.auth).send({ name: 'renamed' }).expect(400);
@@ -213,12 +240,20 @@ describe('shakes', () => {
       const post = await uploadAs(app, owner, { shake: name, title: `heron ${word}` });
       const alone = await uploadAs(app, owner, { shake: name, title: `egret ${word}` }); // bytes nothing else uses
       await http().put(`/api/v1/shakes/${name}/follow`).set('Authorization', fan.auth).expect(204);
-      const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(201)).body as Uploaded;
+      const copy = (await http().post(`/api/v1/files/${post.key}/save`).set('Authorization', fan.auth).send({}).expect(201))
+        .body as Uploaded;
       await http().put(`/api/v1/files/${post.key}/like`).set('Authorization', fan.auth).expect(204);
       await http().post(`/api/v1/files/${post.key}/comments`).set('Authorization', fan.auth).send({ body: 'nice' }).expect(201);
       await settleQueues(app);
       const searched = async (extra: Record<string, string> = {}) =>
-        ((await http().get('/api/v1/search').query({ q: word, ...extra }).expect(200)).body.items as { key: string }[]).map((hit) => hit.key);
+        (
+          (
+            await http()
+              .get('/api/v1/search')
+              .query({ q: word, ...extra })
+              .expect(200)
+          ).body.items as { key: string }[]
+        ).map((hit) => hit.key);
       expect((await searched()).sort()).toEqual([post.key, alone.key].sort());
       await http().get(`/api/v1/files/${post.key}`).expect(200); // and cached
       const stored = await posts.findOne({ key: alone.key }).orFail();
@@ -268,8 +303,14 @@ describe('shakes', () => {
       const helperId = (await shakes.findOne({ nameLower: helper.username.toLowerCase() }))!.ownerId;
       expect(service.canPost(helperId, (await service.findByName(name))!)).toBe(true);
 
-      await http().delete(path).set('Authorization', owner.auth).expect(200, /"managers":\[\]/);
-      await http().delete(path).set('Authorization', owner.auth).expect(200, /"managers":\[\]/);
+      await http()
+        .delete(path)
+        .set('Authorization', owner.auth)
+        .expect(200, /"managers":\[\]/);
+      await http()
+        .delete(path)
+        .set('Authorization', owner.auth)
+        .expect(200, /"managers":\[\]/);
       expect(service.canPost(helperId, (await service.findByName(name))!)).toBe(false);
     });
 
@@ -279,9 +320,18 @@ describe('shakes', () => {
       const { name } = await createShake(owner);
       const self = await http().put(`/api/v1/shakes/${name}/managers/${owner.username}`).set('Authorization', owner.auth).expect(409);
       expect(self.body.message).toMatch(/owner .* cannot also be one of its managers/);
-      await http().put(`/api/v1/shakes/${owner.username}/managers/${other.username}`).set('Authorization', owner.auth).expect(409, /Only group shakes have managers/);
-      await http().put(`/api/v1/shakes/${name}/managers/${unique('nobody')}`).set('Authorization', owner.auth).expect(404, /No such user/);
-      await http().delete(`/api/v1/shakes/${name}/managers/${unique('nobody')}`).set('Authorization', owner.auth).expect(404, /No such user/);
+      await http()
+        .put(`/api/v1/shakes/${owner.username}/managers/${other.username}`)
+        .set('Authorization', owner.auth)
+        .expect(409, /Only group shakes have managers/);
+      await http()
+        .put(`/api/v1/shakes/${name}/managers/${unique('nobody')}`)
+        .set('Authorization', owner.auth)
+        .expect(404, /No such user/);
+      await http()
+        .delete(`/api/v1/shakes/${name}/managers/${unique('nobody')}`)
+        .set('Authorization', owner.auth)
+        .expect(404, /No such user/);
     });
 
     it("resolves a user's own shake and says who may post where", async () => {

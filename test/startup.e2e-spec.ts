@@ -42,7 +42,11 @@ describe('the main process', () => {
     );
     const http = request(`http://127.0.0.1:${port}`);
     const ready = await eventually(
-      () => http.get('/health/ready').then((res) => res.status, () => 0),
+      () =>
+        http.get('/health/ready').then(
+          (res) => res.status,
+          () => 0,
+        ),
       (status) => status === 200 || main.child.exitCode !== null,
       30_000,
     );
@@ -50,7 +54,10 @@ describe('the main process', () => {
     return { main, http };
   };
   const warningsOf = (main: MainProcess) =>
-    main.logLines().filter((line) => line.level === 40).map((line) => String(line.msg));
+    main
+      .logLines()
+      .filter((line) => line.level === 40)
+      .map((line) => String(line.msg));
 
   it.each([
     [{ PORT: 'not-a-port' }, /PORT/],
@@ -58,7 +65,12 @@ describe('the main process', () => {
     [{ MONGODB_URI: 'postgres://localhost/db' }, /MONGODB_URI must be a mongodb:\/\//],
     [{ NODE_ENV: 'production' }, /MONGODB_URI is required when NODE_ENV=production[\s\S]*REDIS_URL is required/],
     [
-      { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db/malted', REDIS_URL: 'redis://redis:6379', PUBLIC_URL: 'https://malted.example.com' },
+      {
+        NODE_ENV: 'production',
+        MONGODB_URI: 'mongodb://db/malted',
+        REDIS_URL: 'redis://redis:6379',
+        PUBLIC_URL: 'https://malted.example.com',
+      },
       /SMTP_URL is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true/,
     ],
   ])('refuses to start with %j and names the variable', async (env, message) => {
@@ -84,7 +96,11 @@ describe('the main process', () => {
     });
     const http = request(`http://127.0.0.1:${port}`);
     const ready = await eventually(
-      () => http.get('/health/ready').then((res) => res.status, () => 0),
+      () =>
+        http.get('/health/ready').then(
+          (res) => res.status,
+          () => 0,
+        ),
       (status) => status === 200,
       30_000,
     );
@@ -109,7 +125,11 @@ describe('the main process', () => {
     await http.get('/metrics').expect(404);
 
     main.child.kill('SIGTERM');
-    const draining = await eventually(() => http.get('/health/ready').then((res) => res.status), (s) => s === 503, 1500);
+    const draining = await eventually(
+      () => http.get('/health/ready').then((res) => res.status),
+      (s) => s === 503,
+      1500,
+    );
     expect(draining).toBe(503);
     await http.get('/health/live').expect(200); // still serving while the load balancer catches up
 
@@ -124,7 +144,10 @@ describe('the main process', () => {
     const cwd = mkdtempSync(join(scratch, 'npm-start-'));
     const { main, http } = await startOnTestServers({}, cwd);
 
-    const registered = await http.post('/api/v1/auth/register').send({ username: 'newcomer', email: 'n@example.com', password: 'a long password 1' }).expect(201);
+    const registered = await http
+      .post('/api/v1/auth/register')
+      .send({ username: 'newcomer', email: 'n@example.com', password: 'a long password 1' })
+      .expect(201);
     // Without SMTP_URL the verification mail is a file in ./data/mail; its link carries the token.
     const mails = await eventually(
       async () => (readdirSync(join(cwd, 'data')).includes('mail') ? readdirSync(join(cwd, 'data', 'mail')) : []),
@@ -134,7 +157,11 @@ describe('the main process', () => {
     const token = /\/account\/verify-email\?token=(mle_[A-Za-z0-9_-]{43})/.exec(mail.text ?? '')![1];
     await http.post('/api/v1/auth/verify-email').send({ token }).expect(200);
     const image = await png(8, 8, randomColor());
-    const uploaded = await http.post('/api/v1/files').set('Authorization', `Bearer ${registered.body.token}`).attach('file', image, 'a.png').expect(201);
+    const uploaded = await http
+      .post('/api/v1/files')
+      .set('Authorization', `Bearer ${registered.body.token}`)
+      .attach('file', image, 'a.png')
+      .expect(201);
     const stored = readdirSync(join(cwd, 'data', 'files')).filter((name) => name.startsWith('src-'));
     expect(stored).toHaveLength(1);
     expect(readFileSync(join(cwd, 'data', 'files', stored[0]))).toEqual(image);

@@ -21,7 +21,10 @@ export function benchAppEnvironment(database: { uri: string }, redisUrl: string,
  * The end of every bench server script (see child-server.ts): listen on 127.0.0.1, run `whenListening`, print
  * "READY <origin>", and close the app when stdin closes. Exits 1 with the error if `start` fails.
  */
-export function serveForBench(start: () => Promise<NestExpressApplication>, whenListening?: (app: NestExpressApplication) => Promise<void>): void {
+export function serveForBench(
+  start: () => Promise<NestExpressApplication>,
+  whenListening?: (app: NestExpressApplication) => Promise<void>,
+): void {
   const run = async () => {
     const app = await start();
     await app.listen(0, '127.0.0.1');

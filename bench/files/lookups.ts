@@ -62,23 +62,44 @@ async function main(): Promise<void> {
         sourceIds.push(...seeded.sourceIds);
         // Shaped as GridFsStorage writes them (one chunk each), inserted in bulk: seeding through the driver
         // would itself slow down with every file stored.
-        const files = seeded.keys.map((_, i) => ({ _id: new Types.ObjectId(), filename: `g-${stored + i}`, length: small.length, chunkSize: 255 * 1024, uploadDate: new Date(), metadata: { contentType: 'image/jpeg' } }));
-        await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.chunks`).insertMany(files.map((file) => ({ files_id: file._id, n: 0, data: new mongo.Binary(small) })));
+        const files = seeded.keys.map((_, i) => ({
+          _id: new Types.ObjectId(),
+          filename: `g-${stored + i}`,
+          length: small.length,
+          chunkSize: 255 * 1024,
+          uploadDate: new Date(),
+          metadata: { contentType: 'image/jpeg' },
+        }));
+        await connection
+          .db!.collection(`${GRIDFS_BUCKET_NAME}.chunks`)
+          .insertMany(files.map((file) => ({ files_id: file._id, n: 0, data: new mongo.Binary(small) })));
         await connection.db!.collection(`${GRIDFS_BUCKET_NAME}.files`).insertMany(files);
       }
       const pick = (n: number) => (n * 7919) % keys.length;
       const rows = [
         await time(REPEATS, (n) => sources.findOneAndUpdate({ sha256: sha256(`absent ${size} ${n}`) }, { $inc: { refCount: 1 } }).exec()),
         // The _id made from the hash, alone (what acquire() sends), and with the hash beside it.
-        await time(REPEATS, (n) => sources.findOneAndUpdate({ _id: sourceIdOf(sha256(`absent by id ${size} ${n}`)) }, { $inc: { refCount: 1 } }).exec()),
+        await time(REPEATS, (n) =>
+          sources.findOneAndUpdate({ _id: sourceIdOf(sha256(`absent by id ${size} ${n}`)) }, { $inc: { refCount: 1 } }).exec(),
+        ),
         await time(REPEATS, (n) => {
           const hash = sha256(`absent by id and hash ${size} ${n}`);
           return sources.findOneAndUpdate({ _id: sourceIdOf(hash), sha256: hash }, { $inc: { refCount: 1 } }).exec();
         }),
         await time(REPEATS, (n) =>
-          sources.create({ sha256: sha256(`inserted ${size} ${n}`), storageKey: `src-i${n}`, contentType: 'image/jpeg', size: 1, width: 1, height: 1, refCount: 1 }),
+          sources.create({
+            sha256: sha256(`inserted ${size} ${n}`),
+            storageKey: `src-i${n}`,
+            contentType: 'image/jpeg',
+            size: 1,
+            width: 1,
+            height: 1,
+            refCount: 1,
+          }),
         ),
-        await time(REPEATS, () => posts.create({ key: newShareKey(), sourceId: sourceIds[0], userId: sourceIds[0], shakeId: sourceIds[0] })),
+        await time(REPEATS, () =>
+          posts.create({ key: newShareKey(), sourceId: sourceIds[0], userId: sourceIds[0], shakeId: sourceIds[0] }),
+        ),
         await time(REPEATS, (n) => posts.findOne({ key: keys[pick(n)], deletedAt: null }).exec()),
         await time(REPEATS, (n) => sources.findById(sourceIds[pick(n)]).exec()),
         await time(REPEATS, (n) => gridfs.stat(`g-${pick(n)}`)),

@@ -87,7 +87,9 @@ async function generateImages(): Promise<Buffer[]> {
   const images: Buffer[] = [];
   for (let seed = 1; seed <= IMAGES; seed++) images.push(await photoLikeJpeg(seed));
   const mean = images.reduce((sum, image) => sum + image.length, 0) / images.length;
-  say(`  ${IMAGES} distinct 1600x1200 JPEGs of ${(mean / MB).toFixed(2)} MB on average, made in ${((Date.now() - started) / 1000).toFixed(0)}s`);
+  say(
+    `  ${IMAGES} distinct 1600x1200 JPEGs of ${(mean / MB).toFixed(2)} MB on average, made in ${((Date.now() - started) / 1000).toFixed(0)}s`,
+  );
   return images;
 }
 
@@ -148,19 +150,26 @@ async function main(): Promise<void> {
   cleanups.unshift(async () => agent.destroy());
   try {
     const database = await openDatabase(`malted_bench_${suffix}`);
-    cleanups.unshift(() => database.dropAndStop(), () => dropRedisKeys(redisUrl, prefix));
+    cleanups.unshift(
+      () => database.dropAndStop(),
+      () => dropRedisKeys(redisUrl, prefix),
+    );
     const store = await openBenchStorage(STORAGE, database.uri, scratch);
     cleanups.unshift(() => store.stop());
     const metricsPort = await freePort();
-    const app = await startChildServer(join(__dirname, 'app-server.ts'), {
-      ...benchAppEnvironment(database, redisUrl, prefix),
-      METRICS_PORT: String(metricsPort),
-      // All-in-one, so that thumbnails are made while the benchmark runs (BENCH_APP_MODE=api leaves the jobs queued).
-      MALTED_MODE: process.env.BENCH_APP_MODE ?? 'all',
-      UPLOAD_TMP_DIR: uploadTmp,
-      BENCH_CONSTANT_DIR: constants,
-      ...store.env,
-    }, APP_NODE_ARGS);
+    const app = await startChildServer(
+      join(__dirname, 'app-server.ts'),
+      {
+        ...benchAppEnvironment(database, redisUrl, prefix),
+        METRICS_PORT: String(metricsPort),
+        // All-in-one, so that thumbnails are made while the benchmark runs (BENCH_APP_MODE=api leaves the jobs queued).
+        MALTED_MODE: process.env.BENCH_APP_MODE ?? 'all',
+        UPLOAD_TMP_DIR: uploadTmp,
+        BENCH_CONSTANT_DIR: constants,
+        ...store.env,
+      },
+      APP_NODE_ARGS,
+    );
     cleanups.unshift(() => app.stop());
     // (d) nginx in front of an accel-mode twin of the app (same database, Redis and store).
     const nginx =
@@ -196,8 +205,16 @@ async function main(): Promise<void> {
     const stamp = (n: number) => stampedJpeg(images[n % images.length], `malted-bench ${suffix} ${n}`);
 
     const username = `bench${suffix}`;
-    const registration = Buffer.from(JSON.stringify({ username, email: `${username}@example.com`, password: `bench-${randomBytes(12).toString('hex')}` }));
-    const registered = await send(agent, `${app.origin}/api/v1/auth/register`, 'POST', { 'content-type': 'application/json' }, registration);
+    const registration = Buffer.from(
+      JSON.stringify({ username, email: `${username}@example.com`, password: `bench-${randomBytes(12).toString('hex')}` }),
+    );
+    const registered = await send(
+      agent,
+      `${app.origin}/api/v1/auth/register`,
+      'POST',
+      { 'content-type': 'application/json' },
+      registration,
+    );
     if (registered.status !== 201) throw new Error(`registering the bench user failed: ${registered.status} ${registered.body}`);
     const auth = `Bearer ${(JSON.parse(registered.body.toString()) as { token: string }).token}`;
     const upload = (image: Buffer, filename: string) => {
@@ -208,7 +225,9 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     const record = (row: Row) => {
       rows.push(row);
-      say(`  ${row.name}: ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit}, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms`);
+      say(
+        `  ${row.name}: ${row.rate.toFixed(row.unit === 'MB/s' ? 1 : 0)} ${row.unit}, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms`,
+      );
       return row;
     };
     let storedBytes = 0;
@@ -274,27 +293,45 @@ async function main(): Promise<void> {
       }
       throw new Error(`GET ${path} never answered 200`);
     };
-    for (const [label, path, expected] of ONLY_UPLOADS ? [] : [
-      [`${(big.length / MB).toFixed(1)} MB JPEG`, `/api/v1/files/${bigKey}/raw`, big],
-      [`${(thumbnailSized.length / 1000).toFixed(0)} kB JPEG`, `/api/v1/files/${smallKey}/raw`, thumbnailSized],
-      ['thumbnail (WebP)', `/api/v1/files/${bigKey}/thumbnail`, undefined],
-    ] as const) {
+    for (const [label, path, expected] of ONLY_UPLOADS
+      ? []
+      : ([
+          [`${(big.length / MB).toFixed(1)} MB JPEG`, `/api/v1/files/${bigKey}/raw`, big],
+          [`${(thumbnailSized.length / 1000).toFixed(0)} kB JPEG`, `/api/v1/files/${smallKey}/raw`, thumbnailSized],
+          ['thumbnail (WebP)', `/api/v1/files/${bigKey}/thumbnail`, undefined],
+        ] as const)) {
       const sample = await fetchOk(path);
       if (expected && !sample.body.equals(expected)) throw new Error(`GET ${path} answered other bytes`);
-      const headers = Object.fromEntries(
-        Object.entries(sample.headers).filter(([name]) => !VOLATILE.includes(name)) as [string, string][],
-      );
+      const headers = Object.fromEntries(Object.entries(sample.headers).filter(([name]) => !VOLATILE.includes(name)) as [string, string][]);
       const name = `hot-${hot.length}`;
       writeFileSync(join(constants, name), sample.body);
       writeFileSync(join(constants, `${name}.json`), JSON.stringify(headers));
-      const bare = await startChildServer(join(__dirname, 'bare-server.ts'), { BENCH_BARE_BODY: join(constants, name), BENCH_BARE_HEADERS: JSON.stringify(headers) });
+      const bare = await startChildServer(join(__dirname, 'bare-server.ts'), {
+        BENCH_BARE_BODY: join(constants, name),
+        BENCH_BARE_HEADERS: JSON.stringify(headers),
+      });
       cleanups.unshift(() => bare.stop());
-      hot.push({ label: `${label}, ${(sample.body.length / 1000).toFixed(0)} kB`, path, bare, constant: `/api/v1/bench/constant/${name}`, file: name });
+      hot.push({
+        label: `${label}, ${(sample.body.length / 1000).toFixed(0)} kB`,
+        path,
+        bare,
+        constant: `/api/v1/bench/constant/${name}`,
+        file: name,
+      });
     }
     const get = async (url: string, name: string, baselines: Row[] = []) => {
       await wrk(url, CONCURRENCY, WARM_UP_SECONDS);
       const result = await wrk(url, CONCURRENCY, SECONDS);
-      return record({ name, rate: result.rate, unit: 'answers/s', done: result.done, failed: result.failed, p50: result.p50, p99: result.p99, baselines });
+      return record({
+        name,
+        rate: result.rate,
+        unit: 'answers/s',
+        done: result.done,
+        failed: result.failed,
+        p50: result.p50,
+        p99: result.p99,
+        baselines,
+      });
     };
     const firstRound: Record<string, Row> = {};
     const getHotFiles = async (when: string) => {
@@ -347,13 +384,13 @@ async function main(): Promise<void> {
       const filling = Date.now();
       while (storedBytes < FILL_BYTES) await measure(CONCURRENCY, 5, uploadOnce);
       say(`  store grown to ${(storedBytes / MB).toFixed(0)} MB of uploads in ${((Date.now() - filling) / 1000).toFixed(0)}s`);
-    // The worker of the all-in-one app makes the uploads' variants: let it finish, or round two measures that.
-    const draining = Date.now();
-    for (let quiet = 0; quiet < 3; ) {
-      quiet = (await queueBacklog(`http://127.0.0.1:${metricsPort}/metrics`)) === 0 ? quiet + 1 : 0;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    say(`  their jobs done ${((Date.now() - draining) / 1000).toFixed(0)}s later`);
+      // The worker of the all-in-one app makes the uploads' variants: let it finish, or round two measures that.
+      const draining = Date.now();
+      for (let quiet = 0; quiet < 3;) {
+        quiet = (await queueBacklog(`http://127.0.0.1:${metricsPort}/metrics`)) === 0 ? quiet + 1 : 0;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      say(`  their jobs done ${((Date.now() - draining) / 1000).toFixed(0)}s later`);
       await getHotFiles(`${(storedBytes / MB).toFixed(0)} MB stored`);
     }
 

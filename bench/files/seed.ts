@@ -25,7 +25,9 @@ export async function seedPosts(uri: string, count: number, from = 0): Promise<S
     for (let done = 0; done < count; done += 500) {
       const batch = Array.from({ length: Math.min(500, count - done) }, (_, i) => ({
         _id: new Types.ObjectId(),
-        sha256: createHash('sha256').update(`seeded source ${from + done + i}`).digest('hex'),
+        sha256: createHash('sha256')
+          .update(`seeded source ${from + done + i}`)
+          .digest('hex'),
         storageKey: `src-${randomBytes(16).toString('hex')}`,
         contentType: 'image/jpeg',
         size: 1_000_000,

@@ -27,12 +27,22 @@ export async function openBenchStorage(kind: BenchStorageKind, databaseUri: stri
   switch (kind) {
     case 'gridfs': {
       const connection = await mongoose.createConnection(databaseUri).asPromise();
-      return { label: 'GridFS', env: { STORAGE_DRIVER: 'gridfs' }, driver: new GridFsStorage(connection.db!), stop: () => connection.close() };
+      return {
+        label: 'GridFS',
+        env: { STORAGE_DRIVER: 'gridfs' },
+        driver: new GridFsStorage(connection.db!),
+        stop: () => connection.close(),
+      };
     }
     case 'local': {
       const directory = join(scratch, 'files');
       const driver = await new LocalDiskStorage(directory).init();
-      return { label: `local disk (${directory})`, env: { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: directory }, driver, stop: async () => undefined };
+      return {
+        label: `local disk (${directory})`,
+        env: { STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: directory },
+        driver,
+        stop: async () => undefined,
+      };
     }
     case 's3': {
       const server = await startS3TestServer();

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
       'inspect (header + full verification)': (path) => inspector.inspect(path, 'image/jpeg'),
       'strip GPS': (path) => stripGpsLocation(path),
       'SHA-256 of the file': (path) => sha256OfFile(path),
-      'local driver write (fsync)': (path) => storage.write(`k${randomBytes(6).toString('hex')}`, createReadStream(path), { contentType: 'image/jpeg' }),
+      'local driver write (fsync)': (path) =>
+        storage.write(`k${randomBytes(6).toString('hex')}`, createReadStream(path), { contentType: 'image/jpeg' }),
     };
     const cpu: Record<string, number[]> = {};
     const wall: Record<string, number[]> = {};

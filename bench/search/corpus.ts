@@ -10,9 +10,46 @@ import { randomSource, zipf } from '../common/random';
  */
 
 const SYLLABLES = [
-  'ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ber', 'dan', 'fel', 'gor', 'hil', 'jun', 'kor', 'lin', 'mar', 'nor',
-  'pel', 'quin', 'ros', 'sel', 'tor', 'ul', 'ven', 'wil', 'yor', 'zan', 'bri', 'cha', 'dre', 'esk', 'fro', 'gla', 'ith',
-  'ost', 'pra', 'sto', 'tha', 'ume',
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'sa',
+  'ti',
+  'vo',
+  'ber',
+  'dan',
+  'fel',
+  'gor',
+  'hil',
+  'jun',
+  'kor',
+  'lin',
+  'mar',
+  'nor',
+  'pel',
+  'quin',
+  'ros',
+  'sel',
+  'tor',
+  'ul',
+  'ven',
+  'wil',
+  'yor',
+  'zan',
+  'bri',
+  'cha',
+  'dre',
+  'esk',
+  'fro',
+  'gla',
+  'ith',
+  'ost',
+  'pra',
+  'sto',
+  'tha',
+  'ume',
 ];
 
 /**
@@ -60,7 +97,8 @@ export function corpus(seed = 20260301): Corpus {
       const shake = random() < 0.85 ? owner : groups[pickGroup()];
       const title = phrase(1, 6);
       const tags = random() < 0.3 ? Array.from({ length: 1 + Math.floor(random() * 3) }, () => words[pickWord() % 500]) : [];
-      const description = random() < 0.6 ? `${phrase(3, 30)} ${tags.map((tag) => `#${tag}`).join(' ')}`.trim() : tags.map((t) => `#${t}`).join(' ');
+      const description =
+        random() < 0.6 ? `${phrase(3, 30)} ${tags.map((tag) => `#${tag}`).join(' ')}`.trim() : tags.map((t) => `#${t}`).join(' ');
       const altText = random() < 0.3 ? phrase(2, 10) : '';
       const likes = Math.min(50_000, Math.floor(Math.pow(1 - random(), -1 / 1.2) - 1));
       const createdAt = new Date(now - Math.floor(random() * twoYears));

@@ -124,10 +124,14 @@ async function main(): Promise<void> {
     const rps = (r: typeof baseline) => r.ok.length / r.seconds;
     const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
     say('');
-    say('| scenario | posts matching the driving key (median) | p50 ms | p99 ms | answered/s | answered | 503 (timed out) | p50 vs baseline | answered/s vs baseline |');
+    say(
+      '| scenario | posts matching the driving key (median) | p50 ms | p99 ms | answered/s | answered | 503 (timed out) | p50 vs baseline | answered/s vs baseline |',
+    );
     say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const { scenario, result, medianShare } of rows) {
-      const other = Object.entries(result.failed).filter(([status]) => status !== '503').map(([status, n]) => `${n}×${status}`);
+      const other = Object.entries(result.failed)
+        .filter(([status]) => status !== '503')
+        .map(([status, n]) => `${n}×${status}`);
       say(
         `| ${scenario.name} | ${medianShare === undefined ? '' : `${(medianShare * 100).toFixed(2)}%`} | ` +
           `${ms(percentile(result.ok, 50))} | ${ms(percentile(result.ok, 99))} | ${rps(result).toFixed(1)} | ${result.ok.length} | ` +

@@ -17,10 +17,18 @@ serveForBench(
     const app = await createApp(validateEnvironment(process.env) as ResolvedEnvironment);
     const entries = app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name));
     app.use('/bench/baseline', (req: Request, res: Response, next: NextFunction) => {
-      entries.findOne({ _id: String(req.query.id) }, { hit: 1 }).lean().exec().then((entry) => res.json(entry?.hit ?? null), next);
+      entries
+        .findOne({ _id: String(req.query.id) }, { hit: 1 })
+        .lean()
+        .exec()
+        .then((entry) => res.json(entry?.hit ?? null), next);
     });
     return app;
   },
   // the indexes exist before run.ts seeds, as they would in production
-  (app) => app.get<Model<SearchEntry>>(getModelToken(SearchEntry.name)).init().then(() => undefined),
+  (app) =>
+    app
+      .get<Model<SearchEntry>>(getModelToken(SearchEntry.name))
+      .init()
+      .then(() => undefined),
 );

@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     const client = connection.getClient();
     client.on('commandStarted', (event) => {
       const filter = event.command.filter ?? event.command.pipeline ?? '';
-      started.set(event.requestId, { name: event.commandName, collection: String(event.command[event.commandName]), filter: JSON.stringify(filter).slice(0, 80) });
+      started.set(event.requestId, {
+        name: event.commandName,
+        collection: String(event.command[event.commandName]),
+        filter: JSON.stringify(filter).slice(0, 80),
+      });
     });
     client.on('commandSucceeded', (event) => {
       const command = started.get(event.requestId);
@@ -73,9 +77,16 @@ async function main(): Promise<void> {
     const deep = (entries: SeededEntry[]) => entries[(DEEP_PAGE - 1) * LIMIT - 1]._id;
     const pages: [string, () => Promise<unknown>][] = [
       ['GET /shakes/:name/files page 1', () => streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT }, false)],
-      [`GET /shakes/:name/files page ${DEEP_PAGE}`, () => streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT, before: encodeCursor('shake-files', deep(seeded.bigEntries)) }, false)],
+      [
+        `GET /shakes/:name/files page ${DEEP_PAGE}`,
+        () =>
+          streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT, before: encodeCursor('shake-files', deep(seeded.bigEntries)) }, false),
+      ],
       ['GET /timeline page 1', () => streams.timeline(viewer._id, { limit: LIMIT }, false)],
-      [`GET /timeline page ${DEEP_PAGE}`, () => streams.timeline(viewer._id, { limit: LIMIT, before: encodeCursor('timeline', deep(seeded.viewerEntries)) }, false)],
+      [
+        `GET /timeline page ${DEEP_PAGE}`,
+        () => streams.timeline(viewer._id, { limit: LIMIT, before: encodeCursor('timeline', deep(seeded.viewerEntries)) }, false),
+      ],
     ];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [label, page] of pages) {
@@ -83,7 +94,8 @@ async function main(): Promise<void> {
         const start = performance.now();
         await page();
         say(`${label} (round ${round}): ${(performance.now() - start).toFixed(0)} ms`);
-        for (const command of commands) say(`  ${String(command.ms).padStart(7)} ms  ${command.name} ${command.collection} ${command.filter}`);
+        for (const command of commands)
+          say(`  ${String(command.ms).padStart(7)} ms  ${command.name} ${command.collection} ${command.filter}`);
       }
     }
     await app.close();

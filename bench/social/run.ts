@@ -71,7 +71,10 @@ function checkDeepPage(scenario: Scenario, page: StreamPage, seeded: Seeded): vo
     (timeline
       ? keys.length > 0 && keys.every((key) => below.some((entry) => entry.key === key))
       : JSON.stringify(keys) === JSON.stringify(below.slice(0, LIMIT).map((entry) => entry.key)));
-  if (!ok) throw new Error(`${scenario.stream} page ${DEEP_PAGE} is not what a walk would show: ${page.status} ${JSON.stringify(page.body).slice(0, 300)}`);
+  if (!ok)
+    throw new Error(
+      `${scenario.stream} page ${DEEP_PAGE} is not what a walk would show: ${page.status} ${JSON.stringify(page.body).slice(0, 300)}`,
+    );
 }
 
 async function register(origin: string): Promise<{ id: Types.ObjectId; auth: string }> {
@@ -129,7 +132,11 @@ async function main(): Promise<void> {
     const signedIn = { authorization: viewer.auth };
     const scenarios: Scenario[] = [
       { stream: 'GET /shakes/:name/files', page: 1, path: shakePath },
-      { stream: 'GET /shakes/:name/files', page: DEEP_PAGE, path: `${shakePath}&before=${cursorOfPage('shake-files', seeded.bigEntries, DEEP_PAGE)}` },
+      {
+        stream: 'GET /shakes/:name/files',
+        page: DEEP_PAGE,
+        path: `${shakePath}&before=${cursorOfPage('shake-files', seeded.bigEntries, DEEP_PAGE)}`,
+      },
       { stream: 'GET /timeline', page: 1, path: `/api/v1/timeline?limit=${LIMIT}`, headers: signedIn },
       {
         stream: 'GET /timeline',
@@ -154,7 +161,9 @@ async function main(): Promise<void> {
       for (const [i, scenario] of scenarios.entries()) {
         const result = await loadScenario(server.origin, scenario);
         rounds[i].push(result);
-        say(`  round ${round}: ${scenario.stream}${scenario.page ? ` page ${scenario.page}` : ''}: ${result.ok.length} answered, p50 ${percentile(result.ok, 50).toFixed(0)} ms`);
+        say(
+          `  round ${round}: ${scenario.stream}${scenario.page ? ` page ${scenario.page}` : ''}: ${result.ok.length} answered, p50 ${percentile(result.ok, 50).toFixed(0)} ms`,
+        );
       }
     }
 
@@ -170,7 +179,10 @@ async function main(): Promise<void> {
     const rps = (r: LoadResult) => r.ok.length / r.seconds;
     const p50 = (r: LoadResult) => percentile(r.ok, 50);
     const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.toFixed(1) : value.toFixed(0));
-    const failures = (r: LoadResult) => Object.entries(r.failed).map(([status, n]) => `${n}×${status}`).join(', ') || '0';
+    const failures = (r: LoadResult) =>
+      Object.entries(r.failed)
+        .map(([status, n]) => `${n}×${status}`)
+        .join(', ') || '0';
     say('');
     say('| stream | page | saves on it | p50 ms | p99 ms | answered/s | answered | failed | p50 deep/first | answered/s first/deep |');
     say('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');

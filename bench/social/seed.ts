@@ -86,8 +86,12 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   /** An ObjectId of the given time, unique in this seed (a counter where the driver puts its own). */
   const idAt = (ms: number) =>
     new Types.ObjectId(
-      Math.floor(ms / 1000).toString(16).padStart(8, '0') +
-        Math.floor(random() * 0xffffffffff).toString(16).padStart(10, '0') +
+      Math.floor(ms / 1000)
+        .toString(16)
+        .padStart(8, '0') +
+        Math.floor(random() * 0xffffffffff)
+          .toString(16)
+          .padStart(10, '0') +
         (counter++ % 0xffffff).toString(16).padStart(6, '0'),
     );
   const shareKey = (n: number) => {
@@ -111,7 +115,15 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   const users = Array.from({ length: plan.users }, (_, i) => {
     const username = i === 0 ? 'bench_big' : `bench_${String(i).padStart(4, '0')}`;
     const createdAt = new Date(now - 400 * DAY_MS);
-    return { _id: idAt(createdAt.getTime()), username, usernameLower: username, email: `${username}@bench.example`, passwordHash, createdAt, updatedAt: createdAt };
+    return {
+      _id: idAt(createdAt.getTime()),
+      username,
+      usernameLower: username,
+      email: `${username}@bench.example`,
+      passwordHash,
+      createdAt,
+      updatedAt: createdAt,
+    };
   });
   const shakes = users.map((user) => ({
     _id: idAt(user.createdAt.getTime()),
@@ -132,7 +144,15 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   const sources: Record<string, unknown>[] = [];
   const files: Record<string, unknown>[] = [];
   const entries: (SeededEntry & Record<string, unknown>)[] = [];
-  const originals: { _id: Types.ObjectId; key: string; userId: Types.ObjectId; sourceId: Types.ObjectId; title: string; description: string; saves: number }[] = [];
+  const originals: {
+    _id: Types.ObjectId;
+    key: string;
+    userId: Types.ObjectId;
+    sourceId: Types.ObjectId;
+    title: string;
+    description: string;
+    saves: number;
+  }[] = [];
   const savedBy = new Set<string>();
   for (let i = 0; i < plan.posts; i++) {
     const owner = bigAt.has(i) ? 0 : 1 + pickOther();
@@ -152,16 +172,49 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
       savedBy.add(saveKey!);
       parent.saves += 1;
       ({ sourceId, title, description } = parent);
-      files.push({ _id, key, sourceId, userId: user._id, shakeId: shake._id, title, description, tags: tagsOf(description),
-        parentId: parent._id, originalId: parent._id, savedFromKey: parent.key, saveKey, createdAt, updatedAt: createdAt });
+      files.push({
+        _id,
+        key,
+        sourceId,
+        userId: user._id,
+        shakeId: shake._id,
+        title,
+        description,
+        tags: tagsOf(description),
+        parentId: parent._id,
+        originalId: parent._id,
+        savedFromKey: parent.key,
+        saveKey,
+        createdAt,
+        updatedAt: createdAt,
+      });
     } else {
       sourceId = idAt(times[i]);
       const word = () => WORDS[Math.floor(random() * WORDS.length)];
       title = `${word()} ${word()}`;
       description = random() < 0.3 ? `a ${word()} #${word()}` : '';
-      sources.push({ _id: sourceId, sha256: sourceId.toHexString().padEnd(64, '0'), storageKey: `bench/${sourceId.toHexString()}`,
-        contentType: 'image/jpeg', size: 150_000 + Math.floor(random() * 2_000_000), width: 1200, height: 900, createdAt });
-      const post = { _id, key, sourceId, userId: user._id, shakeId: shake._id, title, description, tags: tagsOf(description), createdAt, updatedAt: createdAt };
+      sources.push({
+        _id: sourceId,
+        sha256: sourceId.toHexString().padEnd(64, '0'),
+        storageKey: `bench/${sourceId.toHexString()}`,
+        contentType: 'image/jpeg',
+        size: 150_000 + Math.floor(random() * 2_000_000),
+        width: 1200,
+        height: 900,
+        createdAt,
+      });
+      const post = {
+        _id,
+        key,
+        sourceId,
+        userId: user._id,
+        shakeId: shake._id,
+        title,
+        description,
+        tags: tagsOf(description),
+        createdAt,
+        updatedAt: createdAt,
+      };
       files.push(post);
       originals.push({ ...post, saves: 0 });
     }
@@ -217,8 +270,14 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   const strip = ({ _id, shakeId, key }: SeededEntry) => ({ _id, shakeId, key });
   return {
     bigShakeName: shakes[0].name,
-    bigEntries: entries.filter((entry) => entry.shakeId.equals(shakes[0]._id)).sort(newestFirst).map(strip),
-    viewerEntries: entries.filter((entry) => followed.has(entry.shakeId.toHexString())).sort(newestFirst).map(strip),
+    bigEntries: entries
+      .filter((entry) => entry.shakeId.equals(shakes[0]._id))
+      .sort(newestFirst)
+      .map(strip),
+    viewerEntries: entries
+      .filter((entry) => followed.has(entry.shakeId.toHexString()))
+      .sort(newestFirst)
+      .map(strip),
     counts: {
       users: users.length + 1,
       shakes: shakes.length + 1,

@@ -80,7 +80,9 @@ export class AdminGate implements NestMiddleware {
   private refuse(req: Request, res: Response, status: number, message: string): void {
     res.status(status).setHeader('Cache-Control', 'no-store');
     if (status === 401 && req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
-      res.type('html').send(`<!doctype html><title>Sign in</title><p>${message.replace(/[<>&]/g, '')}</p><p><a href="/admin/sign-in">Sign in</a></p>`);
+      res
+        .type('html')
+        .send(`<!doctype html><title>Sign in</title><p>${message.replace(/[<>&]/g, '')}</p><p><a href="/admin/sign-in">Sign in</a></p>`);
       return;
     }
     res.json(errorBody(status, message, String(req.id)));

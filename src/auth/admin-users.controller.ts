@@ -25,11 +25,7 @@ export class AdminUsersController {
   @Patch(':username')
   @ApiNotFoundResponse({ description: 'No such user' })
   @ApiConflictResponse({ description: 'Admins cannot disable or demote themselves' })
-  async update(
-    @CurrentUser() admin: AuthUser,
-    @Param('username') username: string,
-    @Body() dto: UpdateUserDto,
-  ): Promise<AdminUserDto> {
+  async update(@CurrentUser() admin: AuthUser, @Param('username') username: string, @Body() dto: UpdateUserDto): Promise<AdminUserDto> {
     return AdminUserDto.from(await this.auth.updateAccount(admin, username, dto));
   }
 }

@@ -41,8 +41,7 @@ export class AuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const access =
-      this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ??
-      'user';
+      this.reflector.getAllAndOverride<Access | undefined>(ACCESS_METADATA, [context.getHandler(), context.getClass()]) ?? 'user';
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
     const header = request.headers.authorization;
@@ -75,6 +74,13 @@ export class AuthGuard implements CanActivate {
     if (!token || !user || user.disabled) {
       throw new NotAuthenticatedError('Invalid or revoked token');
     }
-    return { id: user._id, username: user.username, role: user.role, tokenId: token._id, showNsfw: user.showNsfw, emailVerified: user.emailVerified };
+    return {
+      id: user._id,
+      username: user.username,
+      role: user.role,
+      tokenId: token._id,
+      showNsfw: user.showNsfw,
+      emailVerified: user.emailVerified,
+    };
   }
 }

@@ -85,7 +85,8 @@ export class AuthService {
       case 'closed':
         throw new ForbiddenError('Registration is closed on this site');
       case 'invite':
-        if (!invite) throw new ForbiddenError('Registration on this site needs an invite code: ask a member for one and send it as "invite"');
+        if (!invite)
+          throw new ForbiddenError('Registration on this site needs an invite code: ask a member for one and send it as "invite"');
         return this.invites.claim(invite);
     }
   }

@@ -53,7 +53,9 @@ describe('validateEnvironment', () => {
       SMTP_URL: 'smtp://u:p@mail:587',
       MAIL_FROM: 'malted@example.com',
     };
-    expect(() => validateEnvironment(servers)).toThrow(/STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/);
+    expect(() => validateEnvironment(servers)).toThrow(
+      /STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/,
+    );
     expect(validateEnvironment({ ...servers, STORAGE_DRIVER: 'local' })).toMatchObject({ STORAGE_DRIVER: 'local' });
   });
 
@@ -87,7 +89,9 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment(servers)).toThrow(/MAIL_FROM is required when NODE_ENV=production/);
     expect(() => validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false' })).toThrow(/SMTP_URL is required/);
     expect(() => validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25' })).toThrow(/MAIL_FROM is required/);
-    expect(validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25', MAIL_FROM: 'malted@example.com' }).SMTP_URL).toBe('smtp://mail:25');
+    expect(validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25', MAIL_FROM: 'malted@example.com' }).SMTP_URL).toBe(
+      'smtp://mail:25',
+    );
     expect(
       validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false', EMAIL_VERIFICATION_ENABLED: 'false' }).SMTP_URL,
     ).toBeUndefined();
@@ -108,7 +112,11 @@ describe('validateEnvironment', () => {
   });
 
   it('keeps registration open and reset links valid for an hour unless configured', () => {
-    expect(validateEnvironment({})).toMatchObject({ REGISTRATION: 'open', PASSWORD_RESET_TTL_MINUTES: 60, EMAIL_VERIFICATION_TTL_HOURS: 48 });
+    expect(validateEnvironment({})).toMatchObject({
+      REGISTRATION: 'open',
+      PASSWORD_RESET_TTL_MINUTES: 60,
+      EMAIL_VERIFICATION_TTL_HOURS: 48,
+    });
     expect(validateEnvironment({ REGISTRATION: 'invite' }).REGISTRATION).toBe('invite');
     expect(() => validateEnvironment({ REGISTRATION: 'sometimes' })).toThrow(/REGISTRATION/);
   });
@@ -154,7 +162,11 @@ describe('validateEnvironment', () => {
   });
 
   it('stores files on the local disk under ./data/files unless told otherwise', () => {
-    expect(validateEnvironment({})).toMatchObject({ STORAGE_DRIVER: 'local', STORAGE_LOCAL_DIR: './data/files', S3_FORCE_PATH_STYLE: false });
+    expect(validateEnvironment({})).toMatchObject({
+      STORAGE_DRIVER: 'local',
+      STORAGE_LOCAL_DIR: './data/files',
+      S3_FORCE_PATH_STYLE: false,
+    });
     expect(() => validateEnvironment({ STORAGE_DRIVER: 'ftp' })).toThrow(/^ {2}- STORAGE_DRIVER/m);
   });
 
@@ -186,7 +198,9 @@ describe('validateEnvironment', () => {
   });
 
   it('serves through nginx only from a store nginx can read', () => {
-    expect(() => validateEnvironment({ FILE_SERVING: 'accel', STORAGE_DRIVER: 'gridfs' })).toThrow(/FILE_SERVING=accel needs STORAGE_DRIVER=local or s3/);
+    expect(() => validateEnvironment({ FILE_SERVING: 'accel', STORAGE_DRIVER: 'gridfs' })).toThrow(
+      /FILE_SERVING=accel needs STORAGE_DRIVER=local or s3/,
+    );
     expect(validateEnvironment({ FILE_SERVING: 'accel', STORAGE_DRIVER: 'local' })).toMatchObject({
       FILE_ACCEL_PREFIX: '/_storage',
       FILE_ACCEL_S3_PREFIX: '/_s3',

@@ -419,7 +419,9 @@ export class Environment {
   SMTP_URL?: string;
 
   /** The From: of every mail, "Name <address>" or a bare address. */
-  @Matches(/^([^<>\r\n]+ )?<?[^\s@<>]+@[^\s@<>]+>?$/, { message: 'MAIL_FROM must be an address, optionally with a name: Malted <malted@example.com>' })
+  @Matches(/^([^<>\r\n]+ )?<?[^\s@<>]+@[^\s@<>]+>?$/, {
+    message: 'MAIL_FROM must be an address, optionally with a name: Malted <malted@example.com>',
+  })
   MAIL_FROM = 'Malted <malted@localhost>';
 
   /** New accounts are mailed a link to verify their address; unverified ones may not do EMAIL_VERIFICATION_REQUIRED_FOR. */
@@ -430,7 +432,10 @@ export class Environment {
   /** What an account whose address is not verified may not do yet (comma-separated, or none). */
   @Transform(toList)
   @IsArray()
-  @IsIn(VERIFIED_ACTIONS, { each: true, message: `EMAIL_VERIFICATION_REQUIRED_FOR must list some of ${VERIFIED_ACTIONS.join(', ')} (or be none)` })
+  @IsIn(VERIFIED_ACTIONS, {
+    each: true,
+    message: `EMAIL_VERIFICATION_REQUIRED_FOR must list some of ${VERIFIED_ACTIONS.join(', ')} (or be none)`,
+  })
   EMAIL_VERIFICATION_REQUIRED_FOR: VerifiedAction[] = ['upload'];
 
   /** How long a verification link works. */
@@ -498,9 +503,7 @@ export const mailFeaturesOn = (env: Environment): boolean => env.EMAIL_VERIFICAT
 /** Validates raw variables (process.env by default) into a typed Environment or throws naming each bad variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const picked = Object.fromEntries(
-    Object.entries(raw).filter(
-      ([key, value]) => ENVIRONMENT_VARIABLES.includes(key) && value !== undefined && value !== '',
-    ),
+    Object.entries(raw).filter(([key, value]) => ENVIRONMENT_VARIABLES.includes(key) && value !== undefined && value !== ''),
   );
   const env = plainToInstance(Environment, picked, { exposeDefaultValues: true });
   const problems = validateSync(env, { whitelist: true }).flatMap((error) =>
@@ -531,7 +534,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     // The defaults would send from malted@localhost, which real relays refuse.
     for (const key of ['SMTP_URL', 'MAIL_FROM'] as const) {
       if (picked[key] === undefined) {
-        problems.push(`${key} is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true (they send mail)`);
+        problems.push(
+          `${key} is required when NODE_ENV=production while EMAIL_VERIFICATION_ENABLED or PASSWORD_RESET_ENABLED is true (they send mail)`,
+        );
       }
     }
   }

@@ -16,10 +16,7 @@ const LOCAL_MONGO_PORT = 27017;
  * configuration requires both), find or start a local server so that `npm start` needs no set-up.
  * Returns the environment with both URLs filled in and a function that stops what was started.
  */
-export async function resolveLocalServices(
-  env: Environment,
-  log: Log,
-): Promise<{ env: ResolvedEnvironment; stop: () => Promise<void> }> {
+export async function resolveLocalServices(env: Environment, log: Log): Promise<{ env: ResolvedEnvironment; stop: () => Promise<void> }> {
   const started: ChildProcess[] = [];
   const dataDir = resolve(env.DATA_DIR);
   const stop = async () => {
@@ -47,11 +44,9 @@ async function localRedis(dataDir: string, started: ChildProcess[], log: Log): P
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   log(`starting redis-server on ${LOCAL_REDIS.host}:${LOCAL_REDIS.port} (data in ${dir})`);
-  const child = spawn(
-    'redis-server',
-    ['--bind', LOCAL_REDIS.host, '--port', String(LOCAL_REDIS.port), '--dir', dir, '--save', '60 1'],
-    { stdio: 'ignore' },
-  );
+  const child = spawn('redis-server', ['--bind', LOCAL_REDIS.host, '--port', String(LOCAL_REDIS.port), '--dir', dir, '--save', '60 1'], {
+    stdio: 'ignore',
+  });
   started.push(child);
   await waitFor(() => redisAnswers(LOCAL_REDIS.host, LOCAL_REDIS.port), 10_000, 'redis-server');
   return url;

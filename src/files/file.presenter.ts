@@ -32,7 +32,12 @@ export class FilePresenter {
       this.sources.findByIds(posts.map((post) => post.sourceId)),
       this.users.ownersByIds(posts.map((post) => post.userId)),
       this.shakes.findByIds(posts.map((post) => post.shakeId)),
-      parentIds.length === 0 ? [] : this.files.find({ _id: { $in: parentIds } }, { key: 1 }).lean().exec(),
+      parentIds.length === 0
+        ? []
+        : this.files
+            .find({ _id: { $in: parentIds } }, { key: 1 })
+            .lean()
+            .exec(),
     ]);
     const sourceById = new Map(sources.map((source) => [hex(source._id), source]));
     const shakeById = new Map(shakes.map((shake) => [hex(shake._id), shake]));

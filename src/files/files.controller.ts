@@ -74,7 +74,8 @@ export class FilesController {
   @Authenticated()
   @ApiForbiddenResponse({ description: 'Only the owner may edit a file' })
   update(@CurrentUser() user: AuthUser, @Param('key') key: string, @Body() dto: UpdateFileDto): Promise<FileDto> {
-    if (Object.values(dto).every((value) => value === undefined)) throw new InvalidInputError('Nothing to change: send title, description, altText or nsfw');
+    if (Object.values(dto).every((value) => value === undefined))
+      throw new InvalidInputError('Nothing to change: send title, description, altText or nsfw');
     return this.files.update(user, key, dto);
   }
 

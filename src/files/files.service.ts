@@ -96,9 +96,7 @@ export class FilesService {
   async upload(user: AuthUser, req: IncomingMessage): Promise<FileDto> {
     const received = await this.receiver.receive(req);
     try {
-      const shake = received.fields.shake
-        ? await this.shakes.getByName(received.fields.shake)
-        : await this.shakes.getUserShakeOf(user.id);
+      const shake = received.fields.shake ? await this.shakes.getByName(received.fields.shake) : await this.shakes.getUserShakeOf(user.id);
       if (!this.shakes.canPost(user.id, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
 
       const inspection = await this.inspector.inspect(received.path, received.type);
@@ -280,10 +278,7 @@ export class FilesService {
   /** Job: gives a deleted post's reference back to its source, once, and purges bytes nothing refers to. */
   async releaseDeleted(sharedFileId: Types.ObjectId): Promise<void> {
     const file = await this.files
-      .findOneAndUpdate(
-        { _id: sharedFileId, deletedAt: { $ne: null }, sourceReleased: false },
-        { $set: { sourceReleased: true } },
-      )
+      .findOneAndUpdate({ _id: sharedFileId, deletedAt: { $ne: null }, sourceReleased: false }, { $set: { sourceReleased: true } })
       .exec();
     if (!file) return;
     // Published again from the job: a request that crashed after its database write is repaired by Bull's retries.

@@ -82,7 +82,9 @@ export class FilesSweeper implements Sweeper, OnModuleInit {
     for (;;) {
       const posts = await this.posts.deletedNotReleased(olderThan, after, BATCH);
       for (const post of posts) {
-        const outcome = await this.resubmitting(post._id, () => this.jobs.resubmit('files/release', { sharedFileId: post._id.toHexString() }));
+        const outcome = await this.resubmitting(post._id, () =>
+          this.jobs.resubmit('files/release', { sharedFileId: post._id.toHexString() }),
+        );
         if (outcome === 'queued') queued += 1;
       }
       if (posts.length < BATCH) return queued;

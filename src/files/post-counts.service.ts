@@ -54,9 +54,7 @@ export class PostCountsService {
   /** Marks an original with enough likes as magic, once. Returns whether it became magic now. */
   async markMagicIfDue(id: Types.ObjectId, likes: number): Promise<boolean> {
     if (likes < MAGIC_LIKES) return false;
-    const result = await this.files
-      .updateOne({ _id: id, originalId: null, magicAt: null }, { $set: { magicAt: new Date() } })
-      .exec();
+    const result = await this.files.updateOne({ _id: id, originalId: null, magicAt: null }, { $set: { magicAt: new Date() } }).exec();
     return result.modifiedCount > 0;
   }
 

@@ -51,7 +51,11 @@ export class PostQueriesService {
   incoming(seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
     const nsfw = showNsfw ? { $in: [false, true] } : false;
-    return this.files.find({ originalId: null, nsfw, ...LIVE_POSTS, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.files
+      .find({ originalId: null, nsfw, ...LIVE_POSTS, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /**
@@ -69,7 +73,11 @@ export class PostQueriesService {
       filter.$or = [{ magicAt: { [beyond]: at.magicAt } }, { magicAt: at.magicAt, _id: { [beyond]: seek.from } }];
     }
     const order = newer ? 1 : -1;
-    return this.files.find(filter).sort({ magicAt: order, _id: order }).limit(seek.limit + 1).exec();
+    return this.files
+      .find(filter)
+      .sort({ magicAt: order, _id: order })
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /**
@@ -79,7 +87,11 @@ export class PostQueriesService {
   tagged(tag: string, seek: Seek, showNsfw: boolean): Promise<SharedFileDocument[]> {
     const { bound, sort } = idRange(seek);
     const nsfw = showNsfw ? {} : { nsfw: false };
-    return this.files.find({ tags: tag, originalId: null, ...LIVE_POSTS, ...nsfw, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.files
+      .find({ tags: tag, originalId: null, ...LIVE_POSTS, ...nsfw, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /** Originals made after `since` with at least one like, newest first (the incoming index, bounded by _id). */

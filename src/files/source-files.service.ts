@@ -155,7 +155,10 @@ export class SourceFilesService {
   /** Gives up on variants that kept failing: the thumbnail route answers 404 instead of 202 for ever. */
   async giveUpVariants(source: StoredSource): Promise<void> {
     await this.variants
-      .updateOne({ sourceId: source._id, status: VariantsStatus.Pending, sourceStorageKey: source.storageKey }, { $set: { status: VariantsStatus.Failed } })
+      .updateOne(
+        { sourceId: source._id, status: VariantsStatus.Pending, sourceStorageKey: source.storageKey },
+        { $set: { status: VariantsStatus.Failed } },
+      )
       .exec();
   }
 

@@ -40,10 +40,7 @@ export class HealthController {
       throw new ServiceUnavailableException('Not ready: shutting down');
     }
     try {
-      return await this.health.check([
-        () => this.mongo.check('mongodb', this.timeoutMs),
-        () => this.redis.check('redis', this.timeoutMs),
-      ]);
+      return await this.health.check([() => this.mongo.check('mongodb', this.timeoutMs), () => this.redis.check('redis', this.timeoutMs)]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       throw new ServiceUnavailableException(`Not ready: ${describeFailures(error.getResponse() as HealthCheckResult)}`);

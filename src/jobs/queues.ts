@@ -266,7 +266,6 @@ export const MAIL_JOB_IDS = {
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);
 
-export const jobNamesOf = (queue: QueueName): string[] =>
-  Object.values(Object.values(QUEUES).find((q) => q.name === queue)!.jobs);
+export const jobNamesOf = (queue: QueueName): string[] => Object.values(Object.values(QUEUES).find((q) => q.name === queue)!.jobs);
 
 export const ALL_JOB_NAMES: JobName[] = ALL_QUEUE_NAMES.flatMap((queue) => jobNamesOf(queue).map((job) => `${queue}/${job}` as JobName));

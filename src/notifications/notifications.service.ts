@@ -74,7 +74,11 @@ export class NotificationsService {
   /** From the seek's position, limit + 1 rows in the order read (see keysetPage). */
   listFor(recipientId: Types.ObjectId, seek: Seek): Promise<NotificationDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.notifications.find({ recipientId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.notifications
+      .find({ recipientId, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   unreadCountOf(recipientId: Types.ObjectId): Promise<number> {

@@ -14,7 +14,8 @@ export class AdminSearchController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Rebuild the search index from the source collections',
-    description: 'Queues a rebuild job (one at a time) and answers at once; progress appears in the worker log and the queue dashboard. Search keeps working meanwhile.',
+    description:
+      'Queues a rebuild job (one at a time) and answers at once; progress appears in the worker log and the queue dashboard. Search keeps working meanwhile.',
   })
   @ApiAcceptedResponse({ type: RebuildAcceptedDto })
   rebuild(): Promise<RebuildAcceptedDto> {

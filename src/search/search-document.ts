@@ -63,5 +63,4 @@ export interface SearchDocument {
 }
 
 /** Two builds of a document are equal when nothing a search can see differs. */
-export const sameDocument = (a: SearchDocument | null, b: SearchDocument | null): boolean =>
-  JSON.stringify(a) === JSON.stringify(b);
+export const sameDocument = (a: SearchDocument | null, b: SearchDocument | null): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -1,5 +1,12 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, Public } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { SEARCH_HIT_MODELS, SearchPageDto } from './dto/search-page.dto';
@@ -29,8 +36,12 @@ export class SearchController {
       'The index is updated by background jobs, usually within a second of a change.',
   })
   @ApiOkResponse({ type: SearchPageDto })
-  @ApiBadRequestResponse({ description: 'An empty, 1-character, over-200-character or over-10-word q; a bad filter, cursor, type or limit' })
-  @ApiServiceUnavailableResponse({ description: 'The search needed more database time than SEARCH_TIMEOUT_MS allows: try more specific words' })
+  @ApiBadRequestResponse({
+    description: 'An empty, 1-character, over-200-character or over-10-word q; a bad filter, cursor, type or limit',
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'The search needed more database time than SEARCH_TIMEOUT_MS allows: try more specific words',
+  })
   find(@Query() query: SearchQueryDto, @CurrentUser() viewer?: AuthUser): Promise<SearchPageDto> {
     return this.search.search({
       type: query.type,

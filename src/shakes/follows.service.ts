@@ -55,13 +55,21 @@ export class FollowsService {
   /** A shake's followers from the seek's position, limit + 1 rows in the order read (see keysetPage). */
   followersOf(shakeId: Types.ObjectId, seek: Seek): Promise<FollowDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.follows.find({ shakeId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.follows
+      .find({ shakeId, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /** The follows of a user from the seek's position, limit + 1 rows in the order read (see keysetPage). */
   followedBy(userId: Types.ObjectId, seek: Seek): Promise<FollowDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.follows.find({ followerId: userId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.follows
+      .find({ followerId: userId, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /**

@@ -78,10 +78,7 @@ export class ShakeCountersService {
       const [followers, files] = await Promise.all([this.follows.countFollowersOfEach(ids), this.entries.countInEach(ids)]);
       for (const shake of batch) {
         const actualFollowers = followers.get(shake._id.toHexString()) ?? 0;
-        if (
-          actualFollowers !== shake.followerCount &&
-          (await this.shakes.storeFollowerCount(shake._id, actualFollowers, countedAt))
-        ) {
+        if (actualFollowers !== shake.followerCount && (await this.shakes.storeFollowerCount(shake._id, actualFollowers, countedAt))) {
           result.corrected += 1;
         }
         const actualFiles = files.get(shake._id.toHexString()) ?? 0;

@@ -44,7 +44,11 @@ export class ShakeEntriesService {
   page(shakeIds: Types.ObjectId[], seek: Seek): Promise<ShakeEntryDocument[]> {
     const shakeId = shakeIds.length === 1 ? shakeIds[0] : { $in: shakeIds };
     const { bound, sort } = idRange(seek);
-    return this.entries.find({ shakeId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.entries
+      .find({ shakeId, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   /**

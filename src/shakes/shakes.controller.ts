@@ -74,11 +74,7 @@ export class ShakesController {
   @ApiForbiddenResponse({ description: 'Not the owner of the shake (admins and managers cannot change managers)' })
   @ApiNotFoundResponse({ description: 'No such shake or user' })
   @ApiConflictResponse({ description: 'A user shake, the owner themselves, or too many managers' })
-  async addManager(
-    @CurrentUser() caller: AuthUser,
-    @Param('name') name: string,
-    @Param('username') username: string,
-  ): Promise<ShakeDto> {
+  async addManager(@CurrentUser() caller: AuthUser, @Param('name') name: string, @Param('username') username: string): Promise<ShakeDto> {
     const shake = await this.shakes.getByName(name);
     const user = await this.users.getByUsername(username);
     return this.presenter.shake(await this.shakes.addManager(caller, shake, user._id));

@@ -80,9 +80,7 @@ export class ShakesService {
   async createGroupShake(ownerId: Types.ObjectId, input: NewGroupShake): Promise<ShakeDocument> {
     const limit = this.config.get('GROUP_SHAKES_PER_USER', { infer: true });
     const limitReached = () =>
-      new ConflictError(
-        limit === 0 ? 'Group shakes are turned off on this server' : `You already own ${limit} group shakes, the limit`,
-      );
+      new ConflictError(limit === 0 ? 'Group shakes are turned off on this server' : `You already own ${limit} group shakes, the limit`);
     if ((await this.countGroupShakesOf(ownerId)) >= limit) throw limitReached();
 
     let shake: ShakeDocument;
@@ -250,10 +248,7 @@ export class ShakesService {
     countedAt: Date,
   ): Promise<(Shake & { _id: Types.ObjectId }) | null> {
     const before = await this.shakes
-      .findOneAndUpdate(
-        { _id: shakeId, ...fresherCountFilter(timeField, countedAt) },
-        { $set: { [field]: count, [timeField]: countedAt } },
-      )
+      .findOneAndUpdate({ _id: shakeId, ...fresherCountFilter(timeField, countedAt) }, { $set: { [field]: count, [timeField]: countedAt } })
       .lean()
       .exec();
     if (!before || (before[field] === count && before[timeField]?.getTime() === countedAt.getTime())) return null;

@@ -68,14 +68,20 @@ export class UsersService {
   /** Usernames by user id (hex), in one query, for responses that mention several users. */
   async usernamesByIds(ids: Types.ObjectId[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean().exec();
+    const rows = await this.users
+      .find({ _id: { $in: ids } }, { username: 1 })
+      .lean()
+      .exec();
     return new Map(rows.map((row) => [row._id.toHexString(), row.username]));
   }
 
   /** Name and state of each user by id (hex), in one query: enough to show a post and to decide it is visible. */
   async ownersByIds(ids: Types.ObjectId[]): Promise<Map<string, PostOwner>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.users.find({ _id: { $in: ids } }, { username: 1, disabled: 1 }).lean().exec();
+    const rows = await this.users
+      .find({ _id: { $in: ids } }, { username: 1, disabled: 1 })
+      .lean()
+      .exec();
     return new Map(rows.map((row) => [row._id.toHexString(), { username: row.username, disabled: row.disabled }]));
   }
 
@@ -103,9 +109,7 @@ export class UsersService {
    */
   async setEmail(id: Types.ObjectId, email: string, emailVerified: boolean): Promise<UserDocument> {
     try {
-      const user = await this.users
-        .findByIdAndUpdate(id, { $set: { email: normaliseEmail(email), emailVerified } }, { new: true })
-        .exec();
+      const user = await this.users.findByIdAndUpdate(id, { $set: { email: normaliseEmail(email), emailVerified } }, { new: true }).exec();
       if (!user) throw new NotFoundError('No such user');
       return user;
     } catch (error) {
@@ -116,9 +120,7 @@ export class UsersService {
 
   /** By username, or by email when the login contains an @. */
   findByLogin(login: string): Promise<UserDocument | null> {
-    return login.includes('@')
-      ? this.users.findOne({ email: normaliseEmail(login) }).exec()
-      : this.findByUsername(login);
+    return login.includes('@') ? this.users.findOne({ email: normaliseEmail(login) }).exec() : this.findByUsername(login);
   }
 
   /** An enabled user by name, for public pages; disabled users do not exist there. */
@@ -137,7 +139,11 @@ export class UsersService {
   /** Keyset page by _id, so deep pages cost what the first does. */
   async list(after: string | undefined, limit: number): Promise<{ items: UserDocument[]; next?: string }> {
     const filter = after ? { _id: { $gt: new Types.ObjectId(after) } } : {};
-    const items = await this.users.find(filter).sort({ _id: 1 }).limit(limit + 1).exec();
+    const items = await this.users
+      .find(filter)
+      .sort({ _id: 1 })
+      .limit(limit + 1)
+      .exec();
     const hasMore = items.length > limit;
     const page = items.slice(0, limit);
     return { items: page, next: hasMore ? page[page.length - 1]._id.toString() : undefined };

@@ -207,7 +207,11 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
   });
 
   it('serves the thumbnail the same way', async () => {
-    const first = await eventually(() => get(`/api/v1/files/${key}/thumbnail`), (res) => res.status === 200, 20_000);
+    const first = await eventually(
+      () => get(`/api/v1/files/${key}/thumbnail`),
+      (res) => res.status === 200,
+      20_000,
+    );
     expect(first.status).toBe(200);
     expectAppHeaders(first, 'image/webp', `"${sha256(image)}-thumbnail"`, `${key}-thumbnail.webp`);
     expect(first.headers['content-length']).toBe(String(first.body.length));
@@ -250,7 +254,10 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
     const vanishing = await noisyPng(21, 21);
     const post = await upload(bob, vanishing);
     expect((await get(`/api/v1/files/${post.key}/raw`)).status).toBe(200);
-    const source = await api.get<Model<SourceFile>>(getModelToken('SourceFile')).findOne({ sha256: sha256(vanishing) }).lean();
+    const source = await api
+      .get<Model<SourceFile>>(getModelToken('SourceFile'))
+      .findOne({ sha256: sha256(vanishing) })
+      .lean();
     await api.get<StorageDriver>(STORAGE_DRIVER).delete(source!.storageKey);
     const res = await get(`/api/v1/files/${post.key}/raw`);
     expect(res.status).toBe(404);

@@ -133,7 +133,15 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const older = await png(14, 14, randomColor());
       const storageKey = `src-older-${randomBytes(6).toString('hex')}`;
       await storage.write(storageKey, Readable.from([older]), { contentType: 'image/png' });
-      const legacy = await sources.create({ sha256: sha256(older), storageKey, contentType: 'image/png', size: older.length, width: 14, height: 14, refCount: 1 });
+      const legacy = await sources.create({
+        sha256: sha256(older),
+        storageKey,
+        contentType: 'image/png',
+        size: older.length,
+        width: 14,
+        height: 14,
+        refCount: 1,
+      });
       await waitForJobs();
       const storedBefore = await backend.footprint();
       const again = await upload(bob, older).expect(201);
@@ -171,7 +179,12 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const exif = exifReader((await sharp(served.body as Buffer).metadata()).exif!);
       expect(exif.GPSInfo).toBeUndefined();
       expect(exif.Image?.Make).toBe('MaltedCam');
-      const [before, after] = await Promise.all([sharp(image).raw().toBuffer(), sharp(served.body as Buffer).raw().toBuffer()]);
+      const [before, after] = await Promise.all([
+        sharp(image).raw().toBuffer(),
+        sharp(served.body as Buffer)
+          .raw()
+          .toBuffer(),
+      ]);
       expect(after.equals(before)).toBe(true); // the pixels were not re-encoded
     });
 
@@ -212,7 +225,9 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
 
     it('refuses a truncated JPEG with 422', async () => {
-      const image = await sharp({ create: { width: 300, height: 300, channels: 3, background: randomColor() } }).jpeg().toBuffer();
+      const image = await sharp({ create: { width: 300, height: 300, channels: 3, background: randomColor() } })
+        .jpeg()
+        .toBuffer();
       const res = await upload(alice, image.subarray(0, Math.floor(image.length / 2)), {}, 'cut.jpg').expect(422);
       expect(res.body.statusCode).toBe(422);
     });
@@ -242,7 +257,9 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     const small = await ctx.startApp({ MALTED_MODE: 'api', ...env, UPLOAD_MAX_BYTES: '20000' });
     const noise = await sharp(Buffer.from(Array.from({ length: 200 * 200 * 3 }, () => Math.floor(Math.random() * 256))), {
       raw: { width: 200, height: 200, channels: 3 },
-    }).png().toBuffer();
+    })
+      .png()
+      .toBuffer();
     expect(noise.length).toBeGreaterThan(20000);
     await waitForJobs();
     const before = await sources.countDocuments();
@@ -262,7 +279,9 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     beforeAll(async () => {
       // Noise does not compress: a real JPEG of several MB.
       const [width, height] = [2400, 1800];
-      large = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+      large = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+        .jpeg({ quality: 92 })
+        .toBuffer();
       expect(large.length).toBeGreaterThan(3 * MiB);
     });
     const onDisk = () =>
@@ -275,11 +294,23 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
 
     it.each([
-      ['half-way through the file', () => 2 * MiB, () => eventually(async () => onDisk(), (bytes) => bytes >= MiB)],
+      [
+        'half-way through the file',
+        () => 2 * MiB,
+        () =>
+          eventually(
+            async () => onDisk(),
+            (bytes) => bytes >= MiB,
+          ),
+      ],
       [
         'with the whole file sent but not the closing boundary',
         (announced: number) => announced - 4,
-        () => eventually(async () => onDisk(), (bytes) => bytes >= large.length - 64 * 1024),
+        () =>
+          eventually(
+            async () => onDisk(),
+            (bytes) => bytes >= large.length - 64 * 1024,
+          ),
       ],
     ])('%s: no post, source, stored object or temporary file; the next upload works', async (_, sendBytes, beforeAbort) => {
       await waitForJobs();
@@ -305,8 +336,18 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
 
   /** Every media route at its API path and at its short public path: the same tests run over both. */
   const MEDIA_URLS = [
-    ['/api/v1/files/:key/…', { raw: (key: string) => `/api/v1/files/${key}/raw`, thumbnail: (key: string) => `/api/v1/files/${key}/thumbnail`, small: (key: string) => `/api/v1/files/${key}/small` }],
-    ['/r/:key, /t/:key, /s/:key', { raw: (key: string) => `/r/${key}`, thumbnail: (key: string) => `/t/${key}`, small: (key: string) => `/s/${key}` }],
+    [
+      '/api/v1/files/:key/…',
+      {
+        raw: (key: string) => `/api/v1/files/${key}/raw`,
+        thumbnail: (key: string) => `/api/v1/files/${key}/thumbnail`,
+        small: (key: string) => `/api/v1/files/${key}/small`,
+      },
+    ],
+    [
+      '/r/:key, /t/:key, /s/:key',
+      { raw: (key: string) => `/r/${key}`, thumbnail: (key: string) => `/t/${key}`, small: (key: string) => `/s/${key}` },
+    ],
   ] as const;
 
   describe.each(MEDIA_URLS)('serving at %s', (_, urls) => {
@@ -335,7 +376,9 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     });
 
     it('answers a matching If-None-Match with 304 and no body', async () => {
-      const res = await raw(key).set('If-None-Match', `"${sha256(image)}"`).expect(304);
+      const res = await raw(key)
+        .set('If-None-Match', `"${sha256(image)}"`)
+        .expect(304);
       expect((res.body as Buffer).length).toBe(0);
     });
 
@@ -369,7 +412,10 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const first = await http().get(urls.thumbnail(fresh)).buffer(true).parse(binary);
       expect([200, 202]).toContain(first.status);
       if (first.status === 202) expect(first.headers['retry-after']).toBe('2');
-      for (const [variant, width, height] of [['thumbnail', 200, 200], ['small', 550, 275]] as const) {
+      for (const [variant, width, height] of [
+        ['thumbnail', 200, 200],
+        ['small', 550, 275],
+      ] as const) {
         const done = await eventually(
           () => http().get(urls[variant](fresh)).buffer(true).parse(binary),
           (res) => res.status === 200,
@@ -413,12 +459,20 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
   describe('editing and deleting', () => {
     it('lets only the owner edit, with validated fields; NSFW is one-way', async () => {
       const { key } = (await upload(alice, await png(9, 9, randomColor())).expect(201)).body;
-      const edited = await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ title: 'New title', nsfw: true }).expect(200);
+      const edited = await http()
+        .patch(`/api/v1/files/${key}`)
+        .set('Authorization', alice.auth)
+        .send({ title: 'New title', nsfw: true })
+        .expect(200);
       expect(edited.body).toMatchObject({ title: 'New title', nsfw: true });
       await http().patch(`/api/v1/files/${key}`).set('Authorization', bob.auth).send({ title: 'mine now' }).expect(403);
       await http().patch(`/api/v1/files/${key}`).send({ title: 'anon' }).expect(401);
       await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ nsfw: false }).expect(400);
-      await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ title: 'x'.repeat(251) }).expect(400);
+      await http()
+        .patch(`/api/v1/files/${key}`)
+        .set('Authorization', alice.auth)
+        .send({ title: 'x'.repeat(251) })
+        .expect(400);
       await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ owner: 'bob' }).expect(400);
       await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({}).expect(400);
       expect((await http().get(`/api/v1/files/${key}`).expect(200)).body).toMatchObject({ title: 'New title', nsfw: true });
@@ -447,12 +501,26 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
       const service = api.get(UsersService);
       await service.update((await service.getByUsername(admin.username))._id, { role: Role.Admin });
       await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(204);
-      await eventually(() => sources.findById(source!._id).lean(), (doc) => doc === null, 20_000);
-      const gone = await eventually(() => storage.stat(source!.storageKey), (stat) => stat === null, 20_000);
+      await eventually(
+        () => sources.findById(source!._id).lean(),
+        (doc) => doc === null,
+        20_000,
+      );
+      const gone = await eventually(
+        () => storage.stat(source!.storageKey),
+        (stat) => stat === null,
+        20_000,
+      );
       expect(gone).toBeNull();
       expect(await storage.stat(`${source!.storageKey}-thumbnail`)).toBeNull();
       // The original and both variants are gone from the store, and nothing else of them stays there.
-      expect(await eventually(() => backend.footprint(), (stored) => stored === storedBefore, 20_000)).toBe(storedBefore);
+      expect(
+        await eventually(
+          () => backend.footprint(),
+          (stored) => stored === storedBefore,
+          20_000,
+        ),
+      ).toBe(storedBefore);
       await http().delete(`/api/v1/files/${theirs}`).set('Authorization', admin.auth).expect(404);
     });
   });
@@ -461,16 +529,28 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     const image = await png(301, 200, randomColor());
     const thumbnail = (key: string) => http().get(`/api/v1/files/${key}/thumbnail`).buffer(true).parse(binary);
     const first = (await upload(alice, image).expect(201)).body.key;
-    await eventually(() => thumbnail(first), (res) => res.status === 200, 20_000);
+    await eventually(
+      () => thumbnail(first),
+      (res) => res.status === 200,
+      20_000,
+    );
     const purged = await sources.findOne({ sha256: sha256(image) }).lean();
     await http().delete(`/api/v1/files/${first}`).set('Authorization', alice.auth).expect(204);
-    await eventually(() => storage.stat(`${purged!.storageKey}-thumbnail`), (stat) => stat === null, 20_000);
+    await eventually(
+      () => storage.stat(`${purged!.storageKey}-thumbnail`),
+      (stat) => stat === null,
+      20_000,
+    );
 
     const second = (await upload(alice, image).expect(201)).body.key;
     const stored = await sources.findOne({ sha256: sha256(image) }).lean();
     expect(stored).toMatchObject({ _id: purged!._id, refCount: 1 });
     expect(stored!.storageKey).not.toBe(purged!.storageKey);
-    const done = await eventually(() => thumbnail(second), (res) => res.status === 200, 20_000);
+    const done = await eventually(
+      () => thumbnail(second),
+      (res) => res.status === 200,
+      20_000,
+    );
     expect(done.status).toBe(200);
     expect(await storage.stat(`${stored!.storageKey}-thumbnail`)).not.toBeNull();
   });
@@ -500,18 +580,32 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
   it('marks a source that cannot be decoded as failed without retrying it', async () => {
     const storageKey = `src-undecodable-${Date.now()}`;
     await storage.write(storageKey, Readable.from(Buffer.from('\x89PNG\r\n\x1a\n this is not really a png')), { contentType: 'image/png' });
-    const source = await sources.create({ sha256: sha256(Buffer.from(storageKey)), storageKey, contentType: 'image/png', size: 30, width: 1, height: 1, refCount: 1 });
+    const source = await sources.create({
+      sha256: sha256(Buffer.from(storageKey)),
+      storageKey,
+      contentType: 'image/png',
+      size: 30,
+      width: 1,
+      height: 1,
+      refCount: 1,
+    });
     const queue = api.get<Queue>(getQueueToken(QUEUES.files.name));
     const job = await queue.add(QUEUES.files.jobs.variants, { sourceId: source._id.toString() });
     await expect(job.finished()).rejects.toThrow();
     const failed = await queue.getJob(job.id);
     expect(failed!.attemptsMade).toBe(1); // discarded: the 5 attempts of the default options were not used
-    const variants = await api.get<Model<{ sourceId: unknown; status: string }>>(getModelToken('VariantSet')).findOne({ sourceId: source._id }).lean();
+    const variants = await api
+      .get<Model<{ sourceId: unknown; status: string }>>(getModelToken('VariantSet'))
+      .findOne({ sourceId: source._id })
+      .lean();
     expect(variants?.status).toBe('failed');
     await failed!.remove(); // seen: later waits for the queue would report it
   });
 
   it('serves only health from the worker process', async () => {
-    await ctx.http(worker).get('/api/v1/files/AAAAAAAAAA').expect(404, /only \/health/);
+    await ctx
+      .http(worker)
+      .get('/api/v1/files/AAAAAAAAAA')
+      .expect(404, /only \/health/);
   });
 }

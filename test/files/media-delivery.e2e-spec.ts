@@ -67,7 +67,11 @@ describe('media delivery across API instances', () => {
   const deleteAs = (user: TestUser, key: string) => ctx.http(a).delete(`/api/v1/files/${key}`).set('Authorization', user.auth).expect(204);
   /** How long after `since` B first answered 404 for the key. */
   const untilGoneOnB = async (key: string, since: number) => {
-    const res = await eventually(() => get(b, `/r/${key}`), (r) => r.status === 404, MAX_LAG_MS * 4);
+    const res = await eventually(
+      () => get(b, `/r/${key}`),
+      (r) => r.status === 404,
+      MAX_LAG_MS * 4,
+    );
     expect(res.status).toBe(404);
     return Date.now() - since;
   };
@@ -83,7 +87,11 @@ describe('media delivery across API instances', () => {
     }
     await get(b, `/r/${key}`).expect(200); // the entry is cached now, its variants pending
     await startWorker();
-    const made = await eventually(() => get(b, `/t/${key}`), (r) => r.status === 200, 20_000);
+    const made = await eventually(
+      () => get(b, `/t/${key}`),
+      (r) => r.status === 200,
+      20_000,
+    );
     expect(made.status).toBe(200);
     await get(b, `/s/${key}`).expect(200);
   });
@@ -155,7 +163,11 @@ describe('media delivery across API instances', () => {
     } finally {
       await redis.quit();
     }
-    const res = await eventually(() => get(b, `/r/${key}`), (r) => r.status === 404, MAX_LAG_MS * 2);
+    const res = await eventually(
+      () => get(b, `/r/${key}`),
+      (r) => r.status === 404,
+      MAX_LAG_MS * 2,
+    );
     expect(res.status).toBe(404);
   });
 
@@ -171,7 +183,11 @@ describe('media delivery across API instances', () => {
       await get(c, `/r/${key}`).expect(200); // within its (long) bound, C cannot know yet
       proxy.dropConnections();
       proxy.thaw();
-      const res = await eventually(() => get(c, `/r/${key}`), (r) => r.status === 404, 10_000);
+      const res = await eventually(
+        () => get(c, `/r/${key}`),
+        (r) => r.status === 404,
+        10_000,
+      );
       expect(res.status).toBe(404);
     } finally {
       proxy.thaw();

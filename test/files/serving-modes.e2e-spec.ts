@@ -26,7 +26,12 @@ describe('file serving modes', () => {
       STORAGE_LOCAL_DIR: (local = mkdtempSync(join(tmpdir(), 'malted-serving-modes-'))),
     });
     const user = await ctx.newUser(app);
-    const uploaded = await ctx.http(app).post('/api/v1/files').set('Authorization', user.auth).attach('file', await png(5, 5, randomColor()), 'a.png').expect(201);
+    const uploaded = await ctx
+      .http(app)
+      .post('/api/v1/files')
+      .set('Authorization', user.auth)
+      .attach('file', await png(5, 5, randomColor()), 'a.png')
+      .expect(201);
     const res = await ctx.http(app).get(`/api/v1/files/${uploaded.body.key}/raw`).expect(200);
     expect(res.headers['x-accel-redirect']).toMatch(/^\/_protected\/src-[0-9a-f-]{36}$/);
     expect(res.headers['content-type']).toBe('image/png');

@@ -2,7 +2,9 @@ import sharp from 'sharp';
 
 /** A small PNG of one colour; different colours give different bytes (and hashes). */
 export function png(width = 64, height = 48, color = { r: 200, g: 30, b: 90 }): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 }
 
 /** A JPEG that carries a GPS location (and a camera make) in its Exif. */
@@ -16,4 +18,8 @@ export function jpegWithGps(): Promise<Buffer> {
     .toBuffer();
 }
 
-export const randomColor = () => ({ r: Math.floor(Math.random() * 256), g: Math.floor(Math.random() * 256), b: Math.floor(Math.random() * 256) });
+export const randomColor = () => ({
+  r: Math.floor(Math.random() * 256),
+  g: Math.floor(Math.random() * 256),
+  b: Math.floor(Math.random() * 256),
+});

@@ -66,7 +66,9 @@ export async function scrape(base: string, token?: string): Promise<{ text: stri
 
 /** The samples of a family whose labels include `labels` (none if the family has no samples yet: Prometheus's parser drops it). */
 export function samples(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): Sample[] {
-  return (families.get(name)?.metrics ?? []).filter((sample) => Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+  return (families.get(name)?.metrics ?? []).filter((sample) =>
+    Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+  );
 }
 
 /** The sum of the values (counters, gauges) or counts (histograms) of the matching samples. */

@@ -33,7 +33,9 @@ export async function walkKeys(
   const keys: string[] = [];
   let before: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const req = request(app.getHttpServer()).get(path).query({ limit: options.limit ?? 10, ...(before ? { before } : {}) });
+    const req = request(app.getHttpServer())
+      .get(path)
+      .query({ limit: options.limit ?? 10, ...(before ? { before } : {}) });
     if (options.auth) req.set('Authorization', options.auth);
     const res = await req;
     if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);

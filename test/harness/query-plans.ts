@@ -32,14 +32,20 @@ export async function recordReads(action: () => Promise<unknown>): Promise<Recor
 type IndexKeys = Record<string, number>;
 
 const isOperatorObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).some((key) => key.startsWith('$')) &&
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).some((key) => key.startsWith('$')) &&
   !(value instanceof Date);
 
 /** Fields the filter pins to one value (or a list of values: $in, which an index serves as several ranges merged). */
 function equalityFields(filter: Record<string, unknown>): Set<string> {
   return new Set(
     Object.entries(filter)
-      .filter(([field, value]) => !field.startsWith('$') && (!isOperatorObject(value) || Object.keys(value).every((op) => op === '$in' || op === '$eq')))
+      .filter(
+        ([field, value]) =>
+          !field.startsWith('$') && (!isOperatorObject(value) || Object.keys(value).every((op) => op === '$in' || op === '$eq')),
+      )
       .map(([field]) => field),
   );
 }

@@ -26,7 +26,8 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
 }
 
 function describe(value: unknown): string {
-  const shown = value && typeof value === 'object' && 'status' in value && 'body' in value ? { status: value.status, body: value.body } : value;
+  const shown =
+    value && typeof value === 'object' && 'status' in value && 'body' in value ? { status: value.status, body: value.body } : value;
   try {
     return (JSON.stringify(shown) ?? String(shown)).slice(0, 500);
   } catch {

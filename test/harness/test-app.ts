@@ -11,7 +11,10 @@ import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/
 
 /** A database name and Redis key prefix unique to this test file (and this run). */
 function isolationFor(testFile: string): { database: string; prefix: string } {
-  const slug = basename(testFile).replace(/\.e2e-spec\.ts$/, '').replace(/[^A-Za-z0-9]/g, '_').slice(0, 30);
+  const slug = basename(testFile)
+    .replace(/\.e2e-spec\.ts$/, '')
+    .replace(/[^A-Za-z0-9]/g, '_')
+    .slice(0, 30);
   const suffix = randomBytes(4).toString('hex');
   return { database: `malted_test_${slug}_${suffix}`, prefix: `malted-test:${slug}:${suffix}` };
 }

@@ -61,7 +61,11 @@ describe('JobProducer, the outbox and the files sweeper', () => {
   const recovered = async () => {
     redis.resume();
     await redis.start();
-    await eventually(async () => social.client.status, (status) => status === 'ready', 10_000);
+    await eventually(
+      async () => social.client.status,
+      (status) => status === 'ready',
+      10_000,
+    );
     await new Promise((resolve) => setTimeout(resolve, 10 * TIMEOUT_MS + 100));
   };
 
@@ -103,7 +107,11 @@ describe('JobProducer, the outbox and the files sweeper', () => {
 
   it('waits no longer than the timeout while Redis is down; the drain leaves the outbox alone until Redis is back', async () => {
     await redis.stop();
-    await eventually(async () => social.client.status, (status) => status !== 'ready', 5000);
+    await eventually(
+      async () => social.client.status,
+      (status) => status !== 'ready',
+      5000,
+    );
     const data = likeJob();
     const started = Date.now();
     expect(await producer.send('social/liked', data)).toBe('deferred');
@@ -113,7 +121,11 @@ describe('JobProducer, the outbox and the files sweeper', () => {
     expect(await outbox.countDocuments({ 'payload.likeId': data.likeId })).toBe(1);
 
     await redis.start(); // empty
-    await eventually(async () => social.client.status, (status) => status === 'ready', 10_000);
+    await eventually(
+      async () => social.client.status,
+      (status) => status === 'ready',
+      10_000,
+    );
     await social.pause(true); // the local pause does not survive the reconnection
     expect(await producer.drainOutbox()).toBe(1);
     expect((await social.getJob(`liked:${data.likeId}`))?.data).toEqual(data);
@@ -157,7 +169,10 @@ describe('JobProducer, the outbox and the files sweeper', () => {
 
     it('owes variants from before the source exists, and queues their job again when Redis lost it', async () => {
       const source = await newSource();
-      expect(await variants.findOne({ sourceId: source._id }).lean()).toMatchObject({ status: VariantsStatus.Pending, sourceStorageKey: source.storageKey });
+      expect(await variants.findOne({ sourceId: source._id }).lean()).toMatchObject({
+        status: VariantsStatus.Pending,
+        sourceStorageKey: source.storageKey,
+      });
       expect(await app.get(SourceFilesService).findVariants(source._id)).toBeNull(); // the thumbnail is still "being made"
       expect(await files.getJob(`variants:${source.storageKey}`)).toBeNull(); // its job never reached Redis
 
@@ -211,7 +226,9 @@ describe('JobProducer, the outbox and the files sweeper', () => {
       });
       await sweeper.sweep(soon());
       await sweeper.sweep(soon());
-      const releases = (await files.getWaiting()).filter((job) => job.name === 'release' && job.data.sharedFileId === post._id.toHexString());
+      const releases = (await files.getWaiting()).filter(
+        (job) => job.name === 'release' && job.data.sharedFileId === post._id.toHexString(),
+      );
       expect(releases).toHaveLength(1);
       expect(releases[0].id).toBe(`release:${post._id}`);
     });

@@ -19,7 +19,10 @@ import { TestContext, type TestUser } from '../harness/test-app';
 import { runCli } from '../harness/cli-process';
 
 /** A word no other test uses, so each test sees only its own files (letters only: digits would be fine too). */
-const uniqueWord = () => `q${randomBytes(5).toString('hex').replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)])}`;
+const uniqueWord = () =>
+  `q${randomBytes(5)
+    .toString('hex')
+    .replace(/[0-9]/g, (d) => 'ghijklmnop'[Number(d)])}`;
 
 describe('search', () => {
   const ctx = new TestContext(__filename);
@@ -171,7 +174,11 @@ describe('search', () => {
     await indexed();
     expect(await keysFound(`alpha ${word}`)).toEqual([key]);
 
-    await http().patch(`/api/v1/files/${key}`).set('Authorization', alice.auth).send({ title: `omega ${word}`, altText: 'zebra' }).expect(200);
+    await http()
+      .patch(`/api/v1/files/${key}`)
+      .set('Authorization', alice.auth)
+      .send({ title: `omega ${word}`, altText: 'zebra' })
+      .expect(200);
     await indexed();
     expect(await keysFound(`alpha ${word}`)).toEqual([]);
     expect(await keysFound(`omega ${word}`)).toEqual([key]);
@@ -380,7 +387,11 @@ describe('search', () => {
       expect(await usernames(name)).toEqual([name]);
       expect(await usernames(name.slice(0, 6))).toEqual([name]);
       expect(await usernames(`${name.split('_')[0]} OTT`)).toEqual([name]);
-      expect((await search({ q: name, type: 'users' })).body.items[0]).toEqual({ username: name, shake: name, createdAt: expect.any(String) });
+      expect((await search({ q: name, type: 'users' })).body.items[0]).toEqual({
+        username: name,
+        shake: name,
+        createdAt: expect.any(String),
+      });
       expect(await shakeNames(name)).toEqual([name]);
       expect(await shakeNames(`from:${name} ${name.slice(0, 5)}`)).toEqual([name]);
 
@@ -402,13 +413,28 @@ describe('search', () => {
       const shakes = api.get<Model<{ name: string }>>(getModelToken('Shake'));
       const owner = await api.get(UsersService).getByUsername(bob.username);
       const name = `g${word}`.slice(0, 25);
-      const shake = await shakes.create({ name, nameLower: name, type: 'group', ownerId: owner._id, title: 'Bird Watching', description: 'Herons and égrets' });
+      const shake = await shakes.create({
+        name,
+        nameLower: name,
+        type: 'group',
+        ownerId: owner._id,
+        title: 'Bird Watching',
+        description: 'Herons and égrets',
+      });
       await api.get(SearchIndexer).enqueue('shake', shake._id);
       await indexed();
 
       const res = await search({ q: `egrets ${name.slice(0, 6)}`, type: 'shakes' }).expect(200);
       expect(res.body.items).toEqual([
-        { name, title: 'Bird Watching', description: 'Herons and égrets', type: 'group', owner: { username: bob.username }, followers: 0, createdAt: expect.any(String) },
+        {
+          name,
+          title: 'Bird Watching',
+          description: 'Herons and égrets',
+          type: 'group',
+          owner: { username: bob.username },
+          followers: 0,
+          createdAt: expect.any(String),
+        },
       ]);
       expect((await search({ q: `bird from:${bob.username} ${name}`, type: 'shakes' }).expect(200)).body.items).toHaveLength(1);
 
@@ -435,7 +461,12 @@ describe('search', () => {
     }));
     await entries.collection.insertMany(filler as never[]);
     try {
-      const hurried = await ctx.startApp({ MALTED_MODE: 'api', SEARCH_TIMEOUT_MS: '1', UPLOAD_TMP_DIR: uploadDir, HTTP_CACHE_ENABLED: 'false' });
+      const hurried = await ctx.startApp({
+        MALTED_MODE: 'api',
+        SEARCH_TIMEOUT_MS: '1',
+        UPLOAD_TMP_DIR: uploadDir,
+        HTTP_CACHE_ENABLED: 'false',
+      });
       const res = await ctx.http(hurried).get('/api/v1/search').query({ q: word }).expect(503);
       expect(res.body).toMatchObject({ statusCode: 503, message: expect.stringMatching(/^The search took too long/) });
       await ctx.closeApp(hurried);
@@ -455,12 +486,10 @@ describe('search', () => {
       { q: alice.username, type: 'users' },
       { q: bob.username, type: 'shakes' },
     ];
-    const results = async (word: string) =>
-      Promise.all(searches(word).map(async (query) => (await search(query).expect(200)).body.items));
+    const results = async (word: string) => Promise.all(searches(word).map(async (query) => (await search(query).expect(200)).body.items));
 
     /** Every entry without what only says when it was written. */
-    const comparableEntries = async () =>
-      entries.find({}, { indexedAt: 0, rebuild: 0 }).sort({ _id: 1 }).lean();
+    const comparableEntries = async () => entries.find({}, { indexedAt: 0, rebuild: 0 }).sort({ _id: 1 }).lean();
 
     const rebuildAsAdmin = async () => {
       const admin = await ctx.newUser(api);

@@ -41,7 +41,10 @@ describe('comments and the recount job', () => {
   };
   const counts = async (key: string) => (await http().get(`/api/v1/files/${key}`).expect(200)).body.counts;
   const notificationsOf = async (user: TestUser) =>
-    (await http().get('/api/v1/notifications').set('Authorization', user.auth).expect(200)).body.items as { type: string; actor: { username: string } }[];
+    (await http().get('/api/v1/notifications').set('Authorization', user.auth).expect(200)).body.items as {
+      type: string;
+      actor: { username: string };
+    }[];
 
   describe('comments', () => {
     it('creates, lists oldest first page by page, and counts them after the job', async () => {
@@ -49,12 +52,20 @@ describe('comments and the recount job', () => {
       const { key } = await uploadAs(app, owner);
       const made = [];
       for (let i = 0; i < 5; i++) made.push((await comment(i % 2 ? bob : owner, key, { body: `comment ${i}` }).expect(201)).body);
-      expect(made[1]).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), author: bob.username, body: 'comment 1', createdAt: expect.any(String) });
+      expect(made[1]).toEqual({
+        id: expect.stringMatching(/^[0-9a-f]{24}$/),
+        author: bob.username,
+        body: 'comment 1',
+        createdAt: expect.any(String),
+      });
 
       const seen: string[] = [];
       let after: string | undefined;
       do {
-        const res = await http().get(`/api/v1/files/${key}/comments`).query({ limit: 2, ...(after ? { after } : {}) }).expect(200);
+        const res = await http()
+          .get(`/api/v1/files/${key}/comments`)
+          .query({ limit: 2, ...(after ? { after } : {}) })
+          .expect(200);
         seen.push(...res.body.items.map((c: { body: string }) => c.body));
         after = res.body.next ?? undefined;
       } while (after);
@@ -103,7 +114,9 @@ describe('comments and the recount job', () => {
       await settleSocialJobs(app);
       expect(await notificationsOf(owner)).toEqual([expect.objectContaining({ type: 'comment', actor: { username: author.username } })]);
       for (const mentioned of [carol, dave]) {
-        expect(await notificationsOf(mentioned)).toEqual([expect.objectContaining({ type: 'mention', actor: { username: author.username } })]);
+        expect(await notificationsOf(mentioned)).toEqual([
+          expect.objectContaining({ type: 'mention', actor: { username: author.username } }),
+        ]);
       }
       expect(await notificationsOf(author)).toEqual([]);
     });

@@ -80,7 +80,9 @@ describe('likes and saves', () => {
       await settleSocialJobs(app);
       expect((await counts(copy.key)).likes).toBe(1);
       expect((await counts(original.key)).likes).toBe(1);
-      expect(await likes.countDocuments({ sharedFileId: { $in: await posts.distinct('_id', { key: { $in: [copy.key, original.key] } }) } })).toBe(2);
+      expect(
+        await likes.countDocuments({ sharedFileId: { $in: await posts.distinct('_id', { key: { $in: [copy.key, original.key] } }) } }),
+      ).toBe(2);
 
       await unlike(carol, copy.key).expect(204);
       await settleSocialJobs(app);
@@ -100,7 +102,9 @@ describe('likes and saves', () => {
       for (const fan of fans.slice(0, 9)) await like(fan, key).expect(204);
       await settleSocialJobs(app);
       expect((await posts.findOne({ key }).lean())?.magicAt).toBeNull();
-      expect((await http().get('/api/v1/magic').query({ limit: 100 }).expect(200)).body.items.map((f: { key: string }) => f.key)).not.toContain(key);
+      expect(
+        (await http().get('/api/v1/magic').query({ limit: 100 }).expect(200)).body.items.map((f: { key: string }) => f.key),
+      ).not.toContain(key);
 
       await like(fans[9], key).expect(204);
       await settleSocialJobs(app);
@@ -137,7 +141,9 @@ describe('likes and saves', () => {
       const copyC = (await save(c, copyB.key).expect(201)).body;
       expect(copyB).toMatchObject({ owner: { username: b.username }, shake: b.username, savedFrom: original.key, title: 'Original' });
       expect(copyC).toMatchObject({ owner: { username: c.username }, savedFrom: copyB.key });
-      const [docA, docB, docC] = await Promise.all([original.key, copyB.key, copyC.key].map((key) => posts.findOne({ key }).lean().orFail()));
+      const [docA, docB, docC] = await Promise.all(
+        [original.key, copyB.key, copyC.key].map((key) => posts.findOne({ key }).lean().orFail()),
+      );
       expect(docB).toMatchObject({ parentId: docA._id, originalId: docA._id, sourceId: docA.sourceId });
       expect(docC).toMatchObject({ parentId: docB._id, originalId: docA._id, sourceId: docA.sourceId });
       expect((await sources.findById(docA.sourceId).lean())?.refCount).toBe(3);

@@ -37,7 +37,8 @@ describe('NSFW opt-in', () => {
   });
   afterAll(() => ctx.close());
 
-  const setShowNsfw = (user: TestUser, showNsfw: unknown) => ctx.http(app).patch('/api/v1/me').set('Authorization', user.auth).send({ showNsfw });
+  const setShowNsfw = (user: TestUser, showNsfw: unknown) =>
+    ctx.http(app).patch('/api/v1/me').set('Authorization', user.auth).send({ showNsfw });
   /** What each stream shows of the three files, as seen by `auth` (anonymous without). */
   const seen = async (auth?: string) => {
     const ours = (keys: string[]) => keys.filter((key) => [clean, spicy, spicyCopy].includes(key));
@@ -85,7 +86,10 @@ describe('NSFW opt-in', () => {
   it('shows NSFW files in search only to callers who opted in, and the response cache never hands them to anyone else', async () => {
     await settleQueues(app);
     const search = (auth?: string, extra: Record<string, string> = {}) => {
-      const req = ctx.http(app).get('/api/v1/search').query({ q: tag, ...extra });
+      const req = ctx
+        .http(app)
+        .get('/api/v1/search')
+        .query({ q: tag, ...extra });
       return (auth ? req.set('Authorization', auth) : req).expect(200);
     };
     const keys = (res: { body: { items: { key: string }[] } }) => res.body.items.map((hit) => hit.key);

@@ -74,8 +74,9 @@ describe('the queries behind the streams use indexes', () => {
     await settleSocialJobs(app); // the jobs' reads are not the page's
     const shakePage = async () => (await ctx.http(app).get(`/api/v1/shakes/${saver.username}/files`).expect(200)).body.items;
     const postReads = async () =>
-      (await recordReads(async () => expect((await shakePage()).map((file: { savedFrom: string }) => file.savedFrom)).toEqual([key])))
-        .filter((read) => read.collection === 'shared_files');
+      (
+        await recordReads(async () => expect((await shakePage()).map((file: { savedFrom: string }) => file.savedFrom)).toEqual([key]))
+      ).filter((read) => read.collection === 'shared_files');
     expect(await postReads()).toHaveLength(1); // the page's posts, nothing more
     // A copy made before copies carried the key: looked up, so it still shows where it came from.
     await connection.db!.collection('shared_files').updateOne({ key: copy.key }, { $unset: { savedFromKey: '' } });
@@ -83,7 +84,12 @@ describe('the queries behind the streams use indexes', () => {
   });
 
   it('can fail: a query on a field without an index is reported as not using one', async () => {
-    const verdict = await explainRead(connection, { collection: 'shared_files', method: 'find', filter: { title: 'x' }, sort: { _id: -1 } });
+    const verdict = await explainRead(connection, {
+      collection: 'shared_files',
+      method: 'find',
+      filter: { title: 'x' },
+      sort: { _id: -1 },
+    });
     expect(verdict.usesIndex).toBe(false);
   });
 });

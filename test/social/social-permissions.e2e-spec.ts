@@ -65,7 +65,11 @@ describe('permission matrix of the file social routes', () => {
 
   const newFixture = async (): Promise<Fixture> => {
     const { key } = await uploadAs(app, users.owner);
-    const comment = await http().post(`/api/v1/files/${key}/comments`).set(as(users.bystander)).send({ body: 'by a bystander' }).expect(201);
+    const comment = await http()
+      .post(`/api/v1/files/${key}/comments`)
+      .set(as(users.bystander))
+      .send({ body: 'by a bystander' })
+      .expect(201);
     return { key, bystanderKey: key, shake: groupShake, commentId: comment.body.id };
   };
 
@@ -106,7 +110,7 @@ describe('permission matrix of the file social routes', () => {
       applied: (before, after) => expect(after.posts).toBe(before.posts + 1),
     },
     {
-      route: 'POST /files/:key/save into a group shake (another user\'s file)',
+      route: "POST /files/:key/save into a group shake (another user's file)",
       method: 'post',
       path: (f) => `/api/v1/files/${f.bystanderKey}/save`,
       body: (f) => ({ shake: f.shake }),

@@ -55,7 +55,12 @@ describe('stream cursors, before and after', () => {
       after = upper.prev;
     }
     expect(back.at(-1)!.keys).toEqual([]);
-    expect(back.slice(0, -1).map((p) => p.keys).reverse()).toEqual(forward.slice(0, -1).map((p) => p.keys));
+    expect(
+      back
+        .slice(0, -1)
+        .map((p) => p.keys)
+        .reverse(),
+    ).toEqual(forward.slice(0, -1).map((p) => p.keys));
     // And forward again from a page read upwards: its `next` leads to the page below it.
     if (back.length >= 2) expect((await page(path, { limit, before: back[0].next! }, auth)).keys).toEqual(forward.at(-1)!.keys);
     return forward.map((p) => p.keys);
@@ -104,7 +109,8 @@ describe('stream cursors, before and after', () => {
 
   it('home timeline: forward then back gives the same pages, each image once, skipping repeats both ways', async () => {
     const [me, alice, bob] = [await ctx.newUser(app), await ctx.newUser(app), await ctx.newUser(app)];
-    for (const author of [alice, bob]) await http().put(`/api/v1/shakes/${author.username}/follow`).set('Authorization', me.auth).expect(204);
+    for (const author of [alice, bob])
+      await http().put(`/api/v1/shakes/${author.username}/follow`).set('Authorization', me.auth).expect(204);
     const originals = [];
     for (let i = 0; i < 8; i++) originals.push(await uploadAs(app, alice));
     // Bob saves some of them (newer places of the same images) and posts his own in between.
@@ -116,13 +122,20 @@ describe('stream cursors, before and after', () => {
       expected.push((await uploadAs(app, bob)).key);
     }
     const mine = await uploadAs(app, me);
-    const newestFirst = [mine.key, ...expected.reverse(), ...originals.filter((o) => !saved.has(o.key)).map((o) => o.key).reverse()];
+    const newestFirst = [
+      mine.key,
+      ...expected.reverse(),
+      ...originals
+        .filter((o) => !saved.has(o.key))
+        .map((o) => o.key)
+        .reverse(),
+    ];
     for (const limit of [1, 3, 4]) {
       expect((await walkForwardAndBack('/api/v1/timeline', limit, me.auth)).flat()).toEqual(newestFirst);
     }
   });
 
-  it('incoming, tags and a user\'s likes: forward then back gives the same pages', async () => {
+  it("incoming, tags and a user's likes: forward then back gives the same pages", async () => {
     const [alice, fan] = [await ctx.newUser(app), await ctx.newUser(app)];
     const tag = `t${Math.random().toString(36).slice(2, 8)}`;
     const files = [];
@@ -152,7 +165,8 @@ describe('stream cursors, before and after', () => {
     const files = [];
     for (let i = 0; i < 5; i++) files.push(await uploadAs(app, owner));
     for (const [i, file] of files.entries()) {
-      for (const fan of fans.slice(0, 1 + (i % 3))) await http().put(`/api/v1/files/${file.key}/like`).set('Authorization', fan.auth).expect(204);
+      for (const fan of fans.slice(0, 1 + (i % 3)))
+        await http().put(`/api/v1/files/${file.key}/like`).set('Authorization', fan.auth).expect(204);
     }
     await settleSocialJobs(app);
     const streams = app.get<Queue>(getQueueToken(QUEUES.streams.name));
@@ -167,7 +181,10 @@ describe('stream cursors, before and after', () => {
     await uploadAs(app, owner);
     const path = `/api/v1/shakes/${owner.username}/files`;
     const top = await page(path, {});
-    const both = await http().get(path).query({ before: top.next ?? top.prev!, after: top.prev! }).expect(400);
+    const both = await http()
+      .get(path)
+      .query({ before: top.next ?? top.prev!, after: top.prev! })
+      .expect(400);
     expect(both.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     expect(JSON.stringify(both.body.message)).toContain('pass either before or after, not both');
     const incoming = await page('/api/v1/incoming', { limit: 1 });

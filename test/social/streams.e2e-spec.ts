@@ -30,7 +30,7 @@ describe('file streams', () => {
     return name;
   };
 
-  describe('a shake\'s files', () => {
+  describe("a shake's files", () => {
     it('lists them newest first, counts them after the job, and hides a deleted one at once', async () => {
       const owner = await ctx.newUser(app);
       const files = [await uploadAs(app, owner), await uploadAs(app, owner), await uploadAs(app, owner)];
@@ -64,8 +64,9 @@ describe('file streams', () => {
       });
       expect(walked).toEqual(expected); // none of the files added meanwhile, none twice, none missed
       expect(added).toHaveLength(5);
-      expect((await http().get(`/api/v1/shakes/${name}/files`).query({ limit: 5 }).expect(200)).body.items.map((f: { key: string }) => f.key))
-        .toEqual([...added].reverse());
+      expect(
+        (await http().get(`/api/v1/shakes/${name}/files`).query({ limit: 5 }).expect(200)).body.items.map((f: { key: string }) => f.key),
+      ).toEqual([...added].reverse());
     });
 
     it('refuses bad cursors and limits, and unknown shakes', async () => {
@@ -144,7 +145,11 @@ describe('file streams', () => {
       const b = await uploadAs(app, alice, { description: 'nothing yet' });
       await http().post(`/api/v1/files/${a.key}/save`).set('Authorization', bob.auth).expect(201);
       expect(await walkKeys(app, `/api/v1/tags/${tag}`)).toEqual([a.key]);
-      await http().patch(`/api/v1/files/${b.key}`).set('Authorization', alice.auth).send({ description: `now #${tag}` }).expect(200);
+      await http()
+        .patch(`/api/v1/files/${b.key}`)
+        .set('Authorization', alice.auth)
+        .send({ description: `now #${tag}` })
+        .expect(200);
       expect(await walkKeys(app, `/api/v1/tags/%23${tag}`, { limit: 1 })).toEqual([b.key, a.key]);
       await http().patch(`/api/v1/files/${a.key}`).set('Authorization', alice.auth).send({ description: 'untagged' }).expect(200);
       expect(await walkKeys(app, `/api/v1/tags/${tag}`)).toEqual([b.key]);
@@ -161,7 +166,8 @@ describe('file streams', () => {
       await posts.collection.updateOne({ key: files[0].key }, { $set: { createdAt: new Date(Date.now() - 10 * hour) } });
       const likesOf = [4, 1, 2];
       for (const [index, file] of files.entries()) {
-        for (const fan of fans.slice(0, likesOf[index])) await http().put(`/api/v1/files/${file.key}/like`).set('Authorization', fan.auth).expect(204);
+        for (const fan of fans.slice(0, likesOf[index]))
+          await http().put(`/api/v1/files/${file.key}/like`).set('Authorization', fan.auth).expect(204);
       }
       await settleSocialJobs(app);
       const streams = app.get<Queue>(getQueueToken(QUEUES.streams.name));

@@ -141,9 +141,7 @@ export function behavesLikeAStorageDriver(subject: () => StorageUnderTest): void
     expect(await subject().footprint()).toBe(before);
     expect(await get(key)).toEqual(older);
     const fresh = newKey();
-    await expect(
-      driver().write(fresh, interruptedBody(1000, Promise.resolve('fail')), JPEG),
-    ).rejects.toThrow('client went away');
+    await expect(driver().write(fresh, interruptedBody(1000, Promise.resolve('fail')), JPEG)).rejects.toThrow('client went away');
     expect(await driver().stat(fresh)).toBeNull();
     expect(await subject().footprint()).toBe(before);
   });
@@ -196,7 +194,7 @@ export function behavesLikeAStorageDriver(subject: () => StorageUnderTest): void
     expect(await get(key)).toEqual(data);
   }, 120_000);
 
-  describe('storing a file from disk (storeFile: the driver\'s writeFile, or write)', () => {
+  describe("storing a file from disk (storeFile: the driver's writeFile, or write)", () => {
     let scratch: string;
     beforeAll(() => {
       scratch = mkdtempSync(join(tmpdir(), 'malted-store-file-'));

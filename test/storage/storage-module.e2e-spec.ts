@@ -89,6 +89,8 @@ describe('StorageModule', () => {
     });
     expect(driver).toBeInstanceOf(S3Storage);
     expect(await roundTrip(driver)).toBe('through the module');
-    expect(await driver.presignedGetUrl!('module-check', { expiresInSeconds: 60, contentType: 'image/png', contentDisposition: 'inline' })).toContain('/module-bucket/module-check?');
+    expect(
+      await driver.presignedGetUrl!('module-check', { expiresInSeconds: 60, contentType: 'image/png', contentDisposition: 'inline' }),
+    ).toContain('/module-bucket/module-check?');
   });
 });

@@ -33,7 +33,9 @@ export async function makeAnimation(format: 'gif' | 'webp', frames = 3, width = 
         .toBuffer(),
     ),
   );
-  return sharp(pages, { join: { animated: true } }).toFormat(format, { loop: 0 }).toBuffer();
+  return sharp(pages, { join: { animated: true } })
+    .toFormat(format, { loop: 0 })
+    .toBuffer();
 }
 
 /** Exif with a location, a camera make and an orientation-independent tag. */
@@ -69,7 +71,7 @@ export function pngChunk(type: string, data: Buffer): Buffer {
 /** Inserts JPEG APP15 segments of `bytes` in total right after SOI, pushing the frame header far back. */
 export function withLargeJpegPreamble(jpeg: Buffer, bytes: number): Buffer {
   const segments: Buffer[] = [];
-  for (let left = bytes; left > 0; ) {
+  for (let left = bytes; left > 0;) {
     const payload = Math.min(left, 65533);
     const segment = Buffer.alloc(4 + payload, 0x20);
     segment.writeUInt16BE(0xffef, 0);

@@ -43,6 +43,5 @@ export const RequiresVerifiedEmail = (action: VerifiedAction) =>
 
 /** The signed-in caller (undefined on a public route called anonymously). */
 export const CurrentUser = createParamDecorator(
-  (_: unknown, context: ExecutionContext): AuthUser | undefined =>
-    context.switchToHttp().getRequest<AuthenticatedRequest>().user,
+  (_: unknown, context: ExecutionContext): AuthUser | undefined => context.switchToHttp().getRequest<AuthenticatedRequest>().user,
 );

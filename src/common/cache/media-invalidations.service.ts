@@ -126,11 +126,9 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
   private async send(keys: string[]): Promise<void> {
     try {
       // Bounded like every Redis call on a request's way; one that timed out is published again (harmless).
-      const publishing = (this.redis as Redis & { maltedPublishInvalidations(...args: string[]): Promise<number> }).maltedPublishInvalidations(
-        STREAM,
-        SEQUENCE,
-        ...keys,
-      );
+      const publishing = (
+        this.redis as Redis & { maltedPublishInvalidations(...args: string[]): Promise<number> }
+      ).maltedPublishInvalidations(STREAM, SEQUENCE, ...keys);
       await withTimeout(publishing, this.timeoutMs);
       keys.forEach((key) => this.pending.delete(key));
     } catch (error) {
@@ -166,7 +164,15 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
           // Nothing after the end is missed: the empty cache may fill at once, not after the first blocking read.
           this.sinks.forEach((sink) => sink.confirm(startedAt));
         }
-        const reply = (await this.reader!.xread('COUNT', READ_BATCH, 'BLOCK', this.blockMs, 'STREAMS', this.streamKey, position.id)) as StreamReply;
+        const reply = (await this.reader!.xread(
+          'COUNT',
+          READ_BATCH,
+          'BLOCK',
+          this.blockMs,
+          'STREAMS',
+          this.streamKey,
+          position.id,
+        )) as StreamReply;
         const entries = reply?.[0]?.[1] ?? [];
         position = this.apply(entries, position);
         // A full batch may have more behind it; only a short read proves the end of the stream was reached.

@@ -54,7 +54,12 @@ describe('AllExceptionsFilter', () => {
 
   it.each([
     [new UploadTooLargeError(31457280), 413, 'Payload Too Large', 'The file is larger than the limit of 30 MB'],
-    [new ImageTooManyPixelsError(4e8, 1e8, '20000x20000'), 413, 'Payload Too Large', 'The image has 400000000 pixels (20000x20000); at most 100000000 are accepted'],
+    [
+      new ImageTooManyPixelsError(4e8, 1e8, '20000x20000'),
+      413,
+      'Payload Too Large',
+      'The image has 400000000 pixels (20000x20000); at most 100000000 are accepted',
+    ],
     [new UnsupportedMediaTypeError('Only images'), 415, 'Unsupported Media Type', 'Only images'],
     [new InvalidImageError('The file is empty'), 422, 'Unprocessable Entity', 'The file is empty'],
     [new ExifNotStrippableError('odd Exif'), 422, 'Unprocessable Entity', 'odd Exif'],

@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
-
 /**
  * Uses a well-formed X-Request-Id from a proxy in front, or makes one, and echoes it in the response,
  * so a client can quote it and an operator can find every log line of that request. Idempotent.

@@ -64,7 +64,13 @@ export interface PageCursors {
  *   arrive at any time, so following `prev` is also how a client polls. An empty page hands back the cursor it
  *   was given, so polling can go on; a list with no items and no cursor gives null.
  */
-export function pageCursors(kind: CursorKind, seek: Seek, newest: Types.ObjectId | undefined, oldest: Types.ObjectId | undefined, more: boolean): PageCursors {
+export function pageCursors(
+  kind: CursorKind,
+  seek: Seek,
+  newest: Types.ObjectId | undefined,
+  oldest: Types.ObjectId | undefined,
+  more: boolean,
+): PageCursors {
   const older = seek.direction === 'older';
   return {
     next: oldest && (more || !older) ? encodeCursor(kind, oldest) : null,

@@ -20,9 +20,7 @@ const strictLimitOf = (context: ExecutionContext): StrictLimit | undefined =>
 const tokenOrAddress = (req: Record<string, unknown>): string => {
   const request = req as unknown as Request;
   const authorization = request.headers.authorization;
-  return authorization
-    ? `token:${createHash('sha256').update(authorization).digest('hex')}`
-    : `ip:${request.ip ?? 'unknown'}`;
+  return authorization ? `token:${createHash('sha256').update(authorization).digest('hex')}` : `ip:${request.ip ?? 'unknown'}`;
 };
 const address = (req: Record<string, unknown>): string => `ip:${(req as unknown as Request).ip ?? 'unknown'}`;
 
@@ -38,7 +36,10 @@ const MINUTE = 60_000;
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS_CLIENT],
       useFactory: (config: ConfigService<ResolvedEnvironment, true>, redis: Redis) => ({
-        storage: new FailOpenThrottlerStorage(new ThrottlerStorageRedisService(redis), config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true })),
+        storage: new FailOpenThrottlerStorage(
+          new ThrottlerStorageRedisService(redis),
+          config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true }),
+        ),
         errorMessage: 'Too many requests: slow down and retry after the time in Retry-After',
         throttlers: [
           {

@@ -25,10 +25,7 @@ export interface MediaObject {
   filename: string;
 }
 
-export type MediaVariants =
-  | { status: 'pending' }
-  | { status: 'failed' }
-  | { status: 'ready'; thumbnail: MediaObject; small: MediaObject };
+export type MediaVariants = { status: 'pending' } | { status: 'failed' } | { status: 'ready'; thumbnail: MediaObject; small: MediaObject };
 
 /**
  * Everything serving a share key needs, so that a hit costs no database read: immutable until the post is

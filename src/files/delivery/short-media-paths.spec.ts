@@ -7,10 +7,23 @@ describe('short media paths', () => {
   });
 
   it('tells media URLs from the others', () => {
-    for (const url of ['/r/Ab3dE5gH7j', '/t/Ab3dE5gH7j?x=1', '/s/Ab3dE5gH7j', '/api/v1/files/Ab3dE5gH7j/raw', '/api/v1/files/Ab3dE5gH7j/small']) {
+    for (const url of [
+      '/r/Ab3dE5gH7j',
+      '/t/Ab3dE5gH7j?x=1',
+      '/s/Ab3dE5gH7j',
+      '/api/v1/files/Ab3dE5gH7j/raw',
+      '/api/v1/files/Ab3dE5gH7j/small',
+    ]) {
       expect(isMediaPath(url)).toBe(true);
     }
-    for (const url of ['/api/v1/files/Ab3dE5gH7j', '/api/v1/files/Ab3dE5gH7j/comments', '/r', '/rr/Ab3dE5gH7j', '/r/a/b', '/api/v1/files']) {
+    for (const url of [
+      '/api/v1/files/Ab3dE5gH7j',
+      '/api/v1/files/Ab3dE5gH7j/comments',
+      '/r',
+      '/rr/Ab3dE5gH7j',
+      '/r/a/b',
+      '/api/v1/files',
+    ]) {
       expect(isMediaPath(url)).toBe(false);
     }
   });

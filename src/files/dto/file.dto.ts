@@ -30,7 +30,11 @@ export function fileUrlsOf(key: string): FileUrlsDto {
     raw: `${base}/raw`,
     thumbnail: `${base}/thumbnail`,
     small: `${base}/small`,
-    short: { raw: `/${SHORT_MEDIA_PATHS.raw}/${key}`, thumbnail: `/${SHORT_MEDIA_PATHS.thumbnail}/${key}`, small: `/${SHORT_MEDIA_PATHS.small}/${key}` },
+    short: {
+      raw: `/${SHORT_MEDIA_PATHS.raw}/${key}`,
+      thumbnail: `/${SHORT_MEDIA_PATHS.thumbnail}/${key}`,
+      small: `/${SHORT_MEDIA_PATHS.small}/${key}`,
+    },
   };
 }
 

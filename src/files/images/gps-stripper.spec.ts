@@ -83,7 +83,7 @@ describe('stripGpsLocation', () => {
 
   it('keeps every PNG chunk CRC valid', async () => {
     const { after } = await strip('crc.png', await makeImage('png', { exif: EXIF_WITH_GPS }));
-    for (let pos = 8; pos < after.length; ) {
+    for (let pos = 8; pos < after.length;) {
       const length = after.readUInt32BE(pos);
       const expected = crc32(after.subarray(pos + 8, pos + 8 + length), crc32(after.subarray(pos + 4, pos + 8))) >>> 0;
       expect(after.readUInt32BE(pos + 8 + length)).toBe(expected);

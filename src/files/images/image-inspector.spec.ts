@@ -74,15 +74,20 @@ describe('ImageInspector', () => {
     await expect(inspector.inspect(await saved(bytes.subarray(0, bytes.length - 2000)))).rejects.toThrow(InvalidImageError);
   });
 
-  it.each([false, true])('refuses a photo-sized JPEG (progressive: %s) cut anywhere, though it verifies at 1/8 scale', async (progressive) => {
-    const whole = await sharp(await makeImage('jpeg', { width: 1600, height: 1200 })).jpeg({ progressive }).toBuffer();
-    await expect(inspector.inspect(await saved(whole), 'image/jpeg')).resolves.toMatchObject({ width: 1600, height: 1200 });
-    for (const kept of [0.3, 0.9, 0.99]) {
-      const cut = await saved(whole.subarray(0, Math.floor(whole.length * kept)));
-      await expect(inspector.inspect(cut, 'image/jpeg')).rejects.toThrow(InvalidImageError);
-    }
-    await expect(inspector.inspect(await saved(whole.subarray(0, whole.length - 2)), 'image/jpeg')).rejects.toThrow(InvalidImageError);
-  });
+  it.each([false, true])(
+    'refuses a photo-sized JPEG (progressive: %s) cut anywhere, though it verifies at 1/8 scale',
+    async (progressive) => {
+      const whole = await sharp(await makeImage('jpeg', { width: 1600, height: 1200 }))
+        .jpeg({ progressive })
+        .toBuffer();
+      await expect(inspector.inspect(await saved(whole), 'image/jpeg')).resolves.toMatchObject({ width: 1600, height: 1200 });
+      for (const kept of [0.3, 0.9, 0.99]) {
+        const cut = await saved(whole.subarray(0, Math.floor(whole.length * kept)));
+        await expect(inspector.inspect(cut, 'image/jpeg')).rejects.toThrow(InvalidImageError);
+      }
+      await expect(inspector.inspect(await saved(whole.subarray(0, whole.length - 2)), 'image/jpeg')).rejects.toThrow(InvalidImageError);
+    },
+  );
 
   it('decodes a photo for at most half the CPU time of sharp stats()', async () => {
     // stats() was the full decode before; it also convolves for sharpness and builds histograms (3x the CPU).
@@ -124,7 +129,9 @@ describe('ImageInspector', () => {
   it('refuses formats sharp can read but Malted does not accept (SVG, TIFF)', async () => {
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>';
     await expect(inspector.inspect(await saved(svg))).rejects.toThrow(UnsupportedMediaTypeError);
-    const tiff = await sharp(await makeImage('png')).tiff().toBuffer();
+    const tiff = await sharp(await makeImage('png'))
+      .tiff()
+      .toBuffer();
     await expect(inspector.inspect(await saved(tiff))).rejects.toThrow(/Only JPEG, PNG, GIF, WebP and AVIF/);
   });
 

@@ -32,9 +32,11 @@ export class ImageInspector {
 
   async inspect(path: string, expected?: ImageMimeType): Promise<ImageInspection> {
     // Header only: the pixel limit is checked here with a clear error, then enforced by libvips while decoding.
-    const metadata = await sharp(path, { ...this.options(), limitInputPixels: false }).metadata().catch((error: Error) => {
-      throw new InvalidImageError(`The image cannot be read: ${describe(error)}`);
-    });
+    const metadata = await sharp(path, { ...this.options(), limitInputPixels: false })
+      .metadata()
+      .catch((error: Error) => {
+        throw new InvalidImageError(`The image cannot be read: ${describe(error)}`);
+      });
     const type = mimeTypeOf(metadata);
     if (expected && type !== expected) {
       throw new UnsupportedMediaTypeError(`The file starts like ${expected} but decodes as ${type}`);
@@ -104,5 +106,9 @@ function mimeTypeOf(metadata: Metadata): ImageMimeType {
 /** libvips messages name the failing loader and the problem, never a path we would not want to show. */
 function describe(error: Error): string {
   const firstLine = error.message.split('\n')[0];
-  return firstLine.replace(/"[^"]*"|\/\S+/g, '').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return firstLine
+    .replace(/"[^"]*"|\/\S+/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 }

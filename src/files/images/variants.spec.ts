@@ -45,7 +45,10 @@ describe('renderVariants', () => {
   });
 
   it('does not enlarge a small image but still fills the thumbnail box', async () => {
-    const [thumbnail, small] = await renderVariants(await saved('tiny.png', await makeImage('png', { width: 120, height: 90 })), MAX_PIXELS);
+    const [thumbnail, small] = await renderVariants(
+      await saved('tiny.png', await makeImage('png', { width: 120, height: 90 })),
+      MAX_PIXELS,
+    );
     expect([thumbnail.width, thumbnail.height]).toEqual([200, 200]);
     expect([small.width, small.height]).toEqual([120, 90]);
   });

@@ -82,7 +82,13 @@ export class SharedFile {
    * this directly, but FerretDB 1.x has none, and a plain unique index on {userId, parentId} would refuse a
    * user's second original, whose parentId is null too.)
    */
-  @Prop({ required: true, unique: true, default: function (this: { _id: Types.ObjectId }) { return this._id.toHexString(); } })
+  @Prop({
+    required: true,
+    unique: true,
+    default: function (this: { _id: Types.ObjectId }) {
+      return this._id.toHexString();
+    },
+  })
   saveKey!: string;
 
   /** Soft delete: set once, the post disappears from every listing at once. */
@@ -112,5 +118,4 @@ SharedFileSchema.index({ sourceReleased: 1, deletedAt: 1 });
 /** GET /tags/:tag (multikey): originals with the tag, newest first. */
 SharedFileSchema.index({ tags: 1, originalId: 1, deletedAt: 1, _id: -1 });
 
-export const saveKeyOf = (userId: Types.ObjectId, parentId: Types.ObjectId): string =>
-  `${userId.toHexString()}:${parentId.toHexString()}`;
+export const saveKeyOf = (userId: Types.ObjectId, parentId: Types.ObjectId): string => `${userId.toHexString()}:${parentId.toHexString()}`;

@@ -71,12 +71,7 @@ export function planResponse(
  * Sends immutable bytes with caching, conditional and range support; HEAD gets the headers only. `sent` learns
  * the length of each body sent in full (metrics).
  */
-export async function sendObject(
-  req: Request,
-  res: Response,
-  object: ServableObject,
-  sent?: (bytes: number) => void,
-): Promise<void> {
+export async function sendObject(req: Request, res: Response, object: ServableObject, sent?: (bytes: number) => void): Promise<void> {
   res.setHeader('ETag', object.etag);
   res.setHeader('Accept-Ranges', 'bytes');
   let plan: ReturnType<typeof planResponse>;

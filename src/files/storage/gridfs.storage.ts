@@ -50,10 +50,7 @@ export class GridFsStorage implements StorageDriver {
     await this.removeFiles(
       await this.idsOf({
         filename: key,
-        $or: [
-          { uploadDate: { $lt: written.uploadDate } },
-          { uploadDate: written.uploadDate, _id: { $lt: id } },
-        ],
+        $or: [{ uploadDate: { $lt: written.uploadDate } }, { uploadDate: written.uploadDate, _id: { $lt: id } }],
       }),
     );
   }

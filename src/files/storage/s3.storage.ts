@@ -1,10 +1,4 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Agent as HttpAgent } from 'node:http';
@@ -37,8 +31,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** S3's own limit for presigned URLs. */
 const MAX_PRESIGNED_SECONDS = 7 * 24 * 3600;
 
-const statusOf = (error: unknown) =>
-  error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+const statusOf = (error: unknown) => (error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined);
 
 /**
  * Objects in an S3-compatible bucket (AWS SDK v3). Uploads stream as multipart uploads (one PUT when the

@@ -52,10 +52,7 @@ export interface StorageDriver {
    * Only for drivers whose store can serve clients directly (s3): a URL that GETs the object for a short
    * time, answered with the given Content-Type and Content-Disposition.
    */
-  presignedGetUrl?(
-    key: string,
-    options: { expiresInSeconds: number; contentType: string; contentDisposition: string },
-  ): Promise<string>;
+  presignedGetUrl?(key: string, options: { expiresInSeconds: number; contentType: string; contentDisposition: string }): Promise<string>;
 }
 
 /** Stores the file at `path` under key: by the driver's writeFile where it has one, else streamed through write(). */

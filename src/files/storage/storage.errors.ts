@@ -16,7 +16,10 @@ export class InvalidStorageKeyError extends Error {
 
 /** A byte range that starts past the end of the object (HTTP 416), or is malformed. */
 export class UnsatisfiableRangeError extends Error {
-  constructor(readonly range: { start: number; end: number }, readonly size?: number) {
+  constructor(
+    readonly range: { start: number; end: number },
+    readonly size?: number,
+  ) {
     super(`Byte range ${range.start}-${range.end} cannot be served${size === undefined ? '' : ` from ${size} bytes`}`);
     this.name = 'UnsatisfiableRangeError';
   }

@@ -35,9 +35,7 @@ async function createStorageDriver(config: Config, connection: Connection): Prom
 
 /** Provides STORAGE_DRIVER, the store of file bytes chosen by configuration (see storage-driver.ts). */
 @Module({
-  providers: [
-    { provide: STORAGE_DRIVER, inject: [ConfigService, getConnectionToken()], useFactory: createStorageDriver },
-  ],
+  providers: [{ provide: STORAGE_DRIVER, inject: [ConfigService, getConnectionToken()], useFactory: createStorageDriver }],
   exports: [STORAGE_DRIVER],
 })
 export class StorageModule implements OnApplicationShutdown {

@@ -8,13 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import {
-  makeAnimation,
-  makeImage,
-  pngHeader,
-  withLargeJpegPreamble,
-  type TestFormat,
-} from '../../../test/support/images';
+import { makeAnimation, makeImage, pngHeader, withLargeJpegPreamble, type TestFormat } from '../../../test/support/images';
 import { AllExceptionsFilter } from '../../common/filters/all-exceptions.filter';
 import { ImageInspector } from '../images/image-inspector';
 import { MultipartImageReceiver, type ReceivedImage } from './multipart-image.receiver';
@@ -48,10 +42,11 @@ class UploadServer {
       this.lastReceive = receiver.receive(req);
       this.lastReceive
         .then(async (image) => {
-          if (req.query.inspect) await inspector.inspect(image.path, image.type).catch(async (error) => {
-            await rm(image.path);
-            throw error;
-          });
+          if (req.query.inspect)
+            await inspector.inspect(image.path, image.type).catch(async (error) => {
+              await rm(image.path);
+              throw error;
+            });
           res.status(201).json(image);
         })
         .catch((error) => filter.catch(error, httpHost(req, res)));
@@ -158,9 +153,10 @@ describe('MultipartImageReceiver', () => {
   describe('accepts', () => {
     const images: [string, () => Promise<Buffer>, string][] = [
       ...(['jpeg', 'png', 'webp', 'avif'] as TestFormat[]).map(
-        (format) => [format, () => makeImage(format, { width: 160, height: 120 }), `image/${format}`] as [string, () => Promise<Buffer>, string],
+        (format) =>
+          [format, () => makeImage(format, { width: 160, height: 120 }), `image/${format}`] as [string, () => Promise<Buffer>, string],
       ),
-      ['animated gif', async () => (await makeAnimation('gif', 3, 160, 120)), 'image/gif'],
+      ['animated gif', async () => await makeAnimation('gif', 3, 160, 120), 'image/gif'],
     ];
 
     it.each(images)('a %s, streamed to a temporary file with its size, type and dimensions', async (_, make, type) => {
@@ -227,7 +223,11 @@ describe('MultipartImageReceiver', () => {
     });
 
     it('a request that is not multipart: 415', async () => {
-      await request(server.server).post('/upload').set('content-type', 'image/png').send(await makeImage('png')).expect(415);
+      await request(server.server)
+        .post('/upload')
+        .set('content-type', 'image/png')
+        .send(await makeImage('png'))
+        .expect(415);
     });
   });
 
@@ -237,16 +237,27 @@ describe('MultipartImageReceiver', () => {
       ['a field sent twice', (r: request.Test) => r.field('title', 'a').field('title', 'b'), /"title" was sent more than once/],
       ['a title over 250 characters', (r: request.Test) => r.field('title', 'x'.repeat(251)), /"title" is longer than 250/],
       ['a second file', (r: request.Test) => r.attach('file', Buffer.from('GIF89a'), 'b.gif'), /Only one file/],
-      ['a fifth field', (r: request.Test) => r.field('title', 'a').field('description', 'b').field('altText', 'c').field('shake', 'd').field('x', 'e'), /Too many fields/],
+      [
+        'a fifth field',
+        (r: request.Test) => r.field('title', 'a').field('description', 'b').field('altText', 'c').field('shake', 'd').field('x', 'e'),
+        /Too many fields/,
+      ],
     ])('%s', async (_, add, message) => {
-      const res = await add(request(server.server).post('/upload').attach('file', Buffer.concat([await makeImage('png'), Buffer.alloc(100_000)]), 'a.png'));
+      const res = await add(
+        request(server.server)
+          .post('/upload')
+          .attach('file', Buffer.concat([await makeImage('png'), Buffer.alloc(100_000)]), 'a.png'),
+      );
       expect(res.status).toBe(400);
       expect(res.body.message).toMatch(message);
       expect(await server.leftovers()).toEqual([]);
     });
 
     it('the image in a part not named "file"', async () => {
-      const res = await request(server.server).post('/upload').attach('image', await makeImage('png'), 'a.png').expect(400);
+      const res = await request(server.server)
+        .post('/upload')
+        .attach('image', await makeImage('png'), 'a.png')
+        .expect(400);
       expect(res.body.message).toMatch(/Unexpected file field "image"/);
     });
 
@@ -262,7 +273,11 @@ describe('MultipartImageReceiver', () => {
 
     it('a body cut before its closing boundary', async () => {
       const body = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.gif"\r\n\r\nGIF89a`;
-      const res = await request(server.server).post('/upload').set('content-type', 'multipart/form-data; boundary=b').send(body).expect(400);
+      const res = await request(server.server)
+        .post('/upload')
+        .set('content-type', 'multipart/form-data; boundary=b')
+        .send(body)
+        .expect(400);
       expect(res.body.message).toMatch(/Malformed multipart body/);
       expect(await server.leftovers()).toEqual([]);
     });

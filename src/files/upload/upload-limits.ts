@@ -7,8 +7,6 @@ export interface UploadLimits {
   tmpDir: string;
 }
 
-export function uploadLimitsFrom(
-  env: Pick<Environment, 'UPLOAD_MAX_BYTES' | 'UPLOAD_MAX_PIXELS' | 'UPLOAD_TMP_DIR'>,
-): UploadLimits {
+export function uploadLimitsFrom(env: Pick<Environment, 'UPLOAD_MAX_BYTES' | 'UPLOAD_MAX_PIXELS' | 'UPLOAD_TMP_DIR'>): UploadLimits {
   return { maxBytes: env.UPLOAD_MAX_BYTES, maxPixels: env.UPLOAD_MAX_PIXELS, tmpDir: env.UPLOAD_TMP_DIR };
 }

@@ -18,8 +18,7 @@ import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
 /** MaxTimeMSExpired: the server stopped the query at its time limit. */
 const isTimeout = (error: unknown) => error instanceof mongo.MongoServerError && error.code === 50;
 
-const tooSlow = () =>
-  new ServiceUnavailableError('The search took too long: try more specific words, or narrow it with from: or in:');
+const tooSlow = () => new ServiceUnavailableError('The search took too long: try more specific words, or narrow it with from: or in:');
 
 export const entryId = (ref: SearchRef): string => `${ref.kind}:${ref.id}`;
 
@@ -128,7 +127,11 @@ export class DatabaseSearchService implements SearchService {
   }
 
   async *unconfirmedBy(rebuild: number): AsyncIterable<SearchRef> {
-    const cursor = this.entries.find({ rebuild: { $ne: rebuild } }, { _id: 1 }).sort({ _id: 1 }).lean().cursor({ batchSize: 500 });
+    const cursor = this.entries
+      .find({ rebuild: { $ne: rebuild } }, { _id: 1 })
+      .sort({ _id: 1 })
+      .lean()
+      .cursor({ batchSize: 500 });
     for await (const entry of cursor) yield refOf((entry as { _id: string })._id);
   }
 

@@ -27,7 +27,9 @@ export function encodeCursor(fingerprint: string, position: SearchPosition): str
 }
 
 export function decodeCursor(cursor: string, fingerprint: string, tiers: number): SearchPosition {
-  const invalid = new InvalidInputError('cursor is not a cursor of this search: pass the `next` value of the previous page, with the same q, type and originals');
+  const invalid = new InvalidInputError(
+    'cursor is not a cursor of this search: pass the `next` value of the previous page, with the same q, type and originals',
+  );
   if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
   let body: unknown;
   try {
@@ -40,9 +42,13 @@ export function decodeCursor(cursor: string, fingerprint: string, tiers: number)
   const valid =
     v === CURSOR_VERSION &&
     s === fingerprint &&
-    Number.isInteger(t) && (t as number) >= 0 && (t as number) < tiers &&
-    typeof r === 'number' && Number.isFinite(r) &&
-    typeof i === 'string' && ENTRY_ID.test(i);
+    Number.isInteger(t) &&
+    (t as number) >= 0 &&
+    (t as number) < tiers &&
+    typeof r === 'number' &&
+    Number.isFinite(r) &&
+    typeof i === 'string' &&
+    ENTRY_ID.test(i);
   if (!valid) throw invalid;
   return { tier: t as number, rank: r as number, id: i as string };
 }

@@ -43,7 +43,10 @@ export class SearchSources {
   /** The user shake of a user (every user has one, named after them). */
   async userShakeId(userId: string): Promise<string | null> {
     if (!Types.ObjectId.isValid(userId)) return null;
-    const shake = await this.shakes.findOne({ ownerId: new Types.ObjectId(userId), type: ShakeType.User }, { _id: 1 }).lean().exec();
+    const shake = await this.shakes
+      .findOne({ ownerId: new Types.ObjectId(userId), type: ShakeType.User }, { _id: 1 })
+      .lean()
+      .exec();
     return shake ? shake._id.toString() : null;
   }
 
@@ -68,7 +71,10 @@ export class SearchSources {
     for await (const shake of this.shakes.find({ ownerId, type: ShakeType.Group }, { _id: 1 }).lean<Id[]>().cursor()) {
       yield { kind: 'shake', id: shake._id.toString() };
     }
-    for await (const post of this.posts.find({ userId: ownerId, ...LIVE_POSTS }, { _id: 1 }).lean<Id[]>().cursor({ batchSize: 500 })) {
+    for await (const post of this.posts
+      .find({ userId: ownerId, ...LIVE_POSTS }, { _id: 1 })
+      .lean<Id[]>()
+      .cursor({ batchSize: 500 })) {
       yield { kind: 'file', id: post._id.toString() };
     }
   }
@@ -92,7 +98,10 @@ export class SearchSources {
   }
 
   private async buildFile(_id: Types.ObjectId): Promise<SearchDocument | null> {
-    const post = await this.posts.findOne({ _id, ...LIVE_POSTS }).lean<Lean<SharedFile>>().exec();
+    const post = await this.posts
+      .findOne({ _id, ...LIVE_POSTS })
+      .lean<Lean<SharedFile>>()
+      .exec();
     if (!post) return null;
     const [stored, owner, shake] = await Promise.all([
       this.storedFiles.findById(post.sourceId).lean<Lean<SourceFile>>().exec(),

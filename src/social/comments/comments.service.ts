@@ -34,7 +34,11 @@ export class CommentsService {
   async listOf(key: string, after: Types.ObjectId | undefined, limit: number): Promise<CommentDocument[]> {
     const { file } = await this.files.getLive(key);
     const filter = after ? { sharedFileId: file._id, _id: { $gt: after } } : { sharedFileId: file._id };
-    return this.comments.find(filter).sort({ _id: 1 }).limit(limit + 1).exec();
+    return this.comments
+      .find(filter)
+      .sort({ _id: 1 })
+      .limit(limit + 1)
+      .exec();
   }
 
   /** By its author, the owner of the file it is on, or an admin. */
@@ -42,8 +46,7 @@ export class CommentsService {
     const comment = /^[0-9a-f]{24}$/.test(id) ? await this.comments.findById(id).exec() : null;
     if (!comment) throw new NotFoundError('No such comment');
     const file = await this.posts.findById(comment.sharedFileId);
-    const mayDelete =
-      comment.userId.equals(caller.id) || (file !== null && file.userId.equals(caller.id)) || caller.role === Role.Admin;
+    const mayDelete = comment.userId.equals(caller.id) || (file !== null && file.userId.equals(caller.id)) || caller.role === Role.Admin;
     if (!mayDelete) throw new ForbiddenError('Only the author, the owner of the file or an admin may delete a comment');
     const removed = await this.comments.findOneAndDelete({ _id: comment._id }).lean().exec();
     if (!removed) return;

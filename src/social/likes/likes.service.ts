@@ -63,7 +63,11 @@ export class LikesService {
   /** A user's likes from the seek's position, limit + 1 in the order read (see pageFromRows). */
   likesOf(userId: Types.ObjectId, seek: Seek): Promise<LikeDocument[]> {
     const { bound, sort } = idRange(seek);
-    return this.likes.find({ userId, ...bound }).sort(sort).limit(seek.limit + 1).exec();
+    return this.likes
+      .find({ userId, ...bound })
+      .sort(sort)
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   countOf(sharedFileId: Types.ObjectId): Promise<number> {

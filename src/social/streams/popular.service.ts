@@ -63,12 +63,23 @@ export class PopularService {
       if (!newest) return [];
       filter = { snapshotId: newest._id };
     }
-    return this.entries.find(filter).sort({ rank: up ? -1 : 1 }).limit(seek.limit + 1).exec();
+    return this.entries
+      .find(filter)
+      .sort({ rank: up ? -1 : 1 })
+      .limit(seek.limit + 1)
+      .exec();
   }
 
   private async dropOlderThan(cutoff: Date, keep: Types.ObjectId): Promise<void> {
-    const old = await this.snapshots.find({ takenAt: { $lt: cutoff }, _id: { $ne: keep } }, { _id: 1 }).lean().exec();
-    const previous = await this.snapshots.findOne({ _id: { $lt: keep } }, { _id: 1 }).sort({ _id: -1 }).lean().exec();
+    const old = await this.snapshots
+      .find({ takenAt: { $lt: cutoff }, _id: { $ne: keep } }, { _id: 1 })
+      .lean()
+      .exec();
+    const previous = await this.snapshots
+      .findOne({ _id: { $lt: keep } }, { _id: 1 })
+      .sort({ _id: -1 })
+      .lean()
+      .exec();
     const ids = old.map((snapshot) => snapshot._id).filter((id) => !previous || !id.equals(previous._id));
     if (ids.length === 0) return;
     await this.entries.deleteMany({ snapshotId: { $in: ids } }).exec();

@@ -28,7 +28,10 @@ export class StreamsController {
 
   @Get('timeline')
   @Authenticated()
-  @ApiOkResponse({ type: FilePageDto, description: 'Files from the shakes you follow and your own, newest first, each image once; NSFW files only if you opted in' })
+  @ApiOkResponse({
+    type: FilePageDto,
+    description: 'Files from the shakes you follow and your own, newest first, each image once; NSFW files only if you opted in',
+  })
   timeline(@CurrentUser() caller: AuthUser, @Query() page: StreamQueryDto): Promise<FilePageDto> {
     return this.streams.timeline(caller.id, page, showsNsfw(caller));
   }
@@ -56,7 +59,10 @@ export class StreamsController {
   @Get('magic')
   @Public()
   @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')] })
-  @ApiOkResponse({ type: FilePageDto, description: `Originals that reached ${MAGIC_LIKES} likes, most recent first; NSFW files only for callers who opted in` })
+  @ApiOkResponse({
+    type: FilePageDto,
+    description: `Originals that reached ${MAGIC_LIKES} likes, most recent first; NSFW files only for callers who opted in`,
+  })
   magic(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.magic(page, showsNsfw(caller));
   }
@@ -64,7 +70,10 @@ export class StreamsController {
   @Get('tags/:tag')
   @Public()
   @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.tag(params.tag)] })
-  @ApiOkResponse({ type: FilePageDto, description: 'Originals whose description has #tag, newest first; NSFW files only for callers who opted in' })
+  @ApiOkResponse({
+    type: FilePageDto,
+    description: 'Originals whose description has #tag, newest first; NSFW files only for callers who opted in',
+  })
   @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
   tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.tagged(tag, page, showsNsfw(caller));
@@ -72,7 +81,10 @@ export class StreamsController {
 
   @Get('users/:username/likes')
   @Public()
-  @ApiOkResponse({ type: FilePageDto, description: 'Files the user liked, most recent like first; NSFW files only for callers who opted in' })
+  @ApiOkResponse({
+    type: FilePageDto,
+    description: 'Files the user liked, most recent like first; NSFW files only for callers who opted in',
+  })
   @ApiNotFoundResponse({ description: 'No such user' })
   likes(@Param('username') username: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.likedBy(username, page, showsNsfw(caller));

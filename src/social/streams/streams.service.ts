@@ -89,7 +89,10 @@ export class StreamsService {
     const older = seek.direction === 'older';
     if (!older) shown.reverse();
     const [newest, oldest] = older ? [firstRead, firstRead && position] : [firstRead && position, firstRead];
-    const posts = await this.posts.findLiveInOrder(shown.map((entry) => entry.sharedFileId), showNsfw);
+    const posts = await this.posts.findLiveInOrder(
+      shown.map((entry) => entry.sharedFileId),
+      showNsfw,
+    );
     return { items: await this.presenter.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
   }
 
@@ -101,7 +104,10 @@ export class StreamsService {
   async magic(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
     const seek = seekIn('magic', page);
     const rows = await this.posts.magic(seek, showNsfw);
-    if (!rows) throw new InvalidInputError(`${page.after === undefined ? 'before' : 'after'} is not a cursor of this list: pass a value this list returned`);
+    if (!rows)
+      throw new InvalidInputError(
+        `${page.after === undefined ? 'before' : 'after'} is not a cursor of this list: pass a value this list returned`,
+      );
     return this.pageOfPosts('magic', seek, rows);
   }
 

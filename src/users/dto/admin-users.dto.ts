@@ -21,7 +21,8 @@ export class ListUsersQueryDto {
 
 export class UpdateUserDto {
   @ApiPropertyOptional({
-    description: 'Disabling revokes every token of the user for good and hides their posts; enabling shows the posts again (not the tokens)',
+    description:
+      'Disabling revokes every token of the user for good and hides their posts; enabling shows the posts again (not the tokens)',
   })
   @IsOptional()
   @IsBoolean()

@@ -2,7 +2,9 @@ import { ApiProperty } from '@nestjs/swagger';
 import { type User } from '../schemas/user.schema';
 import { Role } from '../../common/auth/role';
 
-type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw' | 'emailVerified'> & { _id: { toString(): string } };
+type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw' | 'emailVerified'> & {
+  _id: { toString(): string };
+};
 
 /** What anyone may see of a user. */
 export class PublicUserDto {

@@ -11,7 +11,7 @@ const MAX_META_BYTES = 4 * 1024 * 1024;
  * item exists but its location cannot be resolved.
  */
 export async function findHeifExif(reader: FileReader): Promise<ExifBlock[]> {
-  for (let pos = 0; pos + 8 <= reader.size; ) {
+  for (let pos = 0; pos + 8 <= reader.size;) {
     const box = await readBoxHeader(reader, pos);
     if (!box) break;
     if (box.type === 'meta') {
@@ -73,7 +73,7 @@ class BoxView {
 
   /** Child boxes between `from` and `to`. */
   *children(from: number, to: number): Generator<{ type: string; start: number; body: number; end: number }> {
-    for (let at = from; at + 8 <= to; ) {
+    for (let at = from; at + 8 <= to;) {
       let size = this.uint(at, 4);
       let body = at + 8;
       if (size === 1) {

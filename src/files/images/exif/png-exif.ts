@@ -4,7 +4,7 @@ import type { FileReader } from './file-reader';
 /** The eXIf chunks of a PNG (there should be one). Reads the 8-byte chunk headers only. */
 export async function findPngExif(reader: FileReader): Promise<ExifBlock[]> {
   const blocks: ExifBlock[] = [];
-  for (let pos = 8; pos + 12 <= reader.size; ) {
+  for (let pos = 8; pos + 12 <= reader.size;) {
     const head = await reader.read(pos, 8);
     const dataLength = head.readUInt32BE(0);
     const type = head.toString('latin1', 4, 8);

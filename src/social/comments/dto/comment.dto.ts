@@ -53,4 +53,3 @@ export class CommentPageDto {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Pass as `after` for the next page; null on the last page' })
   next!: string | null;
 }
-
