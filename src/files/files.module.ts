@@ -19,6 +19,20 @@ import { SourceFilesService } from './source-files.service';
 import { StorageModule } from './storage/storage.module';
 import { ViewsCounter } from './views.counter';
 
+/** What the files feature gives every other feature (MediaMetrics stays inside). */
+const SHARED = [
+  FileMetrics,
+  FilesService,
+  SourceFilesService,
+  FileServingService,
+  ViewsCounter,
+  FilePresenter,
+  PostQueriesService,
+  PostCountsService,
+  PostCacheService,
+  MediaDelivery,
+];
+
 /** Files, their stored bytes and serving, for every process; FilesApiModule adds the routes. */
 @Module({
   imports: [
@@ -32,31 +46,7 @@ import { ViewsCounter } from './views.counter';
     ShakesModule,
     SearchIndexerModule,
   ],
-  providers: [
-    FileMetrics,
-    FilesService,
-    SourceFilesService,
-    FileServingService,
-    ViewsCounter,
-    FilePresenter,
-    PostQueriesService,
-    PostCountsService,
-    PostCacheService,
-    MediaDelivery,
-    MediaMetrics,
-  ],
-  exports: [
-    FileMetrics,
-    FilesService,
-    SourceFilesService,
-    FileServingService,
-    ViewsCounter,
-    FilePresenter,
-    PostQueriesService,
-    PostCountsService,
-    PostCacheService,
-    MediaDelivery,
-    StorageModule,
-  ],
+  providers: [...SHARED, MediaMetrics],
+  exports: [...SHARED, StorageModule],
 })
 export class FilesModule {}
