@@ -15,7 +15,7 @@ import type { Request, Response } from 'express';
 import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { InvalidInputError } from '../common/errors/domain-errors';
-import { FileDto } from './dto/file.dto';
+import { FileDto, fileUrlOf } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
 import { FileMetrics } from './file-metrics';
 import { FilesService } from './files.service';
@@ -57,7 +57,7 @@ export class FilesController {
   @ApiUnprocessableEntityResponse({ description: 'A truncated or corrupt image' })
   async upload(@CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<FileDto> {
     const file = await this.metrics.upload(this.files.upload(user, req));
-    res.setHeader('Location', file.urls.raw.replace(/\/raw$/, ''));
+    res.setHeader('Location', fileUrlOf(file.key));
     return file;
   }
 

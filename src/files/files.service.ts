@@ -96,8 +96,7 @@ export class FilesService {
   async upload(user: AuthUser, req: IncomingMessage): Promise<FileDto> {
     const received = await this.receiver.receive(req);
     try {
-      const shake = received.fields.shake ? await this.shakes.getByName(received.fields.shake) : await this.shakes.getUserShakeOf(user.id);
-      if (!this.shakes.canPost(user.id, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
+      const shake = await this.shakes.getPostableShake(user.id, received.fields.shake);
 
       const inspection = await this.inspector.inspect(received.path, received.type);
       // The receiver hashed the bytes as they arrived; only a file the stripper changed is hashed again.

@@ -145,6 +145,13 @@ export class ShakesService {
     return shake.ownerId.equals(userId) || shake.managerIds.some((managerId) => managerId.equals(userId));
   }
 
+  /** The shake a new post of this user goes to (an upload or a save): the named one if they may post there, else their own. */
+  async getPostableShake(userId: Types.ObjectId, name?: string): Promise<ShakeDocument> {
+    const shake = name ? await this.getByName(name) : await this.getUserShakeOf(userId);
+    if (!this.canPost(userId, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
+    return shake;
+  }
+
   /** Editing and deleting: the owner, or an admin. Managers post; they do not run the shake. */
   private assertCanEdit(actor: Actor, shake: ShakeDocument): void {
     if (!shake.ownerId.equals(actor.id) && actor.role !== Role.Admin) {

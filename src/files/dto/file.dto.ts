@@ -23,9 +23,12 @@ export class FileUrlsDto {
   @ApiProperty({ type: ShortFileUrlsDto, description: 'The same, at short public paths outside /api/v1' }) short!: ShortFileUrlsDto;
 }
 
+/** Where a post is described: GET /api/v1/files/:key (the Location of a new post). */
+export const fileUrlOf = (key: string): string => `/api/v1/files/${key}`;
+
 /** Where a post's media are served: the API routes and the short public paths (see SHORT_MEDIA_PATHS). */
 export function fileUrlsOf(key: string): FileUrlsDto {
-  const base = `/api/v1/files/${key}`;
+  const base = fileUrlOf(key);
   return {
     raw: `${base}/raw`,
     thumbnail: `${base}/thumbnail`,

@@ -11,7 +11,7 @@ import type { Response } from 'express';
 import { Authenticated, CurrentUser, RequiresVerifiedEmail } from '../../common/auth/auth.decorators';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { NotFoundError } from '../../common/errors/domain-errors';
-import { FileDto } from '../../files/dto/file.dto';
+import { FileDto, fileUrlOf } from '../../files/dto/file.dto';
 import { FilePresenter } from '../../files/file.presenter';
 import { SaveFileDto } from './dto/save.dto';
 import { SavesService } from './saves.service';
@@ -41,7 +41,7 @@ export class SavesController {
     const { post, created } = await this.saves.save(caller.id, key, dto.shake);
     const file = await this.presenter.one(post);
     if (!file) throw new NotFoundError('No such file');
-    res.status(created ? 201 : 200).setHeader('Location', `/api/v1/files/${file.key}`);
+    res.status(created ? 201 : 200).setHeader('Location', fileUrlOf(file.key));
     return file;
   }
 }

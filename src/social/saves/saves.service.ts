@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
-import { ConflictError, ForbiddenError } from '../../common/errors/domain-errors';
+import { ConflictError } from '../../common/errors/domain-errors';
 import { AlreadySavedError, FilesService } from '../../files/files.service';
 import { PostQueriesService } from '../../files/post-queries.service';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
@@ -30,8 +30,7 @@ export class SavesService {
     const existing = await this.files.findSaveOf(saverId, parent._id);
     if (existing) return { post: existing, created: false };
 
-    const shake = shakeName ? await this.shakes.getByName(shakeName) : await this.shakes.getUserShakeOf(saverId);
-    if (!this.shakes.canPost(saverId, shake)) throw new ForbiddenError(`You may not post to the shake ${shake.name}`);
+    const shake = await this.shakes.getPostableShake(saverId, shakeName);
     try {
       return { post: await this.files.createCopy(saverId, parent, shake), created: true };
     } catch (error) {
