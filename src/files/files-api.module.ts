@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { ShakesModule } from '../shakes/shakes.module';
 import { FilesController } from './files.controller';
 import { FilesModule } from './files.module';
 import { MediaController } from './media.controller';
+import { UploadsService } from './upload/uploads.service';
 
-/** The file routes; only where the API is served. */
+/** The file routes and the upload pipeline behind POST /files; only where the API is served. */
 @Module({
-  imports: [FilesModule],
+  imports: [FilesModule, ShakesModule],
   controllers: [FilesController, MediaController],
+  providers: [UploadsService],
 })
 export class FilesApiModule {}

@@ -18,7 +18,8 @@ import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto, fileUrlOf } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
 import { FileMetrics } from './file-metrics';
-import { FilesService } from './files.service';
+import { PostsService } from './posts.service';
+import { UploadsService } from './upload/uploads.service';
 import { UPLOAD_FIELD_MAX_LENGTHS } from './upload/upload-fields';
 import { MediaDelivery } from './delivery/media-delivery.service';
 import { MediaRoute } from './delivery/media-route.decorator';
@@ -41,7 +42,8 @@ const UPLOAD_SCHEMA = {
 @Controller('files')
 export class FilesController {
   constructor(
-    private readonly files: FilesService,
+    private readonly files: PostsService,
+    private readonly uploads: UploadsService,
     private readonly metrics: FileMetrics,
     private readonly media: MediaDelivery,
   ) {}
@@ -56,7 +58,7 @@ export class FilesController {
   @ApiUnsupportedMediaTypeResponse({ description: 'Not a JPEG, PNG, GIF, WebP or AVIF image' })
   @ApiUnprocessableEntityResponse({ description: 'A truncated or corrupt image' })
   async upload(@CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<FileDto> {
-    const file = await this.metrics.upload(this.files.upload(user, req));
+    const file = await this.metrics.upload(this.uploads.upload(user, req));
     res.setHeader('Location', fileUrlOf(file.key));
     return file;
   }

@@ -9,7 +9,7 @@ import { FileMetrics } from './file-metrics';
 import { FileServingService } from './file-serving.service';
 import { FilePresenter } from './file.presenter';
 import { PostCacheService } from './post-cache.service';
-import { FilesService } from './files.service';
+import { PostsService } from './posts.service';
 import { PostCountsService } from './post-counts.service';
 import { PostQueriesService } from './post-queries.service';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
@@ -22,7 +22,7 @@ import { ViewsCounter } from './views.counter';
 /** What the files feature gives every other feature (MediaMetrics stays inside). */
 const SHARED = [
   FileMetrics,
-  FilesService,
+  PostsService,
   SourceFilesService,
   FileServingService,
   ViewsCounter,

@@ -8,7 +8,7 @@ import type { ResolvedEnvironment } from '../config/environment';
 import { JobProducer } from '../jobs/job-producer';
 import { objectIdIn } from '../jobs/job-payload';
 import { type PostJob, type PurgeJob, QUEUES, type VariantsJob } from '../jobs/queues';
-import { FilesService } from './files.service';
+import { PostsService } from './posts.service';
 import { InvalidImageError } from './images/image-errors';
 import { renderVariants } from './images/variants';
 import type { StoredVariant } from './schemas/variant-set.schema';
@@ -29,7 +29,7 @@ export class FilesProcessor implements OnApplicationBootstrap {
     private readonly jobs: JobProducer,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
     private readonly sources: SourceFilesService,
-    private readonly files: FilesService,
+    private readonly files: PostsService,
     private readonly views: ViewsCounter,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {

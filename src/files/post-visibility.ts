@@ -2,7 +2,7 @@ import type { SharedFile } from './schemas/shared-file.schema';
 
 /**
  * What "a visible post" means wherever a post is shown or acted on: GET /files/:key, raw, thumbnail, likes,
- * saves, comments (FilesService.getLive), every stream and page of posts (FilePresenter) and search (SearchSources).
+ * saves, comments (PostsService.getLive), every stream and page of posts (FilePresenter) and search (SearchSources).
  *
  * A post is visible while it is not deleted, its stored bytes and its shake exist, and its owner exists and is
  * not disabled. The last three are read beside the post rather than copied onto it, so a deleted group shake's

@@ -1,6 +1,6 @@
 import { Process, Processor } from '@nestjs/bull';
 import type { Job } from 'bull';
-import { FilesService } from '../files/files.service';
+import { PostsService } from '../files/posts.service';
 import { objectIdIn } from '../jobs/job-payload';
 import { type FollowedJob, QUEUES, type RecountResult, type ShakeDeletedJob, type UnfollowedJob } from '../jobs/queues';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -23,7 +23,7 @@ export class SocialProcessor {
     private readonly counters: ShakeCountersService,
     private readonly fileCounters: FileCountersService,
     private readonly entries: ShakeEntriesService,
-    private readonly files: FilesService,
+    private readonly files: PostsService,
     private readonly notifications: NotificationsService,
   ) {}
 

@@ -7,7 +7,7 @@ import { MediaInvalidations } from '../../common/cache/media-invalidations.servi
 import { NotFoundError } from '../../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { FileServingService } from '../file-serving.service';
-import { FilesService } from '../files.service';
+import { PostsService } from '../posts.service';
 import { SourceFilesService } from '../source-files.service';
 import { ViewsCounter } from '../views.counter';
 import { MediaEntryCache } from './media-entry-cache';
@@ -20,7 +20,7 @@ const countsAsView = (req: Request) => req.method === 'GET' && (!req.headers.ran
 /**
  * The media routes' one service: share key → MediaEntry from the in-process cache (no database, no Redis on a
  * hit), the view counted in memory, the object sent (small ones from the byte cache). A miss asks
- * FilesService.getLive (the post-visibility rule) and reads the variants. Variants still being made are looked up
+ * PostsService.getLive (the post-visibility rule) and reads the variants. Variants still being made are looked up
  * again on each request until they are ready.
  */
 @Injectable()
@@ -29,7 +29,7 @@ export class MediaDelivery {
   private readonly loading = new Map<string, Promise<MediaEntry>>();
 
   constructor(
-    private readonly files: FilesService,
+    private readonly files: PostsService,
     private readonly sources: SourceFilesService,
     private readonly serving: FileServingService,
     private readonly views: ViewsCounter,

@@ -4,7 +4,7 @@ import { type Model, Types } from 'mongoose';
 import { countBy } from '../../common/counters/count-by';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
-import { FilesService } from '../../files/files.service';
+import { PostsService } from '../../files/posts.service';
 import { PostQueriesService } from '../../files/post-queries.service';
 import { JobProducer } from '../../jobs/job-producer';
 import { Role } from '../../common/auth/role';
@@ -19,7 +19,7 @@ export class CommentsService {
   constructor(
     @InjectModel(Comment.name) private readonly comments: Model<Comment>,
     private readonly jobs: JobProducer,
-    private readonly files: FilesService,
+    private readonly files: PostsService,
     private readonly posts: PostQueriesService,
   ) {}
 

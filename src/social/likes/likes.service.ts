@@ -5,7 +5,7 @@ import { countBy } from '../../common/counters/count-by';
 import { ConflictError } from '../../common/errors/domain-errors';
 import { idRange, type Seek } from '../../common/pagination/seek';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
-import { FilesService } from '../../files/files.service';
+import { PostsService } from '../../files/posts.service';
 import { JobProducer } from '../../jobs/job-producer';
 import { Like, type LikeDocument } from './like.schema';
 import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
@@ -19,7 +19,7 @@ export class LikesService {
   constructor(
     @InjectModel(Like.name) private readonly likes: Model<Like>,
     private readonly jobs: JobProducer,
-    private readonly files: FilesService,
+    private readonly files: PostsService,
   ) {}
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { ConflictError } from '../../common/errors/domain-errors';
-import { AlreadySavedError, FilesService } from '../../files/files.service';
+import { AlreadySavedError, PostsService } from '../../files/posts.service';
 import { PostQueriesService } from '../../files/post-queries.service';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { ShakesService } from '../../shakes/shakes.service';
@@ -16,7 +16,7 @@ export interface SaveResult {
 @Injectable()
 export class SavesService {
   constructor(
-    private readonly files: FilesService,
+    private readonly files: PostsService,
     private readonly posts: PostQueriesService,
     private readonly shakes: ShakesService,
   ) {}

@@ -1,12 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type { IncomingMessage } from 'node:http';
-import { rm } from 'node:fs/promises';
 import { type Model, type Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
-import type { ResolvedEnvironment } from '../config/environment';
 import { JobProducer } from '../jobs/job-producer';
 import type { PostJob } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
@@ -17,18 +13,14 @@ import { UsersService } from '../users/users.service';
 import { Role } from '../common/auth/role';
 import { FileDto } from './dto/file.dto';
 import type { UpdateFileDto } from './dto/update-file.dto';
-import { sha256OfFile } from './file-hash';
-import { stripGpsLocation } from './images/gps-stripper';
-import { ImageInspector } from './images/image-inspector';
 import { FilePresenter } from './file.presenter';
 import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 import type { SourceFileDocument } from './schemas/source-file.schema';
 import { newShareKey, SHARE_KEY_PATTERN } from './share-key';
 import { SourceFilesService } from './source-files.service';
 import { tagsOf } from './tags';
-import { MultipartImageReceiver } from './upload/multipart-image.receiver';
-import { uploadLimitsFrom } from './upload/upload-limits';
 import { PostCacheService } from './post-cache.service';
+import type { UploadFields } from './upload/upload-fields';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { isVisiblePost, LIVE_POSTS } from './post-visibility';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
@@ -57,15 +49,13 @@ export interface FileWithSource {
 }
 
 /**
- * Posts (shared files): upload, save, read, edit, delete. Writes of shared_files live here (indexes: key unique,
+ * The post lifecycle (shared files): make (an upload's original, a save's copy), read, edit, delete; the upload
+ * pipeline that comes before an original is UploadsService. Writes of shared_files live here (indexes: key unique,
  * saveKey unique, userId, sourceId; the list queries are in PostQueriesService, the counters in PostCountsService). Every post is
  * made by insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
  */
 @Injectable()
-export class FilesService {
-  private readonly receiver: MultipartImageReceiver;
-  private readonly inspector: ImageInspector;
-
+export class PostsService {
   constructor(
     @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
     private readonly jobs: JobProducer,
@@ -77,59 +67,40 @@ export class FilesService {
     private readonly search: SearchIndexer,
     private readonly postCache: PostCacheService,
     private readonly media: MediaInvalidations,
-    config: ConfigService<ResolvedEnvironment, true>,
-  ) {
-    const limits = uploadLimitsFrom({
-      UPLOAD_MAX_BYTES: config.get('UPLOAD_MAX_BYTES', { infer: true }),
-      UPLOAD_MAX_PIXELS: config.get('UPLOAD_MAX_PIXELS', { infer: true }),
-      UPLOAD_TMP_DIR: config.get('UPLOAD_TMP_DIR', { infer: true }),
-    });
-    this.receiver = new MultipartImageReceiver(limits);
-    this.inspector = new ImageInspector(limits.maxPixels);
-  }
+  ) {}
 
   /**
-   * Receives an upload into a temporary file (limits enforced as the bytes arrive), decodes it fully, strips
-   * its GPS location in place, then stores it once per content hash and makes a post of it. The temporary
-   * file is always removed; a failure after the source was taken gives its reference back.
+   * The post of a new upload, whose source (its stored bytes) the upload pipeline has just acquired: placed in
+   * its shake, or the source's reference given back if it cannot be. Then its variants (for new bytes), caches
+   * and search follow.
    */
-  async upload(user: AuthUser, req: IncomingMessage): Promise<FileDto> {
-    const received = await this.receiver.receive(req);
+  async createOriginal(
+    owner: AuthUser,
+    shake: ShakeDocument,
+    acquired: { source: SourceFileDocument; created: boolean },
+    fields: UploadFields,
+  ): Promise<FileDto> {
+    const { source, created } = acquired;
+    let file: SharedFileDocument;
     try {
-      const shake = await this.shakes.getPostableShake(user.id, received.fields.shake);
-
-      const inspection = await this.inspector.inspect(received.path, received.type);
-      // The receiver hashed the bytes as they arrived; only a file the stripper changed is hashed again.
-      const stripped = await stripGpsLocation(received.path);
-      const { source, created } = await this.sources.acquire({
-        sha256: stripped ? await sha256OfFile(received.path) : received.sha256,
-        size: received.size,
-        inspection,
-        path: received.path,
+      file = await this.insertPost({
+        sourceId: source._id,
+        userId: owner.id,
+        shakeId: shake._id,
+        title: fields.title ?? '',
+        description: fields.description ?? '',
+        altText: fields.altText ?? '',
+        nsfw: source.nsfw,
       });
-      let file: SharedFileDocument;
-      try {
-        file = await this.insertPost({
-          sourceId: source._id,
-          userId: user.id,
-          shakeId: shake._id,
-          title: received.fields.title ?? '',
-          description: received.fields.description ?? '',
-          altText: received.fields.altText ?? '',
-          nsfw: source.nsfw,
-        });
-        await this.place(file);
-      } catch (error) {
-        await this.purge(await this.sources.release(source._id));
-        throw error;
-      }
-      await this.postCache.changedIn(shake, file);
-      if (created) await this.enqueueVariants(source);
-      await this.search.enqueue('file', file._id);
-      return FileDto.from(file, source, user, shake);
-    } finally {
-      await rm(received.path, { force: true });
+      await this.place(file);
+    } catch (error) {
+      await this.purge(await this.sources.release(source._id));
+      throw error;
     }
+    await this.postCache.changedIn(shake, file);
+    if (created) await this.enqueueVariants(source);
+    await this.search.enqueue('file', file._id);
+    return FileDto.from(file, source, owner, shake);
   }
 
   /**
