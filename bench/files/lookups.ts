@@ -19,6 +19,7 @@ import { openDatabase } from '../common/database';
 import { seedPosts } from './seed';
 import { newShareKey } from '../../src/files/share-key';
 import { sourceIdOf } from '../../src/files/source-files.service';
+import { runBench } from '../common/run-bench';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000').split(',').map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 10);
@@ -115,10 +116,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -40,6 +40,7 @@ import { wrk, wrkIsAvailable } from '../common/wrk';
 import { photoLikeJpeg, stampedJpeg } from './images';
 import { seedPosts } from './seed';
 import { type BenchStorageKind, openBenchStorage } from './storage';
+import { runBench } from '../common/run-bench';
 
 const STORAGE = (process.env.BENCH_STORAGE ?? 'local') as BenchStorageKind;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -411,10 +412,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

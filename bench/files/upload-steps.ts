@@ -15,6 +15,7 @@ import { stripGpsLocation } from '../../src/files/images/gps-stripper';
 import { ImageInspector } from '../../src/files/images/image-inspector';
 import { LocalDiskStorage } from '../../src/files/storage/local-disk.storage';
 import { photoLikeJpeg, stampedJpeg } from './images';
+import { runBench } from '../common/run-bench';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -55,10 +56,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

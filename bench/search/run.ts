@@ -23,6 +23,7 @@ import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { randomSource } from '../common/random';
 import { corpus } from './corpus';
 import { benchAppEnvironment } from '../common/bench-app';
+import { runBench } from '../common/run-bench';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -146,10 +147,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

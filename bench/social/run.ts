@@ -26,6 +26,7 @@ import { type LoadResult, measure, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { DEEP_PAGE, env, PLAN, type Seeded, type SeededEntry, seedSocialGraph } from './seed';
 import { benchAppEnvironment } from '../common/bench-app';
+import { runBench } from '../common/run-bench';
 
 const SECONDS = env('BENCH_SECONDS', 10);
 const ROUNDS = env('BENCH_ROUNDS', 3);
@@ -211,10 +212,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);
