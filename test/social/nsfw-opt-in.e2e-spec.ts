@@ -27,12 +27,12 @@ describe('NSFW opt-in', () => {
     spicy = (await uploadAs(app, alice, { description: `#${tag}` })).key;
     // Saved before it was marked: the flag lives on the stored bytes, so the copy is NSFW too.
     spicyCopy = (await ctx.http(app).post(`/api/v1/files/${spicy}/save`).set('Authorization', carol.auth).expect(201)).body.key;
-    await ctx.http(app).patch(`/api/v1/files/${spicy}`).set('Authorization', alice.auth).send({ nsfw: true }).expect(200);
     await ctx.http(app).put(`/api/v1/shakes/${alice.username}/follow`).set('Authorization', bob.auth).expect(204);
     await ctx.http(app).put(`/api/v1/shakes/${carol.username}/follow`).set('Authorization', bob.auth).expect(204);
     for (const key of [clean, spicy]) await ctx.http(app).put(`/api/v1/files/${key}/like`).set('Authorization', bob.auth).expect(204);
-    // After the like jobs: FerretDB applies an update as a read and a write, so a job's could undo this one.
+    // After the save and like jobs: FerretDB applies an update as a read and a write, so a counter job's could undo these.
     await settleSocialJobs(app);
+    await ctx.http(app).patch(`/api/v1/files/${spicy}`).set('Authorization', alice.auth).send({ nsfw: true }).expect(200);
     await posts.updateMany({ key: { $in: [clean, spicy] } }, { $set: { magicAt: new Date() } });
   });
   afterAll(() => ctx.close());
