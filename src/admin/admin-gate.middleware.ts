@@ -2,6 +2,7 @@ import { Injectable, Logger, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { AuthGuard } from '../auth/auth.guard';
 import { Role } from '../common/auth/role';
+import { scopesAllow } from '../common/auth/token-scope';
 import { NotAuthenticatedError } from '../common/errors/domain-errors';
 import { errorBody } from '../common/filters/error-body';
 import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessions } from './admin-sessions.service';
@@ -51,7 +52,9 @@ export class AdminGate implements NestMiddleware {
       const header = req.headers.authorization;
       let role: Role | undefined;
       if (header !== undefined) {
-        role = (await this.auth.authenticate(header)).role;
+        const caller = await this.auth.authenticate(header);
+        if (!scopesAllow(caller.scopes, 'full')) return this.refuse(req, res, 403, 'A limited token never opens the dashboard');
+        role = caller.role;
       } else if (secret) {
         role = (await this.sessions.resolve(secret))?.role;
         if (role && !SAFE_METHODS.has(req.method) && !isSameOrigin(req)) {

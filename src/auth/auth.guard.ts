@@ -4,7 +4,8 @@ import { ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-e
 import { Role } from '../common/auth/role';
 import { UsersService } from '../users/users.service';
 import { ConfigService } from '@nestjs/config';
-import { type Access, ACCESS_METADATA, VERIFIED_ACTION_METADATA } from '../common/auth/auth.decorators';
+import { type Access, ACCESS_METADATA, SCOPE_METADATA, VERIFIED_ACTION_METADATA } from '../common/auth/auth.decorators';
+import { scopesAllow, type TokenScope } from '../common/auth/token-scope';
 import type { ResolvedEnvironment, VerifiedAction } from '../config/environment';
 import type { AuthenticatedRequest, AuthUser } from '../common/auth/auth-user';
 import { TOKEN_SECRET_PATTERN } from './token-secret';
@@ -12,6 +13,7 @@ import { TokensService } from './tokens.service';
 
 /**
  * The global guard. Every route needs a user unless marked @Public(); @AdminOnly() routes need an admin.
+ * A limited token (see TokenScope) is refused on every route, public or not, but those whose @RequiresScope it has.
  * A token that is present but malformed, unknown, revoked or belongs to a disabled user is always refused,
  * even on public routes, so a client never mistakes a dead token for an anonymous session.
  */
@@ -50,6 +52,13 @@ export class AuthGuard implements CanActivate {
       throw new NotAuthenticatedError('Sign in: send Authorization: Bearer <token>');
     }
     request.user = await this.authenticate(header);
+    const scope =
+      this.reflector.getAllAndOverride<TokenScope | undefined>(SCOPE_METADATA, [context.getHandler(), context.getClass()]) ?? 'full';
+    if (!scopesAllow(request.user.scopes, scope)) {
+      throw new ForbiddenError(
+        `This token is limited to ${request.user.scopes.join(', ')}; this route needs a token with the ${scope} scope`,
+      );
+    }
     if (access === 'admin' && request.user.role !== Role.Admin) {
       throw new ForbiddenError('Admins only');
     }
@@ -79,6 +88,7 @@ export class AuthGuard implements CanActivate {
       username: user.username,
       role: user.role,
       tokenId: token._id,
+      scopes: token.scopes,
       showNsfw: user.showNsfw,
       emailVerified: user.emailVerified,
     };

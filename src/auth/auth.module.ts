@@ -1,6 +1,6 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { urlencoded } from 'express';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
 import { ShakesModule } from '../shakes/shakes.module';
@@ -21,6 +21,7 @@ import { AccessToken, AccessTokenSchema } from './schemas/access-token.schema';
 import { EmailToken, EmailTokenSchema } from './schemas/email-token.schema';
 import { Invite, InviteSchema } from './schemas/invite.schema';
 import { TokensService } from './tokens.service';
+import { RouteAccessCheck } from './route-access.check';
 
 @Module({
   imports: [
@@ -33,6 +34,7 @@ import { TokensService } from './tokens.service';
     ShakesModule,
     SearchIndexerModule,
     MailModule,
+    DiscoveryModule,
   ],
   controllers: [AuthController, MeController, AdminUsersController, AdminInvitesController, AccountPagesController],
   providers: [
@@ -43,6 +45,7 @@ import { TokensService } from './tokens.service';
     PasswordsService,
     InvitesService,
     AuthGuard,
+    RouteAccessCheck,
     { provide: APP_GUARD, useExisting: AuthGuard },
   ],
   exports: [AuthService, TokensService, AuthGuard],

@@ -52,7 +52,7 @@ export class MeController {
 
   @Post('tokens')
   async createToken(@CurrentUser() caller: AuthUser, @Body() dto: CreateTokenDto): Promise<CreatedTokenDto> {
-    const { token, secret } = await this.tokens.issue(caller.id, dto.name);
+    const { token, secret } = await this.tokens.issue(caller.id, dto.name, dto.scopes);
     return { ...TokenDto.from(token), token: secret };
   }
 

@@ -4,6 +4,7 @@ import { type Model, Types } from 'mongoose';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { AccessToken, type AccessTokenDocument } from './schemas/access-token.schema';
 import { hashTokenSecret, newTokenSecret } from './token-secret';
+import type { TokenScope } from '../common/auth/token-scope';
 
 /** Writing lastUsedAt at most this often keeps authenticated reads from each costing a write. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -16,9 +17,13 @@ export class TokensService {
   constructor(@InjectModel(AccessToken.name) private readonly tokens: Model<AccessToken>) {}
 
   /** Returns the stored token and the secret, which is shown once and never stored. */
-  async issue(userId: Types.ObjectId, name: string): Promise<{ token: AccessTokenDocument; secret: string }> {
+  async issue(
+    userId: Types.ObjectId,
+    name: string,
+    scopes: TokenScope[] = ['full'],
+  ): Promise<{ token: AccessTokenDocument; secret: string }> {
     const secret = newTokenSecret();
-    const token = await this.tokens.create({ userId, name, tokenHash: hashTokenSecret(secret) });
+    const token = await this.tokens.create({ userId, name, scopes, tokenHash: hashTokenSecret(secret) });
     return { token, secret };
   }
 

@@ -12,7 +12,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { Authenticated, CurrentUser, Public, RequiresVerifiedEmail } from '../common/auth/auth.decorators';
+import { Authenticated, CurrentUser, Public, RequiresScope, RequiresVerifiedEmail } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto, fileUrlOf } from './dto/file.dto';
@@ -50,6 +50,7 @@ export class FilesController {
 
   @Post()
   @Authenticated()
+  @RequiresScope('files:write')
   @RequiresVerifiedEmail('upload')
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: UPLOAD_SCHEMA })

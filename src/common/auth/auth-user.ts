@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Types } from 'mongoose';
 import type { Role } from './role';
+import type { TokenScope } from './token-scope';
 
 /** Who is calling, as the guard resolved it from the bearer token. */
 export interface AuthUser {
@@ -8,6 +9,8 @@ export interface AuthUser {
   username: string;
   role: Role;
   tokenId: Types.ObjectId;
+  /** What the token used may do (see TokenScope). */
+  scopes: TokenScope[];
   /** The user's NSFW opt-in, as of this request. */
   showNsfw: boolean;
   /** Whether the account's address is verified, as of this request (see @RequiresVerifiedEmail). */

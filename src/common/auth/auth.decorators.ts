@@ -2,6 +2,7 @@ import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetada
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { VerifiedAction } from '../../config/environment';
 import type { AuthenticatedRequest, AuthUser } from './auth-user';
+import type { TokenScope } from './token-scope';
 
 /** The name of the bearer-token security scheme in the OpenAPI document. */
 export const BEARER_AUTH = 'bearer';
@@ -27,6 +28,18 @@ export const AdminOnly = () =>
     ApiBearerAuth(BEARER_AUTH),
     ApiUnauthorizedResponse({ description: 'Missing, malformed, revoked or unknown token' }),
     ApiForbiddenResponse({ description: 'The caller is not an admin' }),
+  );
+
+export const SCOPE_METADATA = 'malted:scope';
+
+/**
+ * The token scope the route needs. A route that declares none needs a `full` token: limited tokens are refused
+ * (403) everywhere but on the routes that name their scope here.
+ */
+export const RequiresScope = (scope: TokenScope) =>
+  applyDecorators(
+    SetMetadata(SCOPE_METADATA, scope),
+    ApiForbiddenResponse({ description: `The token has neither the \`${scope}\` nor the \`full\` scope` }),
   );
 
 export const VERIFIED_ACTION_METADATA = 'malted:verified-action';
