@@ -46,6 +46,12 @@ describe('AllExceptionsFilter', () => {
     [new ServiceUnavailableException('Not ready: redis down'), 503, 'Service Unavailable', 'Not ready: redis down'],
     [new Error('secret internals at db.ts:12'), 500, 'Internal Server Error', 'Internal server error'],
     [Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }), 413, 'Payload Too Large', 'Request body is too large'],
+    [
+      Object.assign(new Error('Bad Request'), { status: 400, expose: true, code: 'Z_DATA_ERROR' }),
+      400,
+      'Bad Request',
+      'The request body does not decode as its Content-Encoding says',
+    ],
   ])('maps %p to %i', (exception, statusCode, error, message) => {
     const { host, sent } = hostFor();
     filter.catch(exception, host);

@@ -6,13 +6,21 @@ import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
-  type: string;
+  type?: string;
   status: number;
   expose?: boolean;
+  code?: string;
 }
 
+/**
+ * body-parser's errors (http-errors): most carry a `type`; a body that does not decompress as its
+ * Content-Encoding says (not gzip at all, a truncated stream) carries only the 400 and zlib's `code`.
+ */
 const isBodyParserError = (e: unknown): e is BodyParserError =>
-  typeof e === 'object' && e !== null && typeof (e as BodyParserError).type === 'string' && 'status' in e;
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as BodyParserError).status === 'number' &&
+  (typeof (e as BodyParserError).type === 'string' || (e as BodyParserError).expose === true);
 
 /**
  * Maps every error to { statusCode, error, message, requestId }. Client errors keep their message; server
@@ -84,6 +92,6 @@ function bodyParserMessage(error: BodyParserError): string {
     case 'charset.unsupported':
       return 'Unsupported request body encoding';
     default:
-      return 'Bad request body';
+      return error.code ? 'The request body does not decode as its Content-Encoding says' : 'Bad request body';
   }
 }
