@@ -1,7 +1,8 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { IsNotReservedName } from '../../shakes/reserved-names';
 import { MeDto } from '../../users/dto/user.dto';
 import { IsNotCommonPassword } from '../common-passwords';
@@ -41,7 +42,7 @@ export class RegisterDto {
   password!: string;
 
   @ApiPropertyOptional({ description: 'An invite code; needed when the site registers by invite only (GET /api/v1/site)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(100)
   invite?: string;
@@ -61,7 +62,7 @@ export class LoginDto {
   password!: string;
 
   @ApiPropertyOptional({ description: 'A name for the new token, e.g. the device', example: 'laptop' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(100)

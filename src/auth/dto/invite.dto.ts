@@ -1,17 +1,18 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import type { InviteDocument } from '../schemas/invite.schema';
 
 export class CreateInviteDto {
   @ApiPropertyOptional({ description: 'How many accounts may register with it', default: 1, minimum: 1, maximum: 1000 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(1000)
   uses?: number;
 
   @ApiPropertyOptional({ description: 'Days until it stops working', default: 7, minimum: 1, maximum: 365 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(365)

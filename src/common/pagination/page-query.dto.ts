@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { OptionalNotNull } from '../validation/optional-not-null';
 import { NotWith } from './not-with';
 
 export const PAGE_LIMIT_DEFAULT = 20;
@@ -14,7 +15,7 @@ export class PageQueryDto {
   @ApiPropertyOptional({
     description: 'Cursor: the `next` value of a page, for the items below it (older). Opaque; a value this list did not hand out is a 400.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   before?: string;
@@ -24,7 +25,7 @@ export class PageQueryDto {
       'Cursor: the `prev` value of a page. Answers the items right above that page (newer; still newest first): the ' +
       'previous page, or what arrived since. Not together with `before` (400).',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   @NotWith('before')
@@ -36,7 +37,7 @@ export class PageQueryDto {
     maximum: PAGE_LIMIT_MAX,
     description: `Items per page; above ${PAGE_LIMIT_MAX} is a 400 (not silently clamped)`,
   })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { TwoWayPageDto } from '../../common/pagination/page.dto';
 import { type Notification, NotificationType } from '../schemas/notification.schema';
 
@@ -80,7 +81,7 @@ export class MarkReadDto {
   @ApiPropertyOptional({
     description: 'A cursor from the notifications list (`readCursor` or `next`): marks read what is older. Without it, all.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   before?: string;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsString, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { QUERY_MAX_LENGTH, QUERY_MAX_WORDS, QUERY_MIN_LENGTH } from '../query/search-query';
 import { SEARCH_TYPES, type SearchType } from '../search-kinds';
 
@@ -22,17 +23,17 @@ export class SearchQueryDto {
   q!: string;
 
   @ApiPropertyOptional({ enum: SEARCH_TYPES, default: 'files' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(SEARCH_TYPES, { message: `type must be one of ${SEARCH_TYPES.join(', ')}` })
   type: SearchType = 'files';
 
   @ApiPropertyOptional({ description: 'The `next` value of the previous page (opaque)' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   cursor?: string;
 
   @ApiPropertyOptional({ default: SEARCH_DEFAULT_LIMIT, minimum: 1, maximum: SEARCH_MAX_LIMIT })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -40,7 +41,7 @@ export class SearchQueryDto {
   limit = SEARCH_DEFAULT_LIMIT;
 
   @ApiPropertyOptional({ default: true, description: 'Files: only originals; false includes saved copies too' })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(toBoolean)
   @IsBoolean({ message: 'originals must be true or false' })
   originals = true;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { IsNotReservedName } from '../reserved-names';
 import { GROUP_SHAKE_NAME } from '../shake-names';
 
@@ -27,7 +28,7 @@ export class CreateShakeDto {
   title!: string;
 
   @ApiPropertyOptional({ example: 'Only cats.', maxLength: SHAKE_DESCRIPTION_MAX })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(SHAKE_DESCRIPTION_MAX)
   description?: string;
@@ -35,7 +36,7 @@ export class CreateShakeDto {
 
 export class UpdateShakeDto {
   @ApiPropertyOptional({ maxLength: SHAKE_TITLE_MAX })
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @MinLength(1, { message: 'title must not be empty' })
@@ -43,7 +44,7 @@ export class UpdateShakeDto {
   title?: string;
 
   @ApiPropertyOptional({ maxLength: SHAKE_DESCRIPTION_MAX })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(SHAKE_DESCRIPTION_MAX)
   description?: string;

@@ -1,17 +1,18 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsMongoId, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsMongoId, Max, Min } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { Role } from '../../common/auth/role';
 import { AdminUserDto } from './user.dto';
 
 export class ListUsersQueryDto {
   @ApiPropertyOptional({ description: 'Cursor: the `next` value of the previous page' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsMongoId()
   after?: string;
 
   @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -24,12 +25,12 @@ export class UpdateUserDto {
     description:
       'Disabling revokes every token of the user for good and hides their posts; enabling shows the posts again (not the tokens)',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   disabled?: boolean;
 
   @ApiPropertyOptional({ enum: Role })
-  @IsOptional()
+  @OptionalNotNull()
   @IsEnum(Role)
   role?: Role;
 }

@@ -1,10 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, ValidateIf } from 'class-validator';
+import { IsBoolean } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 
 /** PATCH /me: the settings a user changes for themselves. */
 export class UpdateMeDto {
   @ApiPropertyOptional({ description: 'Show NSFW files in the streams (anonymous visitors never see them)' })
-  @ValidateIf((_, value) => value !== undefined) // null is not "leave it as it is"
+  @OptionalNotNull()
   @IsBoolean()
   showNsfw?: boolean;
 }

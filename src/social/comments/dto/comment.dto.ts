@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { OptionalNotNull } from '../../../common/validation/optional-not-null';
 import { PAGE_LIMIT_MAX } from '../../../common/pagination/page-query.dto';
 import { type Comment, COMMENT_MAX_LENGTH } from '../comment.schema';
 
@@ -16,13 +17,13 @@ export class CreateCommentDto {
 /** Comments read oldest first, so the next page is `after` the last one shown. */
 export class CommentPageQueryDto {
   @ApiPropertyOptional({ description: 'Cursor: the `next` value of the previous page; a value this list did not hand out is a 400' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(200)
   after?: string;
 
   @ApiPropertyOptional({ default: 20, minimum: 1, maximum: PAGE_LIMIT_MAX, description: `Above ${PAGE_LIMIT_MAX} is a 400` })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
