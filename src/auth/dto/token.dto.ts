@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsString, MaxLength, MinLength } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 import { TOKEN_SCOPES, TOKEN_SCOPE_TEXT, type TokenScope } from '../../common/auth/token-scope';
 import type { AccessToken } from '../schemas/access-token.schema';
 
@@ -13,7 +14,7 @@ export class CreateTokenDto {
   name!: string;
 
   @ApiPropertyOptional({ enum: TOKEN_SCOPES, isArray: true, default: ['full'], description: SCOPES_DESCRIPTION })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayMaxSize(TOKEN_SCOPES.length)
