@@ -46,7 +46,10 @@ describe('accounts and tokens', () => {
       expect(res.body.token).toMatch(/^mlt_[A-Za-z0-9_-]{43}$/);
 
       const me = await http().get('/api/v1/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
-      expect(me.body).toEqual(res.body.user);
+      expect(me.body).toEqual({
+        ...res.body.user,
+        uploadQuota: { limitBytes: null, usedBytes: 0, month: expect.stringMatching(/^\d{4}-\d{2}$/), resetsAt: expect.any(String) },
+      });
 
       const shake = await shakes.findOne({ nameLower: username.toLowerCase() }).lean();
       expect(shake).toMatchObject({ name: username, type: ShakeType.User, title: username });

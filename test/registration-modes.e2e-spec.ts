@@ -164,6 +164,7 @@ describe('GET /api/v1/site', () => {
         maxPixels: 4000000,
         formats: ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'],
         fieldMaxLengths: { title: 250, description: 10000, altText: 2000 },
+        quotaBytesPerMonth: 0,
       },
       groupShakesPerUser: 50,
     });

@@ -11,7 +11,8 @@ import {
 import { RateLimit } from '../common/throttling/rate-limit.decorator';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { UpdateMeDto } from '../users/dto/update-me.dto';
-import { MeDto } from '../users/dto/user.dto';
+import { MeDto, MeWithQuotaDto, UploadQuotaDto } from '../users/dto/user.dto';
+import { UploadQuotaService } from '../users/quota/upload-quota.service';
 import { UsersService } from '../users/users.service';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
@@ -30,19 +31,24 @@ export class MeController {
     private readonly tokens: TokensService,
     private readonly passwords: PasswordsService,
     private readonly verification: EmailVerificationService,
+    private readonly quota: UploadQuotaService,
   ) {}
 
+  private async withQuota(caller: AuthUser, me: MeDto): Promise<MeWithQuotaDto> {
+    return { ...me, uploadQuota: UploadQuotaDto.from(await this.quota.usageOf(caller)) };
+  }
+
   @Get()
-  async me(@CurrentUser() caller: AuthUser): Promise<MeDto> {
+  async me(@CurrentUser() caller: AuthUser): Promise<MeWithQuotaDto> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('No such user');
-    return MeDto.from(user);
+    return this.withQuota(caller, MeDto.from(user));
   }
 
   @Patch()
   @ApiBadRequestResponse({ description: 'A setting that is not one, or of the wrong type' })
-  async update(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto): Promise<MeDto> {
-    return MeDto.from(await this.users.updateSettings(caller.id, dto));
+  async update(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto): Promise<MeWithQuotaDto> {
+    return this.withQuota(caller, MeDto.from(await this.users.updateSettings(caller.id, dto)));
   }
 
   @Get('tokens')

@@ -284,6 +284,16 @@ export class Environment {
   @Max(1073741824)
   UPLOAD_MAX_BYTES = 31457280;
 
+  /**
+   * Bytes one user may upload per calendar month (UTC), counted on every upload to their posts (saves do not
+   * count); 0: no limit. Admins are exempt.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  UPLOAD_QUOTA_BYTES_PER_MONTH = 0;
+
   /** Largest image accepted in pixels, width x height (all frames together when an animation is decoded). */
   @Transform(toInteger)
   @IsInt()

@@ -3,11 +3,13 @@ import { Counter } from 'prom-client';
 import { DomainError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import { MetricsRegistry } from '../common/metrics/metrics-registry';
 import { ExifNotStrippableError, ImageTooManyPixelsError, InvalidImageError, UnsupportedMediaTypeError } from './images/image-errors';
+import { UploadQuotaExceededError } from '../users/quota/upload-quota.service';
 import { BadMultipartError, UploadAbortedError, UploadTooLargeError } from './upload/upload-errors';
 
 /** Why an upload was refused, as a closed set of label values. */
 const REFUSALS: [new (...args: never[]) => Error, string][] = [
   [UploadTooLargeError, 'too_large'],
+  [UploadQuotaExceededError, 'over_quota'],
   [ImageTooManyPixelsError, 'too_many_pixels'],
   [UnsupportedMediaTypeError, 'unsupported_type'],
   [InvalidImageError, 'invalid_image'],

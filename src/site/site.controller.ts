@@ -39,6 +39,7 @@ export class SiteController {
           description: UPLOAD_FIELD_MAX_LENGTHS.description,
           altText: UPLOAD_FIELD_MAX_LENGTHS.altText,
         },
+        quotaBytesPerMonth: get('UPLOAD_QUOTA_BYTES_PER_MONTH'),
       },
       groupShakesPerUser: get('GROUP_SHAKES_PER_USER'),
     };

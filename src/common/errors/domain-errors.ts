@@ -4,6 +4,10 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly status: number;
+  /** Facts a client can act on, answered beside the message (e.g. when a quota resets). */
+  readonly details?: Record<string, string | number>;
+  /** Response headers that go with the status (e.g. Retry-After). */
+  readonly headers?: Record<string, string>;
 
   constructor(message: string) {
     super(message);

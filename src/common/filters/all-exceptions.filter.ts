@@ -49,7 +49,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     // A body that was not read to its end (an upload refused half-way) would be parsed as the next request.
     if (!req.complete) res.setHeader('Connection', 'close');
-    res.status(status).json(errorBody(status, message, requestId));
+    const domain = exception instanceof DomainError ? exception : undefined;
+    for (const [name, value] of Object.entries(domain?.headers ?? {})) res.setHeader(name, value);
+    res.status(status).json({ ...errorBody(status, message, requestId), ...domain?.details });
   }
 
   private describe(exception: unknown): [number, string | string[]] {

@@ -34,8 +34,9 @@ export interface ReceivedImage {
  * Guarantees:
  * - the file is streamed to a new temporary file (mode 0600) in `tmpDir` and hashed (SHA-256) on the way; at
  *   most about 1 MiB of its head is held in memory, never the whole file;
- * - the byte limit, the type (from content only: JPEG, PNG, GIF, WebP, AVIF) and the pixel limit (from the
- *   header) are enforced while the bytes arrive: the first bytes past a limit end the upload;
+ * - the byte limit (or a tighter allowance: what is left of a quota), the type (from content only: JPEG, PNG,
+ *   GIF, WebP, AVIF) and the pixel limit (from the header) are enforced while the bytes arrive: the first bytes
+ *   past a limit end the upload;
  * - only the fields title, description, altText and shake are accepted, each once and capped in length; one file;
  * - on any rejection or client abort it stops reading the request (the rest of the body stays unread, so the
  *   response must close the connection, which the global exception filter does) and deletes the temporary
@@ -43,27 +44,36 @@ export interface ReceivedImage {
  * It does not decode the image: a truncated file with a valid header passes here and is refused by the
  * ImageInspector.
  */
+/** A tighter byte limit for one upload (what is left of a quota), with the error it is refused with. */
+export interface ByteAllowance {
+  maxBytes: number;
+  exceeded: () => Promise<Error>;
+}
+
 export class MultipartImageReceiver {
   constructor(private readonly limits: UploadLimits) {}
 
-  async receive(req: IncomingMessage): Promise<ReceivedImage> {
-    const parser = this.createParser(req);
+  async receive(req: IncomingMessage, allowance?: ByteAllowance): Promise<ReceivedImage> {
+    const tighter = allowance && allowance.maxBytes < this.limits.maxBytes ? allowance : undefined;
+    const maxBytes = tighter?.maxBytes ?? this.limits.maxBytes;
+    const parser = this.createParser(req, maxBytes);
     const path = join(this.limits.tmpDir, `malted-upload-${randomUUID()}`);
     const output = createWriteStream(path, { flags: 'wx', mode: 0o600 });
     try {
       await once(output, 'open');
-      const received = await this.readUpload(req, parser, output, path);
+      const received = await this.readUpload(req, parser, output, path, maxBytes);
       if (received.width === 0) await this.readDimensionsFromFile(received);
       return received;
     } catch (error) {
       output.destroy();
       await finished(output).catch(() => undefined);
       await rm(path, { force: true });
+      if (tighter && error instanceof UploadTooLargeError) throw await tighter.exceeded();
       throw error;
     }
   }
 
-  private createParser(req: IncomingMessage): Busboy {
+  private createParser(req: IncomingMessage, maxBytes: number): Busboy {
     if (!/^multipart\/form-data\s*;/i.test(req.headers['content-type'] ?? '')) {
       throw new UnsupportedMediaTypeError('Upload the image as multipart/form-data with the file in a part named "file"');
     }
@@ -72,7 +82,7 @@ export class MultipartImageReceiver {
         headers: req.headers,
         limits: {
           // busboy reports "limit" when a file reaches fileSize, so one byte more means "passed the limit".
-          fileSize: this.limits.maxBytes + 1,
+          fileSize: maxBytes + 1,
           files: 1,
           fields: Object.keys(UPLOAD_FIELD_MAX_LENGTHS).length,
           fieldSize: UPLOAD_FIELD_MAX_BYTES,
@@ -85,7 +95,7 @@ export class MultipartImageReceiver {
     }
   }
 
-  private readUpload(req: IncomingMessage, parser: Busboy, output: WriteStream, path: string): Promise<ReceivedImage> {
+  private readUpload(req: IncomingMessage, parser: Busboy, output: WriteStream, path: string, maxBytes: number): Promise<ReceivedImage> {
     return new Promise((resolve, reject) => {
       const sniffer = new ImageHeadSniffer(this.limits.maxPixels);
       const hash = createHash('sha256');
@@ -134,7 +144,7 @@ export class MultipartImageReceiver {
           fail(new BadMultipartError(`Unexpected file field "${name}"; send the image in a part named "file"`));
           return;
         }
-        stream.on('limit', () => fail(new UploadTooLargeError(this.limits.maxBytes)));
+        stream.on('limit', () => fail(new UploadTooLargeError(maxBytes)));
         fileWritten = pipeline(stream, sniffing(sniffer, hash), output, { signal: stopFile.signal });
         fileWritten.catch(fail);
       });

@@ -5,6 +5,7 @@ import { rm } from 'node:fs/promises';
 import type { AuthUser } from '../../common/auth/auth-user';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { ShakesService } from '../../shakes/shakes.service';
+import { UploadQuotaService } from '../../users/quota/upload-quota.service';
 import type { FileDto } from '../dto/file.dto';
 import { sha256OfFile } from '../file-hash';
 import { PostsService } from '../posts.service';
@@ -16,8 +17,9 @@ import { uploadLimitsFrom } from './upload-limits';
 
 /**
  * The upload pipeline, POST /api/v1/files: receives the multipart body into a temporary file (byte, type and
- * pixel limits enforced as the bytes arrive), decodes it fully, strips its GPS location in place, stores it once
- * per content hash, and hands the source to the post lifecycle (PostsService.createOriginal). The temporary file
+ * pixel limits and what is left of the user's monthly quota enforced as the bytes arrive), decodes it fully,
+ * strips its GPS location in place, reserves its size against the quota (released if the upload fails), stores it
+ * once per content hash, and hands the source to the post lifecycle (PostsService.createOriginal). The temporary file
  * is always removed.
  */
 @Injectable()
@@ -29,6 +31,7 @@ export class UploadsService {
     private readonly posts: PostsService,
     private readonly sources: SourceFilesService,
     private readonly shakes: ShakesService,
+    private readonly quota: UploadQuotaService,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const limits = uploadLimitsFrom({
@@ -41,19 +44,27 @@ export class UploadsService {
   }
 
   async upload(user: AuthUser, req: IncomingMessage): Promise<FileDto> {
-    const received = await this.receiver.receive(req);
+    // Nothing left refuses the upload before its body is read; what is left caps it while it arrives.
+    const remaining = await this.quota.remainingFor(user);
+    const received = await this.receiver.receive(
+      req,
+      remaining === null ? undefined : { maxBytes: remaining, exceeded: () => this.quota.exceededError(user) },
+    );
     try {
       const shake = await this.shakes.getPostableShake(user.id, received.fields.shake);
       const inspection = await this.inspector.inspect(received.path, received.type);
       // The receiver hashed the bytes as they arrived; only a file the stripper changed is hashed again.
       const stripped = await stripGpsLocation(received.path);
-      const acquired = await this.sources.acquire({
-        sha256: stripped ? await sha256OfFile(received.path) : received.sha256,
-        size: received.size,
-        inspection,
-        path: received.path,
-      });
-      return await this.posts.createOriginal(user, shake, acquired, received.fields);
+      const sha256 = stripped ? await sha256OfFile(received.path) : received.sha256;
+      // Counted in full even when identical bytes are stored already: whether they are must not show through.
+      const reservation = await this.quota.reserve(user, received.size);
+      try {
+        const acquired = await this.sources.acquire({ sha256, size: received.size, inspection, path: received.path });
+        return await this.posts.createOriginal(user, shake, acquired, received.fields);
+      } catch (error) {
+        await this.quota.release(reservation);
+        throw error;
+      }
     } finally {
       await rm(received.path, { force: true });
     }

@@ -17,6 +17,9 @@ export class UploadLimitsDto {
     example: { title: 250, description: 10000, altText: 2000 },
   })
   fieldMaxLengths!: { title: number; description: number; altText: number };
+
+  @ApiProperty({ description: 'Bytes one user may upload per calendar month (UTC); 0: no limit (admins have none)', example: 0 })
+  quotaBytesPerMonth!: number;
 }
 
 export class EmailVerificationDto {

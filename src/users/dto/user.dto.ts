@@ -22,6 +22,25 @@ export class PublicUserDto {
   }
 }
 
+/** How much a user uploaded this month (UTC) against UPLOAD_QUOTA_BYTES_PER_MONTH. */
+export class UploadQuotaDto {
+  @ApiProperty({ type: Number, nullable: true, description: 'Bytes you may upload this month; null: no limit', example: 104857600 })
+  limitBytes!: number | null;
+
+  @ApiProperty({ description: 'Bytes of your uploads this month (saves do not count)', example: 5242880 })
+  usedBytes!: number;
+
+  @ApiProperty({ description: 'The month counted, UTC', example: '2026-12' })
+  month!: string;
+
+  @ApiProperty({ description: 'When the count starts again from 0', example: '2027-01-01T00:00:00.000Z' })
+  resetsAt!: string;
+
+  static from(usage: { limitBytes: number | null; usedBytes: number; month: string; resetsAt: Date }): UploadQuotaDto {
+    return { ...usage, resetsAt: usage.resetsAt.toISOString() };
+  }
+}
+
 /** What a user sees of themselves. */
 export class MeDto extends PublicUserDto {
   @ApiProperty()
@@ -59,4 +78,10 @@ export class AdminUserDto extends MeDto {
   static override from(user: StoredUser): AdminUserDto {
     return { ...MeDto.from(user), disabled: user.disabled };
   }
+}
+
+/** GET and PATCH /me: yourself, with this month's upload quota. */
+export class MeWithQuotaDto extends MeDto {
+  @ApiProperty({ type: UploadQuotaDto })
+  uploadQuota!: UploadQuotaDto;
 }
