@@ -21,6 +21,7 @@ const ALLOWED = {
   system: ['jobs', 'common', 'config'],
   health: ['system', 'jobs', 'common', 'config'],
   admin: ['auth', 'users', 'jobs', 'common', 'config'],
+  clients: ['auth', 'files', 'common', 'config'],
 };
 
 const folderRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({

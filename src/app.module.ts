@@ -25,6 +25,7 @@ import { SocialWorkerModule } from './social/social-worker.module';
 import { SearchApiModule } from './search/search-api.module';
 import { SearchWorkerModule } from './search/search-worker.module';
 import { SiteApiModule } from './site/site-api.module';
+import { UploadClientsApiModule } from './clients/upload-clients-api.module';
 import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
@@ -70,6 +71,7 @@ export class AppModule {
               SearchApiModule,
               AdminApiModule,
               SiteApiModule,
+              UploadClientsApiModule,
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE)
