@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { type AuthUser } from '../common/auth/auth-user';
 import { Role } from '../common/auth/role';
+import type { RedisClient } from '../common/redis/redis-connection';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import type { ResolvedEnvironment } from '../config/environment';
 import { TokensService } from '../auth/tokens.service';
@@ -31,7 +31,7 @@ export class AdminSessions {
   readonly ttlSeconds: number;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly tokens: TokensService,
     private readonly users: UsersService,
     config: ConfigService<ResolvedEnvironment, true>,

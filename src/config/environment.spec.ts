@@ -1,3 +1,4 @@
+import { redisTargetOf } from '../common/redis/redis-connection';
 import { tmpdir } from 'node:os';
 import { InvalidEnvironmentError, validateEnvironment } from './environment';
 import { RunMode } from './run-mode';
@@ -42,6 +43,47 @@ describe('validateEnvironment', () => {
         MAIL_FROM: 'Malted <malted@example.com>',
       }),
     ).toMatchObject({ NODE_ENV: 'production' });
+  });
+
+  it('takes a Redis Cluster by its nodes instead of REDIS_URL, never both, and says what is wrong', () => {
+    const production = {
+      NODE_ENV: 'production',
+      MONGODB_URI: 'mongodb://m/malted',
+      PUBLIC_URL: 'https://malted.example.com',
+      STORAGE_DRIVER: 'gridfs',
+      EMAIL_VERIFICATION_ENABLED: 'false',
+      PASSWORD_RESET_ENABLED: 'false',
+    };
+    const env = validateEnvironment({
+      ...production,
+      REDIS_CLUSTER_NODES: 'redis-0:6379, redis-1.example.com:7000,[::1]:6380',
+      REDIS_CLUSTER_PASSWORD: 'secret',
+      REDIS_CLUSTER_TLS: 'true',
+    });
+    expect(env).toMatchObject({ REDIS_CLUSTER_NODES: ['redis-0:6379', 'redis-1.example.com:7000', '[::1]:6380'], REDIS_CLUSTER_TLS: true });
+    expect(env.REDIS_URL).toBeUndefined();
+    expect(redisTargetOf(env)).toEqual({
+      cluster: {
+        nodes: [
+          { host: 'redis-0', port: 6379 },
+          { host: 'redis-1.example.com', port: 7000 },
+          { host: '::1', port: 6380 },
+        ],
+        username: undefined,
+        password: 'secret',
+        tls: true,
+      },
+    });
+    expect(() => validateEnvironment({ ...production, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:6379' })).toThrow(
+      /REDIS_URL and REDIS_CLUSTER_NODES exclude each other/,
+    );
+    expect(() => validateEnvironment({ ...production, REDIS_CLUSTER_NODES: 'redis-0' })).toThrow(
+      /REDIS_CLUSTER_NODES must be host:port pairs separated by commas/,
+    );
+    expect(() => validateEnvironment({ ...production, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_PASSWORD: 'x' })).toThrow(
+      /REDIS_CLUSTER_PASSWORD is only read with REDIS_CLUSTER_NODES/,
+    );
+    expect(() => validateEnvironment(production)).toThrow(/REDIS_URL is required when NODE_ENV=production \(or REDIS_CLUSTER_NODES/);
   });
 
   it('makes production choose where files live: the local default is one machine', () => {

@@ -108,6 +108,34 @@ export class Environment {
   @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
 
+  /**
+   * A Redis Cluster instead of one Redis: some of its nodes as host:port, comma-separated (the client finds the
+   * rest). Mutually exclusive with REDIS_URL.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',').map((node) => node.trim()) : value))
+  @IsArray()
+  @Matches(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, {
+    each: true,
+    message: 'REDIS_CLUSTER_NODES must be host:port pairs separated by commas (e.g. redis-0:6379,redis-1:6379)',
+  })
+  REDIS_CLUSTER_NODES?: string[];
+
+  /** The ACL user of every cluster node (Redis's default user when unset). */
+  @IsOptional()
+  @IsString()
+  REDIS_CLUSTER_USERNAME?: string;
+
+  /** The password of every cluster node (keep it in the Secret). */
+  @IsOptional()
+  @IsString()
+  REDIS_CLUSTER_PASSWORD?: string;
+
+  /** Speak TLS to every cluster node (most managed clusters). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REDIS_CLUSTER_TLS = false;
+
   /** Namespaces every Redis key (Bull queues, cache, rate limits) so several deployments can share a Redis. */
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 of letters, digits, _ . : -' })
   REDIS_KEY_PREFIX = 'malted';
@@ -479,7 +507,7 @@ export class Environment {
 }
 
 /** Variables that have no default in production: each names a secret or a server. */
-const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'REDIS_URL', 'PUBLIC_URL'];
+const REQUIRED_IN_PRODUCTION: (keyof Environment)[] = ['MONGODB_URI', 'PUBLIC_URL'];
 
 /**
  * Variables whose development default is a choice production must make itself: STORAGE_DRIVER's local default
@@ -500,7 +528,13 @@ export class InvalidEnvironmentError extends Error {
 const REQUIRED_FOR_S3: (keyof Environment)[] = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'];
 
 /** Read only when set: no default at all. */
-const OPTIONAL: (keyof Environment)[] = ['SMTP_URL'];
+const OPTIONAL: (keyof Environment)[] = [
+  'SMTP_URL',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_CLUSTER_USERNAME',
+  'REDIS_CLUSTER_PASSWORD',
+];
 
 /** The name of every variable Malted reads. */
 export const ENVIRONMENT_VARIABLES: string[] = [
@@ -528,6 +562,19 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     for (const [key, choices] of Object.entries(REQUIRED_IN_PRODUCTION_EXPLICITLY)) {
       if (picked[key] === undefined) problems.push(`${key} is required when NODE_ENV=production (${choices})`);
     }
+  }
+  if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+    problems.push(
+      'REDIS_URL and REDIS_CLUSTER_NODES exclude each other: set REDIS_URL for one Redis, REDIS_CLUSTER_NODES for a Redis Cluster',
+    );
+  }
+  if (env.REDIS_CLUSTER_NODES === undefined) {
+    for (const key of ['REDIS_CLUSTER_USERNAME', 'REDIS_CLUSTER_PASSWORD', 'REDIS_CLUSTER_TLS'] as const) {
+      if (picked[key] !== undefined) problems.push(`${key} is only read with REDIS_CLUSTER_NODES (for one Redis, put it in REDIS_URL)`);
+    }
+  }
+  if (env.NODE_ENV === 'production' && env.REDIS_URL === undefined && env.REDIS_CLUSTER_NODES === undefined) {
+    problems.push('REDIS_URL is required when NODE_ENV=production (or REDIS_CLUSTER_NODES for a Redis Cluster)');
   }
   if (env.STORAGE_DRIVER === 's3') {
     for (const key of REQUIRED_FOR_S3) {
@@ -559,5 +606,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   return env;
 }
 
-/** The configuration after local services were resolved: the servers are always known. */
-export type ResolvedEnvironment = Environment & { MONGODB_URI: string; REDIS_URL: string };
+/**
+ * The configuration after local services were resolved: MONGODB_URI is known, and so is Redis (REDIS_URL, or
+ * REDIS_CLUSTER_NODES for a Redis Cluster).
+ */
+export type ResolvedEnvironment = Environment & { MONGODB_URI: string };

@@ -23,7 +23,7 @@ export async function resolveLocalServices(env: Environment, log: Log): Promise<
     await Promise.all(started.map((child) => stopChild(child)));
   };
   try {
-    const REDIS_URL = env.REDIS_URL ?? (await localRedis(dataDir, started, log));
+    const REDIS_URL = env.REDIS_URL ?? (env.REDIS_CLUSTER_NODES ? undefined : await localRedis(dataDir, started, log));
     const MONGODB_URI = env.MONGODB_URI ?? (await localMongo(dataDir, started, log));
     return { env: { ...env, REDIS_URL, MONGODB_URI }, stop };
   } catch (error) {

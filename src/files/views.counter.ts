@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import { withTimeout } from '../common/async/with-timeout';
+import { type RedisClient, sameSlot } from '../common/redis/redis-connection';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import type { ResolvedEnvironment } from '../config/environment';
 
-const PENDING = 'views:pending';
-const FOLDING = 'views:folding';
 const SHUTDOWN_FLUSH_TIMEOUT_MS = 3_000;
 
 /** What RENAMENX answers when there is nothing to rename. */
@@ -24,11 +22,16 @@ export class ViewsCounter implements OnModuleDestroy {
   private counts = new Map<string, number>();
   private readonly timer: NodeJS.Timeout;
   private flushing?: Promise<void>;
+  /** Views waiting for the fold, and the batch being folded: RENAMENX moves one to the other (one slot on a cluster). */
+  private readonly pendingKey: string;
+  private readonly foldingKey: string;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
+    this.pendingKey = `${sameSlot(redis, 'views')}:pending`;
+    this.foldingKey = `${sameSlot(redis, 'views')}:folding`;
     // A flush still waiting for a slow Redis is not joined by another: the counts wait in memory meanwhile.
     this.timer = setInterval(() => void (this.flushing ?? this.flush()), config.get('VIEWS_FLUSH_INTERVAL_MS', { infer: true }));
     this.timer.unref();
@@ -56,7 +59,7 @@ export class ViewsCounter implements OnModuleDestroy {
       this.logger.warn({ err: error, files: entries.length }, 'views not handed to Redis yet: Redis does not answer');
     };
     const pipeline = this.redis.pipeline();
-    for (const [id, count] of batch) pipeline.hincrby(PENDING, id, count);
+    for (const [id, count] of batch) pipeline.hincrby(this.pendingKey, id, count);
     this.flushing = pipeline
       .exec()
       .then((results) => {
@@ -83,18 +86,18 @@ export class ViewsCounter implements OnModuleDestroy {
    * atomically so new views keep accumulating). Each entry is removed with done() once applied.
    */
   async take(): Promise<Map<string, number>> {
-    let batch = await this.redis.hgetall(FOLDING);
+    let batch = await this.redis.hgetall(this.foldingKey);
     if (Object.keys(batch).length === 0) {
-      const moved = await this.redis.renamenx(PENDING, FOLDING).catch((error: unknown) => {
+      const moved = await this.redis.renamenx(this.pendingKey, this.foldingKey).catch((error: unknown) => {
         if (isNoSuchKey(error)) return 0; // no view since the last fold
         throw error; // anything else fails the fold job, which Bull retries: the views stay pending meanwhile
       });
-      batch = moved ? await this.redis.hgetall(FOLDING) : {};
+      batch = moved ? await this.redis.hgetall(this.foldingKey) : {};
     }
     return new Map(Object.entries(batch).map(([id, count]) => [id, Number(count)]));
   }
 
   async done(sharedFileId: string): Promise<void> {
-    await this.redis.hdel(FOLDING, sharedFileId);
+    await this.redis.hdel(this.foldingKey, sharedFileId);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '../common/redis/redis-connection';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import { withTimeout } from '../common/async/with-timeout';
 
@@ -9,7 +9,7 @@ import { withTimeout } from '../common/async/with-timeout';
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly health: HealthIndicatorService,
   ) {}
 

@@ -1,18 +1,30 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
-import type Redis from 'ioredis';
 import type { Model } from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '../common/redis/redis-connection';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import type { ResolvedEnvironment } from '../config/environment';
+import { bullPrefixOf } from './bull-connections';
 import { JobProducer } from './job-producer';
 import { JobSweepers } from './job-sweepers';
 import { JobState } from './outbox.schema';
+import { ALL_QUEUE_NAMES } from './queues';
 import { SearchIndexer } from './search-indexer';
 
 /** Written into Redis once and never expired: a Redis that answers without it has lost its data. */
 const EPOCH_KEY = 'jobs:epoch';
+
+/**
+ * Where the epoch is kept. On a Redis Cluster a master can lose its data (a failover to a replica that lagged) while
+ * the others keep theirs, so the epoch is kept once beside each queue's jobs, in that queue's hash slot: a queue
+ * whose jobs were lost has lost its copy of the epoch with them, wherever the slot has moved.
+ */
+export function epochKeysOf(redis: RedisClient, keyPrefix: string): string[] {
+  if (!redis.isCluster) return [EPOCH_KEY];
+  return ALL_QUEUE_NAMES.map((queue) => `${bullPrefixOf(keyPrefix, queue, true)}:${EPOCH_KEY}`);
+}
 /** Held by the worker running a tick, so several workers do not drain and sweep the same things at once. */
 const LOCK_KEY = 'jobs:recovery-lock';
 const STATE_ID = 'redis';
@@ -39,12 +51,13 @@ export class JobRecovery implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly intervalMs: number;
   private readonly graceMs: number;
   private readonly owner = randomUUID();
+  private readonly epochKeys: string[];
   private timer?: NodeJS.Timeout;
   private running?: Promise<RecoveryTick>;
   private stopped = false;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @InjectModel(JobState.name) private readonly state: Model<JobState>,
     private readonly producer: JobProducer,
     private readonly sweepers: JobSweepers,
@@ -53,6 +66,7 @@ export class JobRecovery implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.intervalMs = config.get('JOB_RECOVERY_INTERVAL_MS', { infer: true });
     this.graceMs = config.get('JOB_SWEEP_GRACE_SECONDS', { infer: true }) * 1000;
+    this.epochKeys = epochKeysOf(redis, config.get('REDIS_KEY_PREFIX', { infer: true }));
   }
 
   onApplicationBootstrap(): void {
@@ -114,13 +128,17 @@ export class JobRecovery implements OnApplicationBootstrap, OnApplicationShutdow
    * finds no state and recovers nothing).
    */
   private async redisLostItsData(): Promise<boolean> {
-    if ((await this.redis.exists(EPOCH_KEY)) === 1) return false;
+    // One key at a time: on a cluster each lives in another slot, which one EXISTS or pipeline cannot span.
+    const missing: string[] = [];
+    for (const key of this.epochKeys) if ((await this.redis.exists(key)) === 0) missing.push(key);
+    if (missing.length === 0) return false;
     const epoch = randomUUID();
     const previous = await this.state
       .findOneAndUpdate({ _id: STATE_ID }, { $set: { epoch, since: new Date() } }, { upsert: true })
       .lean()
       .exec();
-    const won = (await this.redis.set(EPOCH_KEY, epoch, 'NX')) === 'OK';
+    let won = false;
+    for (const key of missing) if ((await this.redis.set(key, epoch, 'NX')) === 'OK') won = true;
     return won && previous !== null;
   }
 }

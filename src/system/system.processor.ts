@@ -1,6 +1,6 @@
 import { Process, Processor } from '@nestjs/bull';
 import { Inject } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../common/redis/redis-connection';
 import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import { QUEUES } from '../jobs/queues';
 import { INSTANCE_ID } from './instance-id';
@@ -14,7 +14,7 @@ export interface HeartbeatResult {
 @Processor(QUEUES.system.name)
 export class SystemProcessor {
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
   ) {}
 

@@ -8,6 +8,8 @@ import mongoose from 'mongoose';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
+import type { RedisClient } from '../../src/common/redis/redis-connection';
+import type { DisposableRedisCluster } from './redis-cluster';
 
 /** A database name and Redis key prefix unique to this test file (and this run). */
 function isolationFor(testFile: string): { database: string; prefix: string } {
@@ -34,6 +36,11 @@ export interface TestUser {
   auth: string;
 }
 
+export interface TestContextOptions {
+  /** Run the apps on this Redis Cluster instead of the local Redis (its owner starts and stops it). */
+  redisCluster?: DisposableRedisCluster;
+}
+
 /**
  * Everything one e2e test file needs: a validated environment pointing at its own database and Redis
  * prefix, app instances built the way main.ts builds them, and cleanup of the data it made.
@@ -47,8 +54,11 @@ export class TestContext {
   readonly dataDir: string;
   private readonly apps: NestExpressApplication[] = [];
 
-  constructor(testFile: string) {
+  readonly redisCluster?: DisposableRedisCluster;
+
+  constructor(testFile: string, options: TestContextOptions = {}) {
     ({ database: this.database, prefix: this.prefix } = isolationFor(testFile));
+    this.redisCluster = options.redisCluster;
     this.filesDir = mkdtempSync(join(tmpdir(), 'malted-test-files-'));
     this.dataDir = join(tmpdir(), this.prefix.replace(/:/g, '-'));
   }
@@ -70,6 +80,7 @@ export class TestContext {
       // checks the production default (unverified accounts may not upload) with this override removed.
       EMAIL_VERIFICATION_REQUIRED_FOR: 'none',
       DATA_DIR: this.dataDir,
+      ...this.redisCluster?.env,
       ...overrides,
     }) as ResolvedEnvironment;
   }
@@ -97,6 +108,22 @@ export class TestContext {
     return { username, password, token: res.body.token as string, auth: `Bearer ${res.body.token as string}` };
   }
 
+  /** A new connection to the Redis the apps use (the cluster, if there is one), for looking at what they wrote. */
+  redisClient(): RedisClient {
+    return this.redisCluster ? this.redisCluster.client() : new Redis(process.env.MALTED_TEST_REDIS_URL!);
+  }
+
+  /** The keys matching a pattern in the Redis the apps use (on a cluster, on every master). */
+  async redisKeys(pattern: string): Promise<string[]> {
+    if (this.redisCluster) return this.redisCluster.keys(pattern);
+    const redis = new Redis(process.env.MALTED_TEST_REDIS_URL!);
+    try {
+      return await redis.keys(pattern);
+    } finally {
+      await redis.quit();
+    }
+  }
+
   /** Closes one app now (e.g. while a server it uses is still up). */
   async closeApp(app: NestExpressApplication): Promise<void> {
     this.apps.splice(this.apps.indexOf(app), 1);
@@ -110,6 +137,8 @@ export class TestContext {
     const connection = await mongoose.createConnection(mongoUriFor(this.database)).asPromise();
     await connection.dropDatabase();
     await connection.close();
+    rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.redisCluster) return; // disposable: its owner stops it
     const redis = new Redis(process.env.MALTED_TEST_REDIS_URL!);
     let cursor = '0';
     do {
@@ -118,6 +147,5 @@ export class TestContext {
       cursor = next;
     } while (cursor !== '0');
     await redis.quit();
-    rmSync(this.dataDir, { recursive: true, force: true });
   }
 }

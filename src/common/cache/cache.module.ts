@@ -4,6 +4,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Keyv } from 'keyv';
 import type { ResolvedEnvironment } from '../../config/environment';
+import { redisTargetFrom } from '../redis/redis-connection';
 import { CacheGenerationsService } from './cache-generations.service';
 import { CacheMetrics } from './cache-metrics';
 import { MediaInvalidations } from './media-invalidations.service';
@@ -18,15 +19,21 @@ import { ResponseCacheStore } from './response-cache.store';
 const CacheManagerModule = CacheModule.registerAsync({
   isGlobal: true,
   inject: [ConfigService],
-  useFactory: (config: ConfigService<ResolvedEnvironment, true>) => ({
-    stores: [
-      new Keyv({
-        store: new KeyvRedis(config.get('REDIS_URL', { infer: true })),
-        namespace: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:cache`,
-      }),
-    ],
-    ttl: 60_000,
-  }),
+  useFactory: (config: ConfigService<ResolvedEnvironment, true>) => {
+    const target = redisTargetFrom(config);
+    // @keyv/redis speaks node-redis, whose cluster client takes the same nodes and credentials.
+    const store =
+      'url' in target
+        ? new KeyvRedis(target.url)
+        : new KeyvRedis({
+            rootNodes: target.cluster.nodes.map(({ host, port }) => ({ socket: { host, port, tls: target.cluster.tls } })),
+            defaults: { username: target.cluster.username, password: target.cluster.password, socket: { tls: target.cluster.tls } },
+          });
+    return {
+      stores: [new Keyv({ store, namespace: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:cache` })],
+      ttl: 60_000,
+    };
+  },
 });
 
 /**

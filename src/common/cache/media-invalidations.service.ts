@@ -1,14 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { servesApi } from '../../config/run-mode';
 import { withTimeout } from '../async/with-timeout';
+import { connectRedis, type RedisClient, redisTargetFrom, sameSlot } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 /** Where the invalidations of every process's media cache go; trimmed to about this many entries. */
 const STREAM = 'media:invalidations';
-const SEQUENCE = 'media:invalidations:seq';
 const STREAM_MAX_LENGTH = 10_000;
 const READ_BATCH = 500;
 /** Written in place of a key: drop every entry (a user was disabled, a group shake removed). */
@@ -56,6 +55,9 @@ type StreamReply = [string, [string, string[]][]][] | null;
 @Injectable()
 export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MediaInvalidations.name);
+  /** The stream and its sequence counter, as the shared client (which adds the prefix) names them. */
+  private readonly stream: string;
+  private readonly sequence: string;
   private readonly streamKey: string;
   private readonly sequenceKey: string;
   private readonly blockMs: number;
@@ -63,18 +65,21 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
   private readonly timeoutMs: number;
   private readonly pending = new Set<string>();
   private sinks: MediaCacheSink[] = [];
-  private reader?: Redis;
+  private reader?: RedisClient;
   private retryTimer?: NodeJS.Timeout;
   private stopped = false;
   private loop?: Promise<void>;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     private readonly config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const prefix = config.get('REDIS_KEY_PREFIX', { infer: true });
-    this.streamKey = `${prefix}:${STREAM}`;
-    this.sequenceKey = `${prefix}:${SEQUENCE}`;
+    // The publishing script touches both keys: on a cluster they share a hash slot.
+    this.stream = sameSlot(redis, STREAM);
+    this.sequence = `${this.stream}:seq`;
+    this.streamKey = `${prefix}:${this.stream}`;
+    this.sequenceKey = `${prefix}:${this.sequence}`;
     // Three reads per lag window: an idle, healthy feed confirms well within the bound.
     this.blockMs = Math.max(100, Math.floor(config.get('MEDIA_CACHE_MAX_LAG_MS', { infer: true }) / 3));
     this.reads = servesApi(config.get('MALTED_MODE', { infer: true }));
@@ -102,7 +107,7 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
 
   onApplicationBootstrap(): void {
     if (!this.reads) return;
-    this.reader = new Redis(this.config.get('REDIS_URL', { infer: true }), {
+    this.reader = connectRedis(redisTargetFrom(this.config), {
       connectionName: 'malted-media-invalidations',
       // Reads wait for the connection (bounded by commandTimeout) rather than fail while it is being made.
       enableOfflineQueue: true,
@@ -127,8 +132,8 @@ export class MediaInvalidations implements OnApplicationBootstrap, OnModuleDestr
     try {
       // Bounded like every Redis call on a request's way; one that timed out is published again (harmless).
       const publishing = (
-        this.redis as Redis & { maltedPublishInvalidations(...args: string[]): Promise<number> }
-      ).maltedPublishInvalidations(STREAM, SEQUENCE, ...keys);
+        this.redis as RedisClient & { maltedPublishInvalidations(...args: string[]): Promise<number> }
+      ).maltedPublishInvalidations(this.stream, this.sequence, ...keys);
       await withTimeout(publishing, this.timeoutMs);
       keys.forEach((key) => this.pending.delete(key));
     } catch (error) {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type Redis from 'ioredis';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { withTimeout } from '../async/with-timeout';
+import { type RedisClient, sameSlot } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 
 /** A generation lives this long after its last bump; when one expires, a new one starts (a miss, never stale). */
@@ -42,33 +42,42 @@ export interface Lookup {
 
 type LookupCommand = (...args: (string | number)[]) => Promise<[string, string | null]>;
 
-export const generationKey = (scope: string) => `gen:${scope}`;
-
 /**
  * The Redis side of the response cache, on the shared client (no offline queue: while Redis is away every call
- * fails at once). Each call is bounded by REDIS_REQUEST_TIMEOUT_MS.
+ * fails at once). Each call is bounded by REDIS_REQUEST_TIMEOUT_MS. On a Redis Cluster every key of the cache
+ * starts with the hash tag `{cache}`: a lookup reads generations and the entry in one script, so they must share a
+ * hash slot (the whole response cache therefore lives on one master of the cluster and its replicas).
  */
 @Injectable()
 export class ResponseCacheStore {
   private readonly timeoutMs: number;
   private readonly keyPrefix: string;
+  /** `{cache}:` on a cluster, nothing on one Redis. */
+  private readonly space: string;
   private readonly processToken = randomBytes(6).toString('base64url');
   private sequence = 0;
 
   constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.timeoutMs = config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true });
     this.keyPrefix = `${config.get('REDIS_KEY_PREFIX', { infer: true })}:`;
+    this.space = redis.isCluster ? `${sameSlot(redis, 'cache')}:` : '';
     if (!('maltedCacheLookup' in redis)) redis.defineCommand('maltedCacheLookup', { lua: LOOKUP_SCRIPT });
   }
 
   async lookup(resourceKey: string, scopes: readonly string[]): Promise<Lookup> {
-    const base = `http:${resourceKey}`;
+    const base = `${this.space}http:${resourceKey}`;
     const command = (this.redis as unknown as { maltedCacheLookup: LookupCommand }).maltedCacheLookup.bind(this.redis);
     const [generations, value] = await withTimeout(
-      command(scopes.length, ...scopes.map(generationKey), this.keyPrefix + base, this.newGeneration(), GENERATION_TTL_SECONDS),
+      command(
+        scopes.length,
+        ...scopes.map((scope) => this.generationKey(scope)),
+        this.keyPrefix + base,
+        this.newGeneration(),
+        GENERATION_TTL_SECONDS,
+      ),
       this.timeoutMs,
     );
     return { entryKey: `${base}:${generations}`, found: value === null ? null : decode(value) };
@@ -81,10 +90,14 @@ export class ResponseCacheStore {
   /** Moves every scope to a generation never used before. */
   async bump(scopes: readonly string[]): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const scope of scopes) pipeline.set(generationKey(scope), this.newGeneration(), 'EX', GENERATION_TTL_SECONDS);
+    for (const scope of scopes) pipeline.set(this.generationKey(scope), this.newGeneration(), 'EX', GENERATION_TTL_SECONDS);
     const results = await withTimeout(pipeline.exec(), this.timeoutMs);
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('Redis did not run the generation bump');
+  }
+
+  private generationKey(scope: string): string {
+    return `${this.space}gen:${scope}`;
   }
 
   /** Unique across pods and restarts, so a generation that expired or was evicted never comes back. */

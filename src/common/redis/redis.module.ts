@@ -1,10 +1,10 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
 import type { ResolvedEnvironment } from '../../config/environment';
+import { connectRedis, type RedisClient, redisTargetFrom } from './redis-connection';
 import { REDIS_CLIENT } from './redis.constants';
 
-function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
+function waitUntilReady(redis: RedisClient, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
@@ -24,7 +24,7 @@ function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
       provide: REDIS_CLIENT,
       inject: [ConfigService],
       useFactory: async (config: ConfigService<ResolvedEnvironment, true>) => {
-        const redis = new Redis(config.get('REDIS_URL', { infer: true }), {
+        const redis = connectRedis(redisTargetFrom(config), {
           keyPrefix: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:`,
           // Fail fast while Redis is away instead of queueing commands: callers degrade, health turns 503.
           enableOfflineQueue: false,
@@ -42,7 +42,7 @@ function waitUntilReady(redis: Redis, timeoutMs: number): Promise<void> {
   exports: [REDIS_CLIENT],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

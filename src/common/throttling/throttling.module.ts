@@ -4,9 +4,10 @@ import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
-import type Redis from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { ResolvedEnvironment } from '../../config/environment';
+import type { Cluster, default as Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-connection';
 import { REDIS_CLIENT } from '../redis/redis.constants';
 import { AppThrottlerGuard } from './app-throttler.guard';
 import { FailOpenThrottlerStorage } from './fail-open.storage';
@@ -35,9 +36,10 @@ const MINUTE = 60_000;
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [ConfigService, REDIS_CLIENT],
-      useFactory: (config: ConfigService<ResolvedEnvironment, true>, redis: Redis) => ({
+      useFactory: (config: ConfigService<ResolvedEnvironment, true>, redis: RedisClient) => ({
         storage: new FailOpenThrottlerStorage(
-          new ThrottlerStorageRedisService(redis),
+          // Its script's two keys share a hash tag, so it runs on a Redis Cluster too.
+          redis.isCluster ? new ThrottlerStorageRedisService(redis as Cluster) : new ThrottlerStorageRedisService(redis as Redis),
           config.get('REDIS_REQUEST_TIMEOUT_MS', { infer: true }),
         ),
         errorMessage: 'Too many requests: slow down and retry after the time in Retry-After',
