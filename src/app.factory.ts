@@ -14,6 +14,7 @@ import { HttpMetrics } from './common/metrics/http-metrics';
 import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
 import { SHORT_MEDIA_PATHS } from './files/delivery/short-media-paths';
+import { UNSUBSCRIBE_PAGE_ROUTE } from './notifications/mail/unsubscribe-token';
 import { setUpSwagger } from './swagger';
 
 /** Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, the short media URLs and the pages mailed links open. */
@@ -26,6 +27,7 @@ export const UNVERSIONED_PATHS = [
   'admin/queues/{*path}',
   ...Object.values(SHORT_MEDIA_PATHS).map((path) => `${path}/:key`),
   ...ACCOUNT_PAGE_ROUTES,
+  UNSUBSCRIBE_PAGE_ROUTE,
 ];
 
 /** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */

@@ -367,6 +367,7 @@ describe('k8s/overlays/production', () => {
       'S3_ACCESS_KEY_ID',
       'S3_SECRET_ACCESS_KEY',
       'SMTP_URL',
+      'UNSUBSCRIBE_SECRET',
     ]);
     for (const { container } of appContainers(dir)) {
       expect(container.envFrom).toContainEqual({ secretRef: { name: example.metadata.name } });

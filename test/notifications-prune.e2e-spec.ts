@@ -59,7 +59,10 @@ describe('notifications prune job', () => {
 
   it('is scheduled to repeat daily by the worker', async () => {
     const repeatable = await queue.getRepeatableJobs();
-    expect(repeatable.map((job) => [job.name, Number(job.every)])).toEqual([[QUEUES.notifications.jobs.prune, DAY_MS]]);
+    expect(repeatable.map((job) => [job.name, Number(job.every)]).sort()).toEqual([
+      [QUEUES.notifications.jobs.digest, DAY_MS],
+      [QUEUES.notifications.jobs.prune, DAY_MS],
+    ]);
   });
 
   it("deletes read notifications past the age, keeps unread and recent ones and every user's newest 3", async () => {

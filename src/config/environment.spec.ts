@@ -41,6 +41,7 @@ describe('validateEnvironment', () => {
         SMTP_URL: 'smtp://u:p@mail:587',
         STORAGE_DRIVER: 'gridfs',
         MAIL_FROM: 'Malted <malted@example.com>',
+        UNSUBSCRIBE_SECRET: 'a production secret of 32 characters',
       }),
     ).toMatchObject({ NODE_ENV: 'production' });
   });
@@ -94,11 +95,32 @@ describe('validateEnvironment', () => {
       PUBLIC_URL: 'https://malted.example.com',
       SMTP_URL: 'smtp://u:p@mail:587',
       MAIL_FROM: 'malted@example.com',
+      UNSUBSCRIBE_SECRET: 'a production secret of 32 characters',
     };
     expect(() => validateEnvironment(servers)).toThrow(
       /STORAGE_DRIVER is required when NODE_ENV=production \(gridfs or s3 for several pods/,
     );
     expect(validateEnvironment({ ...servers, STORAGE_DRIVER: 'local' })).toMatchObject({ STORAGE_DRIVER: 'local' });
+  });
+
+  it('needs its own UNSUBSCRIBE_SECRET in production while notification mail goes out, of 32 characters or more', () => {
+    const mailing = {
+      NODE_ENV: 'production',
+      REDIS_URL: 'redis://r:6379',
+      MONGODB_URI: 'mongodb://m/malted',
+      PUBLIC_URL: 'https://malted.example.com',
+      STORAGE_DRIVER: 'gridfs',
+      SMTP_URL: 'smtp://mail:25',
+      MAIL_FROM: 'malted@example.com',
+    };
+    expect(() => validateEnvironment(mailing)).toThrow(/UNSUBSCRIBE_SECRET is required when NODE_ENV=production/);
+    expect(() => validateEnvironment({ ...mailing, UNSUBSCRIBE_SECRET: 'short' })).toThrow(/UNSUBSCRIBE_SECRET must be at least 32/);
+    expect(validateEnvironment({ ...mailing, NOTIFICATION_MAIL_ENABLED: 'false' }).NOTIFICATION_MAIL_ENABLED).toBe(false);
+    const { SMTP_URL: _none, ...withoutMail } = mailing;
+    expect(
+      validateEnvironment({ ...withoutMail, EMAIL_VERIFICATION_ENABLED: 'false', PASSWORD_RESET_ENABLED: 'false' }).UNSUBSCRIBE_SECRET,
+    ).toMatch(/^development-only/); // nothing is mailed, so nothing is signed
+    expect(validateEnvironment({}).NOTIFICATION_MAIL_ENABLED).toBe(true);
   });
 
   it('has no default PUBLIC_URL in production, http://localhost:<PORT> elsewhere, and takes only an origin', () => {
@@ -131,7 +153,8 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment(servers)).toThrow(/MAIL_FROM is required when NODE_ENV=production/);
     expect(() => validateEnvironment({ ...servers, PASSWORD_RESET_ENABLED: 'false' })).toThrow(/SMTP_URL is required/);
     expect(() => validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25' })).toThrow(/MAIL_FROM is required/);
-    expect(validateEnvironment({ ...servers, SMTP_URL: 'smtp://mail:25', MAIL_FROM: 'malted@example.com' }).SMTP_URL).toBe(
+    const secret = { UNSUBSCRIBE_SECRET: 'a production secret of 32 characters' };
+    expect(validateEnvironment({ ...servers, ...secret, SMTP_URL: 'smtp://mail:25', MAIL_FROM: 'malted@example.com' }).SMTP_URL).toBe(
       'smtp://mail:25',
     );
     expect(

@@ -14,6 +14,7 @@ import {
   Max,
   MaxLength,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 import { RunMode } from './run-mode';
@@ -501,6 +502,20 @@ export class Environment {
   @Min(1)
   MAIL_RATE_LIMIT_PER_HOUR = 5;
 
+  /** Mail people about new followers, comments and mentions (each can opt out, or take a daily digest, on /me). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  NOTIFICATION_MAIL_ENABLED = true;
+
+  /**
+   * The key that signs the unsubscribe links in notification mail (HMAC-SHA256), so they work without signing
+   * in. Changing it makes every link already mailed stop working. Required in production when notification
+   * mail goes out (SMTP_URL set, NOTIFICATION_MAIL_ENABLED on); the development default is public.
+   */
+  @IsString()
+  @MinLength(32, { message: 'UNSUBSCRIBE_SECRET must be at least 32 characters (e.g. openssl rand -base64 32)' })
+  UNSUBSCRIBE_SECRET = 'development-only-unsubscribe-secret-do-not-use';
+
   /** open: anyone may register; invite: only with an invite code from an admin; closed: nobody. */
   @IsIn(REGISTRATION_MODES)
   REGISTRATION: RegistrationMode = 'open';
@@ -596,6 +611,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
         );
       }
     }
+  }
+  if (env.NODE_ENV === 'production' && env.NOTIFICATION_MAIL_ENABLED && env.SMTP_URL && picked.UNSUBSCRIBE_SECRET === undefined) {
+    problems.push(
+      'UNSUBSCRIBE_SECRET is required when NODE_ENV=production with SMTP_URL while NOTIFICATION_MAIL_ENABLED is true (it signs unsubscribe links)',
+    );
   }
   if (env.PUBLIC_URL === undefined && env.NODE_ENV !== 'production') env.PUBLIC_URL = `http://localhost:${env.PORT}`;
   env.PUBLIC_URL = env.PUBLIC_URL?.replace(/\/$/, '');

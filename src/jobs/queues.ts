@@ -62,6 +62,13 @@ export const QUEUES = {
     jobs: {
       /** Delete read notifications past their age, leaving each user their newest ones (repeatable, daily). */
       prune: 'prune',
+      /**
+       * Decide the mail of one new notification (follow, comment, mention): queue it, keep it for the recipient's
+       * digest, or nothing (opted out). jobId notification-mail:<notification id>.
+       */
+      mail: 'mail',
+      /** Mail each recipient who takes the digest the events of one UTC day, in one mail (repeatable, daily at 00:00 UTC). */
+      digest: 'digest',
     },
   },
   search: {
@@ -123,6 +130,18 @@ export interface PruneResult {
   recipients: number;
   deleted: number;
 }
+export interface NotificationMailJob {
+  notificationId: string;
+}
+export interface DigestJob {
+  /** The UTC day to digest, YYYY-MM-DD; the day before the run when absent (the repeatable job). */
+  day?: string;
+}
+export interface DigestResult {
+  day: string;
+  /** Recipients mailed a digest in this run (a run again queues the same mails, which go out once). */
+  mailed: number;
+}
 export interface PostJob {
   sharedFileId: string;
 }
@@ -182,9 +201,11 @@ export interface JobPayloads {
   'social/comment-removed': CommentJob;
   'streams/popular-snapshot': NoPayload;
   'notifications/prune': NoPayload;
+  'notifications/mail': NotificationMailJob;
+  'notifications/digest': DigestJob;
   'search/index': IndexJob;
   'search/rebuild': NoPayload;
-  'mail/send': MailJob;
+  'mail/send': KeyedMailJob;
   'mail/prune-sent': NoPayload;
 }
 export type JobOf<N extends JobName> = JobPayloads[N];
@@ -214,11 +235,22 @@ export const JOB_IDS: { [N in JobName]?: (payload: JobOf<N>) => string } = {
   'social/unliked': ({ likeId }) => `unliked:${likeId}`,
   'social/commented': ({ commentId }) => `commented:${commentId}`,
   'social/comment-removed': ({ commentId }) => `comment-removed:${commentId}`,
+  'notifications/mail': ({ notificationId }) => `notification-mail:${notificationId}`,
+  'mail/send': ({ eventKey }) => eventKey,
+};
+
+/** Mail servers are away for minutes, not seconds: 8 tries over about 10 minutes, kept when they all fail. */
+export const MAIL_JOB_OPTIONS: JobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: true,
+  removeOnFail: false,
 };
 
 /** Options of single jobs that differ from DEFAULT_JOB_OPTIONS. */
 export const JOB_OPTIONS: { [N in JobName]?: JobOptions } = {
   'search/rebuild': { attempts: 3 },
+  'mail/send': MAIL_JOB_OPTIONS,
 };
 
 export const jobIdOf = <N extends JobName>(name: N, payload: JobOf<N>): string | undefined =>
@@ -241,19 +273,46 @@ export interface MailTemplateData {
   'password-changed': { username: string; how: 'changed' | 'reset' };
   /** To the old address, once a new one took its place. */
   'email-changed': { username: string; newEmail: string };
+  /** One new follower, comment or mention, as it happened. */
+  notification: { username: string; event: NotificationMailEvent; unsubscribeUrl: string };
+  /** The follows, comments and mentions of one UTC day (YYYY-MM-DD), oldest first; `more` were left out. */
+  'notification-digest': {
+    username: string;
+    day: string;
+    events: NotificationMailEvent[];
+    more: number;
+    unsubscribeUrl: string;
+  };
+}
+
+/** The kinds of notification that are mailed, each of which a user can turn off (PATCH /me). */
+export const MAILED_NOTIFICATION_KINDS = ['follow', 'comment', 'mention'] as const;
+export type MailedNotificationKind = (typeof MAILED_NOTIFICATION_KINDS)[number];
+
+/** What a notification mail tells of one event, read when its job ran (user content: escaped in HTML). */
+export interface NotificationMailEvent {
+  kind: MailedNotificationKind;
+  /** Who did it. */
+  actor: string;
+  /** ISO time of the event. */
+  at: string;
+  /** follow: the followed shake, and whether it is the recipient's user shake. */
+  shake?: { name: string; userShake: boolean };
+  /** comment, mention: the file, with its public URL, and the start of the comment. */
+  file?: { title: string; url: string };
+  excerpt?: string;
 }
 export type MailTemplate = keyof MailTemplateData;
 
 /** The payload of mail/send: whom to send which template, with its data. */
 export type MailJob = { [T in MailTemplate]: { template: T; to: string; data: MailTemplateData[T] } }[MailTemplate];
 
-/** Mail servers are away for minutes, not seconds: 8 tries over about 10 minutes, kept when they all fail. */
-export const MAIL_JOB_OPTIONS: JobOptions = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 5000 },
-  removeOnComplete: true,
-  removeOnFail: false,
-};
+/**
+ * mail/send as JobProducer queues it (notification mail), with the event's key, which is its job id. Mail
+ * with a token in it (verification, reset) is queued by MailQueue instead, never through the outbox: the
+ * outbox is a database collection, and a token is stored nowhere but in its mail.
+ */
+export type KeyedMailJob = MailJob & { eventKey: string };
 
 /** The event each mail is for: the job id, and the key of its "sent" record, so a retry never sends it twice. */
 export const MAIL_JOB_IDS = {
@@ -262,6 +321,9 @@ export const MAIL_JOB_IDS = {
   /** `change` names the change: the reset token used, or the time of a signed-in change. */
   passwordChanged: (userId: string, change: string) => `password-changed:${userId}:${change}`,
   emailChanged: (tokenId: string) => `email-changed:${tokenId}`,
+  notification: (notificationId: string) => `notification:${notificationId}`,
+  /** One digest per recipient and UTC day. */
+  notificationDigest: (userId: string, day: string) => `notification-digest:${userId}:${day}`,
 };
 
 export const ALL_QUEUE_NAMES: QueueName[] = Object.values(QUEUES).map((queue) => queue.name);

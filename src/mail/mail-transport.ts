@@ -14,6 +14,8 @@ export interface OutgoingMail {
   messageId: string;
   /** For the development folder's file names. */
   label: string;
+  /** RFC 8058 one-click unsubscribe: sets List-Unsubscribe and List-Unsubscribe-Post. */
+  unsubscribeUrl?: string;
 }
 
 /**
@@ -57,6 +59,9 @@ export class MailTransport implements OnApplicationBootstrap, OnModuleDestroy {
       text: mail.text,
       html: mail.html,
       messageId: mail.messageId,
+      ...(mail.unsubscribeUrl
+        ? { headers: { 'List-Unsubscribe': `<${mail.unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } }
+        : {}),
     };
     if (this.smtp) {
       const info = (await this.smtp.sendMail(message)) as { response?: string };

@@ -1,4 +1,4 @@
-import type { MailJob } from '../jobs/queues';
+import type { MailJob, NotificationMailEvent } from '../jobs/queues';
 
 export interface Site {
   name: string;
@@ -10,6 +10,8 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  /** Notification mail: the one-click unsubscribe URL of its List-Unsubscribe header (RFC 8058). */
+  unsubscribeUrl?: string;
 }
 
 /** The pages a mailed link opens (src/auth/account-pages.controller.ts); the token goes in the query. */
@@ -36,10 +38,18 @@ interface Body {
   paragraphs: string[];
   link?: { label: string; url: string };
   after?: string[];
+  /** Below the signature-to-be: how to get less mail. */
+  unsubscribe?: { text: string; url: string };
 }
 
 function compose(site: Site, body: Body): RenderedMail {
-  const paragraphs = [...body.paragraphs, ...(body.link ? [`${body.link.label}: ${body.link.url}`] : []), ...(body.after ?? [])];
+  const unsubscribe = body.unsubscribe ? [`${body.unsubscribe.text}: ${body.unsubscribe.url}`, SETTINGS_HINT] : [];
+  const paragraphs = [
+    ...body.paragraphs,
+    ...(body.link ? [`${body.link.label}: ${body.link.url}`] : []),
+    ...(body.after ?? []),
+    ...unsubscribe,
+  ];
   const text = [body.greeting, ...paragraphs, `-- \n${site.name}, ${site.publicUrl}`].join('\n\n') + '\n';
   const p = (content: string) => `<p>${content}</p>`;
   const html = [
@@ -55,11 +65,44 @@ function compose(site: Site, body: Body): RenderedMail {
         ]
       : []),
     ...(body.after ?? []).map((text) => p(escapeHtml(text))),
+    ...(body.unsubscribe
+      ? [
+          `<p style="font-size: smaller"><a href="${escapeHtml(body.unsubscribe.url)}">${escapeHtml(body.unsubscribe.text)}</a>. ` +
+            `${escapeHtml(SETTINGS_HINT)}</p>`,
+        ]
+      : []),
     p(`&mdash; <a href="${escapeHtml(site.publicUrl)}">${escapeHtml(site.name)}</a>`),
     '</body></html>',
   ].join('\n');
-  return { subject: body.subject, text, html };
+  return { subject: body.subject, text, html, ...(body.unsubscribe ? { unsubscribeUrl: body.unsubscribe.url } : {}) };
 }
+
+const SETTINGS_HINT =
+  'Choose which of these mails you get, or one mail a day instead, in your account settings (notificationMail, PATCH /api/v1/me).';
+
+/** One event in a few words, e.g. `bob commented on "Cats"` (a subject). */
+export function headline(event: NotificationMailEvent): string {
+  switch (event.kind) {
+    case 'follow':
+      return event.shake?.userShake === false ? `${event.actor} followed your shake ${event.shake.name}` : `${event.actor} followed you`;
+    case 'comment':
+      return `${event.actor} commented on ${titleOf(event)}`;
+    case 'mention':
+      return `${event.actor} mentioned you in a comment on ${titleOf(event)}`;
+  }
+}
+
+/** One event in a sentence, with the start of the comment. */
+export const describe = (event: NotificationMailEvent): string =>
+  event.excerpt === undefined ? headline(event) : `${headline(event)}: "${event.excerpt}"`;
+
+const titleOf = (event: NotificationMailEvent) => (event.file?.title ? `"${event.file.title}"` : 'your file');
+
+const UNSUBSCRIBE_TEXT: Record<NotificationMailEvent['kind'], string> = {
+  follow: 'Mail me no more about new followers',
+  comment: 'Mail me no more about comments on my files',
+  mention: 'Mail me no more about mentions',
+};
 
 /** The subject, plain text and HTML of a mail job. */
 export function render(job: MailJob, site: Site): RenderedMail {
@@ -113,6 +156,26 @@ export function render(job: MailJob, site: Site): RenderedMail {
           `Your ${site.name} account now uses ${newEmail} instead of this address, which will receive no more mail from us.`,
           "If this was not you, contact the site's admins at once: whoever made the change knew your password.",
         ],
+      });
+    }
+    case 'notification': {
+      const { username, event, unsubscribeUrl } = job.data;
+      return compose(site, {
+        subject: `${headline(event)} on ${site.name}`,
+        greeting: `Hello ${username},`,
+        paragraphs: [`${describe(event)}.`],
+        link: event.file ? { label: 'See the file', url: event.file.url } : undefined,
+        unsubscribe: { text: UNSUBSCRIBE_TEXT[event.kind], url: unsubscribeUrl },
+      });
+    }
+    case 'notification-digest': {
+      const { username, day, events, more, unsubscribeUrl } = job.data;
+      const lines = events.map((event) => `${event.at.slice(11, 16)} UTC: ${describe(event)}${event.file ? ` (${event.file.url})` : ''}`);
+      return compose(site, {
+        subject: `Your ${site.name} day, ${day}: ${events.length + more} new ${events.length + more === 1 ? 'event' : 'events'}`,
+        greeting: `Hello ${username},`,
+        paragraphs: [`What happened on ${site.name} on ${day} (UTC):`, ...lines, ...(more > 0 ? [`... and ${more} more.`] : [])],
+        unsubscribe: { text: 'Mail me no more about followers, comments and mentions', url: unsubscribeUrl },
       });
     }
   }

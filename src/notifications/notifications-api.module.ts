@@ -1,14 +1,22 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { urlencoded } from 'express';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
+import { UnsubscribeController } from './mail/unsubscribe.controller';
+import { UnsubscribeService } from './mail/unsubscribe.service';
 import { NotificationPresenter } from './notification.presenter';
 import { NotificationsController } from './notifications.controller';
 import { NotificationsModule } from './notifications.module';
 
-/** The notification routes; only where the API is served. */
+/** The notification routes and the unsubscribe page of notification mail; only where the API is served. */
 @Module({
   imports: [NotificationsModule, UsersModule, ShakesModule],
-  controllers: [NotificationsController],
-  providers: [NotificationPresenter],
+  controllers: [NotificationsController, UnsubscribeController],
+  providers: [NotificationPresenter, UnsubscribeService],
 })
-export class NotificationsApiModule {}
+export class NotificationsApiModule implements NestModule {
+  /** RFC 8058 one-click posts a form (List-Unsubscribe=One-Click); the API itself takes only JSON. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(urlencoded({ extended: false, limit: '10kb' })).forRoutes(UnsubscribeController);
+  }
+}

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
-import { Notification, type NotificationDocument, type NotificationType } from './schemas/notification.schema';
+import type { ResolvedEnvironment } from '../config/environment';
+import { JobProducer } from '../jobs/job-producer';
+import { MAILED_NOTIFICATION_KINDS } from '../jobs/queues';
+import {
+  Notification,
+  type NotificationDocument,
+  type NotificationMailOutcome,
+  type NotificationType,
+} from './schemas/notification.schema';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { idRange, type Seek } from '../common/pagination/seek';
 
@@ -26,6 +35,10 @@ export interface NewNotification {
   factId: Types.ObjectId;
 }
 
+const idAt = (time: Date) => Types.ObjectId.createFromTime(Math.floor(time.getTime() / 1000));
+/** Ids (creation times) in [from, to), whole seconds. */
+const idsBetween = (from: Date, to: Date) => ({ $gte: idAt(from), $lt: idAt(to) });
+
 const dedupeKeyOf = ({ type, actorId, subject }: NewNotification): string =>
   [type, actorId, subject.shakeId ?? '', subject.fileId ?? '', subject.commentId ?? ''].map(String).join(':');
 
@@ -35,7 +48,17 @@ const dedupeKeyOf = ({ type, actorId, subject }: NewNotification): string =>
  */
 @Injectable()
 export class NotificationsService {
-  constructor(@InjectModel(Notification.name) private readonly notifications: Model<Notification>) {}
+  private readonly mailEnabled: boolean;
+
+  constructor(
+    @InjectModel(Notification.name) private readonly notifications: Model<Notification>,
+    private readonly jobs: JobProducer,
+    config: ConfigService<ResolvedEnvironment, true>,
+  ) {
+    // Production without a mail server sends nothing (see MailTransport): then no mail job is queued at all.
+    const canMail = config.get('SMTP_URL', { infer: true }) !== undefined || config.get('NODE_ENV', { infer: true }) !== 'production';
+    this.mailEnabled = config.get('NOTIFICATION_MAIL_ENABLED', { infer: true }) && canMail;
+  }
 
   /**
    * The one way to notify, called from the jobs that follow a follow, like, save, comment or mention. Safe to
@@ -43,6 +66,10 @@ export class NotificationsService {
    * after RENOTIFY_AFTER_MS for a new fact (a follow again), when the old notification makes way for the new one;
    * a job of the same fact run again later (from the outbox, a sweep) finds its own notification and stops. Never
    * notifies anyone of their own doing. Returns whether a notification was written.
+   *
+   * A follow, comment or mention also queues its notifications/mail job (through the outbox when Redis is away),
+   * again when the job of its fact runs again and finds its notification, so a crash between the two is repaired
+   * by the retry; the job id (and the mail's own key) keep it to one mail.
    */
   async notify(event: NewNotification): Promise<boolean> {
     if (event.recipientId.equals(event.actorId)) return false;
@@ -54,7 +81,7 @@ export class NotificationsService {
       createdAt: { $lt: new Date(Date.now() - RENOTIFY_AFTER_MS) },
     });
     try {
-      await this.notifications.create({
+      const created = await this.notifications.create({
         recipientId: event.recipientId,
         type: event.type,
         actorId: event.actorId,
@@ -64,11 +91,54 @@ export class NotificationsService {
         factId: event.factId,
         dedupeKey,
       });
+      await this.queueMail(created);
       return true;
     } catch (error) {
-      if (isDuplicateKeyError(error)) return false;
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
     }
+    const existing = await this.notifications.findOne({ recipientId: event.recipientId, dedupeKey, factId: event.factId }).exec();
+    if (existing) await this.queueMail(existing);
+    return false;
+  }
+
+  private async queueMail(notification: NotificationDocument): Promise<void> {
+    if (!this.mailEnabled || !(MAILED_NOTIFICATION_KINDS as readonly string[]).includes(notification.type)) return;
+    await this.jobs.send('notifications/mail', { notificationId: notification._id.toHexString() });
+  }
+
+  findById(id: Types.ObjectId): Promise<NotificationDocument | null> {
+    return this.notifications.findById(id).exec();
+  }
+
+  /** Records what the notification's mail job decided. */
+  async setMailedAs(id: Types.ObjectId, outcome: NotificationMailOutcome): Promise<void> {
+    await this.notifications.updateOne({ _id: id }, { $set: { mailedAs: outcome } }).exec();
+  }
+
+  /** Recipients with notifications kept for the digest made in [from, to), after `after`, in id order. */
+  async digestRecipients(from: Date, to: Date, after: Types.ObjectId | undefined, limit: number): Promise<Types.ObjectId[]> {
+    const rows = await this.notifications
+      .aggregate<{ _id: Types.ObjectId }>([
+        { $match: { mailedAs: 'digest', _id: idsBetween(from, to), ...(after ? { recipientId: { $gt: after } } : {}) } },
+        { $group: { _id: '$recipientId' } },
+        { $sort: { _id: 1 } },
+        { $limit: limit },
+      ])
+      .exec();
+    return rows.map((row) => row._id);
+  }
+
+  /** One recipient's notifications kept for the digest made in [from, to), oldest first, at most `limit`. */
+  digestOf(recipientId: Types.ObjectId, from: Date, to: Date, limit: number): Promise<NotificationDocument[]> {
+    return this.notifications
+      .find({ recipientId, mailedAs: 'digest', _id: idsBetween(from, to) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
+  countDigestOf(recipientId: Types.ObjectId, from: Date, to: Date): Promise<number> {
+    return this.notifications.countDocuments({ recipientId, mailedAs: 'digest', _id: idsBetween(from, to) }).exec();
   }
 
   /** From the seek's position, limit + 1 rows in the order read (see keysetPage). */

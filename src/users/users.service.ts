@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../jobs/search-indexer';
-import { User, type UserDocument } from './schemas/user.schema';
+import { type NotificationMailSettings, User, type UserDocument } from './schemas/user.schema';
 import { Role } from '../common/auth/role';
 import { CacheGenerationsService } from '../common/cache/cache-generations.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
@@ -85,9 +85,17 @@ export class UsersService {
     return new Map(rows.map((row) => [row._id.toHexString(), { username: row.username, disabled: row.disabled }]));
   }
 
-  /** A user's own settings (PATCH /me). */
-  async updateSettings(id: Types.ObjectId, changes: { showNsfw?: boolean }): Promise<UserDocument> {
-    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+  /** A user's own settings (PATCH /me); each notification mail setting given is set alone (dotted path). */
+  async updateSettings(
+    id: Types.ObjectId,
+    changes: { showNsfw?: boolean; notificationMail?: Partial<NotificationMailSettings> },
+  ): Promise<UserDocument> {
+    const { notificationMail, ...rest } = changes;
+    const flat = {
+      ...rest,
+      ...Object.fromEntries(Object.entries(notificationMail ?? {}).map(([key, value]) => [`notificationMail.${key}`, value])),
+    };
+    const given = Object.fromEntries(Object.entries(flat).filter(([, value]) => value !== undefined));
     const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
     return user;

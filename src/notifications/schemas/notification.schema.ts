@@ -9,6 +9,8 @@ export enum NotificationType {
   Mention = 'mention',
 }
 
+export type NotificationMailOutcome = 'sent' | 'digest' | 'none';
+
 /** Something that happened to a user's shake or file, written by a job, newest first in their list. */
 @Schema({ collection: 'notifications', timestamps: { createdAt: true, updatedAt: false } })
 export class Notification {
@@ -43,6 +45,13 @@ export class Notification {
   @Prop({ type: Date, default: null })
   readAt!: Date | null;
 
+  /**
+   * What became of its mail (follows, comments, mentions), set by its notifications/mail job: `sent` (queued to
+   * go out), `digest` (kept for the recipient's daily digest), `none` (opted out, or nothing left to tell).
+   */
+  @Prop({ type: String, enum: ['sent', 'digest', 'none'], default: null })
+  mailedAs!: NotificationMailOutcome | null;
+
   createdAt!: Date;
 }
 
@@ -54,3 +63,5 @@ NotificationSchema.index({ recipientId: 1, dedupeKey: 1 }, { unique: true });
 NotificationSchema.index({ recipientId: 1, _id: -1 });
 /** The unread count, and marking read up to a position. */
 NotificationSchema.index({ recipientId: 1, readAt: 1, _id: -1 });
+/** The digest: one UTC day's notifications kept for it ({mailedAs: 'digest', _id in the day}). */
+NotificationSchema.index({ mailedAs: 1, _id: 1 });

@@ -1,8 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { type User } from '../schemas/user.schema';
+import { notificationMailOf, type User } from '../schemas/user.schema';
+import { NotificationMailSettingsViewDto } from './update-me.dto';
 import { Role } from '../../common/auth/role';
 
-type StoredUser = Pick<User, 'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw' | 'emailVerified'> & {
+type StoredUser = Pick<
+  User,
+  'username' | 'role' | 'createdAt' | 'email' | 'disabled' | 'showNsfw' | 'emailVerified' | 'notificationMail'
+> & {
   _id: { toString(): string };
 };
 
@@ -58,6 +62,9 @@ export class MeDto extends PublicUserDto {
   @ApiProperty({ description: 'Whether you confirmed `email` through the link mailed to it' })
   emailVerified!: boolean;
 
+  @ApiProperty({ type: NotificationMailSettingsViewDto, description: 'Which notifications you are mailed about (PATCH /me to change)' })
+  notificationMail!: NotificationMailSettingsViewDto;
+
   static override from(user: StoredUser): MeDto {
     return {
       ...PublicUserDto.from(user),
@@ -66,6 +73,7 @@ export class MeDto extends PublicUserDto {
       role: user.role,
       showNsfw: user.showNsfw,
       emailVerified: user.emailVerified,
+      notificationMail: notificationMailOf(user),
     };
   }
 }

@@ -2,6 +2,18 @@ import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 import type { HydratedDocument } from 'mongoose';
 import { Role } from '../../common/auth/role';
 
+/** Which notifications a user is mailed about, and whether as they happen or in one mail a day (PATCH /me). */
+@Schema({ _id: false })
+export class NotificationMailSettings {
+  @Prop({ default: true }) follow!: boolean;
+  @Prop({ default: true }) comment!: boolean;
+  @Prop({ default: true }) mention!: boolean;
+  /** One mail a day (the UTC day's events) instead of one per event. */
+  @Prop({ default: false }) digest!: boolean;
+}
+export const NotificationMailSettingsSchema = SchemaFactory.createForClass(NotificationMailSettings);
+export const DEFAULT_NOTIFICATION_MAIL: NotificationMailSettings = { follow: true, comment: true, mention: true, digest: false };
+
 @Schema({ collection: 'users', timestamps: true })
 export class User {
   /** As registered, shown everywhere. */
@@ -36,9 +48,24 @@ export class User {
   @Prop({ default: false })
   showNsfw!: boolean;
 
+  /** Absent on accounts from before notification mail: read through notificationMailOf, which fills in the defaults. */
+  @Prop({ type: NotificationMailSettingsSchema, default: () => ({ ...DEFAULT_NOTIFICATION_MAIL }) })
+  notificationMail?: NotificationMailSettings;
+
   createdAt!: Date;
   updatedAt!: Date;
 }
 
 export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
+
+/** A user's notification mail settings, the defaults where none are stored. */
+export function notificationMailOf({ notificationMail: stored }: Pick<User, 'notificationMail'>): NotificationMailSettings {
+  const d = DEFAULT_NOTIFICATION_MAIL;
+  return {
+    follow: stored?.follow ?? d.follow,
+    comment: stored?.comment ?? d.comment,
+    mention: stored?.mention ?? d.mention,
+    digest: stored?.digest ?? d.digest,
+  };
+}
