@@ -11,4 +11,10 @@ export interface CachedResponseOptions {
    * signed-in callers always bypass the cache.
    */
   sameForEveryViewer?: boolean;
+  /**
+   * The handler returns a finished document of this type as a string (the share pages and feeds) instead of a
+   * value to serialise as JSON; a function decides it from the route's params. Such entries also answer with
+   * Last-Modified: when the document was rendered.
+   */
+  contentType?: string | ((params: Record<string, string>) => string);
 }

@@ -44,28 +44,33 @@ export class ResponseCacheInterceptor implements NestInterceptor {
 
     res.vary('Authorization');
     const signedIn = req.headers.authorization !== undefined;
+    const params = req.params as Record<string, string>;
+    const contentType = typeof options.contentType === 'function' ? options.contentType(params) : options.contentType;
     const cacheControl = signedIn ? PRIVATE : this.publicCacheControl;
     if (!this.enabled || (signedIn && !options.sameForEveryViewer)) {
-      return this.serveUncached(next, res, 'bypass', cacheControl);
+      return this.serveUncached(next, res, contentType, 'bypass', cacheControl);
     }
 
-    const scopes = [CacheScope.site, ...options.scopes(req.params as Record<string, string>)];
+    const scopes = [CacheScope.site, ...options.scopes(params)];
     return from(this.lookUp(req, scopes)).pipe(
       switchMap((lookup) => {
-        if (!lookup) return this.serveUncached(next, res, 'bypass', cacheControl);
+        if (!lookup) return this.serveUncached(next, res, contentType, 'bypass', cacheControl);
         if (lookup.found) {
-          this.respondWith(res, lookup.found, 'hit', cacheControl);
+          this.respondWith(res, lookup.found, contentType, 'hit', cacheControl);
           return of(lookup.found.body);
         }
-        return this.serveUncached(next, res, 'miss', cacheControl, (stored) => this.save(lookup.entryKey, stored, options.ttlSeconds));
+        return this.serveUncached(next, res, contentType, 'miss', cacheControl, (stored) =>
+          this.save(lookup.entryKey, stored, options.ttlSeconds),
+        );
       }),
     );
   }
 
-  /** Runs the handler and sends its result serialised once, with an ETag of those bytes. */
+  /** Runs the handler and sends its result serialised once (or as rendered), with an ETag of those bytes. */
   private serveUncached(
     next: CallHandler,
     res: Response,
+    contentType: string | undefined,
     outcome: CacheOutcome,
     cacheControl: string,
     store?: (stored: StoredResponse) => void,
@@ -77,22 +82,30 @@ export class ResponseCacheInterceptor implements NestInterceptor {
           res.setHeader('X-Cache', 'BYPASS');
           return result;
         }
-        const body = JSON.stringify(result);
-        const stored = { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body };
-        this.respondWith(res, stored, outcome, cacheControl);
+        const body = contentType ? String(result) : JSON.stringify(result);
+        const stored: StoredResponse = { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body };
+        if (contentType) stored.lastModified = new Date().toUTCString();
+        this.respondWith(res, stored, contentType, outcome, cacheControl);
         store?.(stored);
         return body;
       }),
     );
   }
 
-  private respondWith(res: Response, stored: StoredResponse, outcome: CacheOutcome, cacheControl: string): void {
+  private respondWith(
+    res: Response,
+    stored: StoredResponse,
+    contentType: string | undefined,
+    outcome: CacheOutcome,
+    cacheControl: string,
+  ): void {
     this.metrics.count(outcome);
     res.setHeader('X-Cache', outcome.toUpperCase());
     res.setHeader('Cache-Control', cacheControl);
-    res.setHeader('Content-Type', JSON_TYPE);
-    // Express answers 304 itself when If-None-Match matches this ETag.
+    res.setHeader('Content-Type', contentType ?? JSON_TYPE);
+    // Express answers 304 itself when If-None-Match matches this ETag (or, without one, If-Modified-Since this date).
     res.setHeader('ETag', stored.etag);
+    if (stored.lastModified) res.setHeader('Last-Modified', stored.lastModified);
   }
 
   private async lookUp(req: Request, scopes: string[]): Promise<Lookup | null> {

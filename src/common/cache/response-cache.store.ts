@@ -28,10 +28,11 @@ local generations = table.concat(parts, '.')
 return { generations, redis.call('GET', ARGV[1] .. ':' .. generations) }
 `;
 
-/** A response as it was sent: its ETag and its serialised JSON body. */
+/** A response as it was sent: its ETag, its serialised body and, for rendered documents, its Last-Modified. */
 export interface StoredResponse {
   etag: string;
   body: string;
+  lastModified?: string;
 }
 
 export interface Lookup {
@@ -84,7 +85,8 @@ export class ResponseCacheStore {
   }
 
   async save(entryKey: string, response: StoredResponse, ttlSeconds: number): Promise<void> {
-    await withTimeout(this.redis.set(entryKey, `${response.etag}\n${response.body}`, 'EX', ttlSeconds), this.timeoutMs);
+    const head = response.lastModified ? `${response.etag} ${response.lastModified}` : response.etag;
+    await withTimeout(this.redis.set(entryKey, `${head}\n${response.body}`, 'EX', ttlSeconds), this.timeoutMs);
   }
 
   /** Moves every scope to a generation never used before. */
@@ -107,7 +109,11 @@ export class ResponseCacheStore {
   }
 }
 
+/** The first line is the ETag (which has no spaces), then a space and the Last-Modified date if there is one. */
 function decode(value: string): StoredResponse {
   const newline = value.indexOf('\n');
-  return { etag: value.slice(0, newline), body: value.slice(newline + 1) };
+  const head = value.slice(0, newline);
+  const space = head.indexOf(' ');
+  const body = value.slice(newline + 1);
+  return space < 0 ? { etag: head, body } : { etag: head.slice(0, space), lastModified: head.slice(space + 1), body };
 }
