@@ -30,6 +30,10 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   readonly status = 409;
 }
+/** The request asks for something this server does not do (an oEmbed format other than JSON). */
+export class NotImplementedError extends DomainError {
+  readonly status = 501;
+}
 /** The work is refused for now (too expensive or a dependency is away); trying again later or differently may work. */
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;

@@ -40,7 +40,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const [status, message] = this.describe(exception);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) {
       this.logger.warn({ requestId, message }, `${req.method} ${req.originalUrl} unavailable`);
-    } else if (status >= 500) {
+    } else if (status >= 500 && status !== HttpStatus.NOT_IMPLEMENTED) {
       this.logger.error({ err: exception, requestId }, `${req.method} ${req.originalUrl} failed`);
     }
     if (res.headersSent) {
