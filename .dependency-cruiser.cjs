@@ -22,6 +22,7 @@ const ALLOWED = {
   health: ['system', 'jobs', 'common', 'config'],
   admin: ['auth', 'users', 'jobs', 'common', 'config'],
   clients: ['auth', 'files', 'common', 'config'],
+  pages: ['social', 'files', 'shakes', 'users', 'common', 'config'],
 };
 
 const folderRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({

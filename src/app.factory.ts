@@ -15,9 +15,14 @@ import type { ResolvedEnvironment } from './config/environment';
 import { servesApi } from './config/run-mode';
 import { SHORT_MEDIA_PATHS } from './files/delivery/short-media-paths';
 import { UNSUBSCRIBE_PAGE_ROUTE } from './notifications/mail/unsubscribe-token';
+import { PAGE_ROUTES } from './pages/page-routes';
+import { routeShakePages } from './pages/route-shake-pages';
 import { setUpSwagger } from './swagger';
 
-/** Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, the short media URLs and the pages mailed links open. */
+/**
+ * Paths outside /api/v1: the probes, the queue dashboard with its sign-in page, the short media URLs, the pages
+ * mailed links open, and the share pages, oEmbed and feeds.
+ */
 export const UNVERSIONED_PATHS = [
   'health/live',
   'health/ready',
@@ -28,6 +33,7 @@ export const UNVERSIONED_PATHS = [
   ...Object.values(SHORT_MEDIA_PATHS).map((path) => `${path}/:key`),
   ...ACCOUNT_PAGE_ROUTES,
   UNSUBSCRIBE_PAGE_ROUTE,
+  ...PAGE_ROUTES,
 ];
 
 /** A worker loads no routes but the probes; anything else gets Malted's JSON 404 saying why. */
@@ -55,6 +61,7 @@ export async function createApp(env: ResolvedEnvironment, extra: Type[] = []): P
   app.use(helmet());
   app.useBodyParser('json', { limit: env.JSON_BODY_LIMIT });
   app.use(refuseMisshapenBodies);
+  if (servesApi(env.MALTED_MODE)) app.use(routeShakePages);
   app.setGlobalPrefix('api', { exclude: UNVERSIONED_PATHS });
   app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
   app.useGlobalPipes(

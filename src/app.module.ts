@@ -19,6 +19,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
+import { PagesApiModule } from './pages/pages-api.module';
 import { ShakesApiModule } from './shakes/shakes-api.module';
 import { SocialApiModule } from './social/social-api.module';
 import { SocialWorkerModule } from './social/social-worker.module';
@@ -72,6 +73,7 @@ export class AppModule {
               AdminApiModule,
               SiteApiModule,
               UploadClientsApiModule,
+              PagesApiModule,
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE)

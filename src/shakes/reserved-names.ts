@@ -54,11 +54,21 @@ export const RESERVED_NAMES = new Set([
   'user',
   'users',
   'www',
-  // Short public paths: media (src/files/delivery/short-media-paths.ts) and share pages (/p/<key>).
+  // Every other top-level path the app serves (test/pages/reserved-paths.e2e-spec.ts checks them all): the
+  // OpenAPI document, the short media paths (src/files/delivery/short-media-paths.ts), the file pages, oEmbed and
+  // the feeds (src/pages/page-routes.ts). Names with a dot can never be shake names, but are listed all the same.
+  'docs-json',
+  'docs-yaml',
+  'feeds',
+  'oembed',
   'p',
   'r',
   's',
   't',
+  '.well-known',
+  'favicon.ico',
+  'robots.txt',
+  'sitemap.xml',
 ]);
 
 export const isReservedName = (name: string): boolean => RESERVED_NAMES.has(name.toLowerCase());
