@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
+import { OptionalNotNull } from '../../common/validation/optional-not-null';
 
 /** GET /oembed: the parameters of oEmbed 1.0 (https://oembed.com/, section 2.2). */
 export class OembedQueryDto {
@@ -10,13 +11,13 @@ export class OembedQueryDto {
   url!: string;
 
   @ApiPropertyOptional({ description: '`json` (the default); any other format is a 501', example: 'json' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MaxLength(20)
   format?: string;
 
   @ApiPropertyOptional({ description: 'The widest the photo may be, in pixels' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -24,7 +25,7 @@ export class OembedQueryDto {
   maxwidth?: number;
 
   @ApiPropertyOptional({ description: 'The tallest the photo may be, in pixels' })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Number)
   @IsInt()
   @Min(1)
