@@ -10,7 +10,7 @@ import { TestContext, type TestUser } from '../harness/test-app';
 interface AtomLink {
   $: { rel?: string; href: string; type?: string; length?: string };
 }
-type Item = { links?: AtomLink[] };
+type Item = { id?: string; links?: AtomLink[] };
 
 /** rss-parser reads RSS 2.0 and Atom; every <link> of an Atom entry is kept for its enclosures. */
 const parser = new Parser<object, Item>({ customFields: { item: [['link', 'links', { keepArray: true }] as never] } });
