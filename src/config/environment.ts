@@ -323,6 +323,13 @@ export class Environment {
   @Max(Number.MAX_SAFE_INTEGER)
   UPLOAD_QUOTA_BYTES_PER_MONTH = 0;
 
+  /** How long an account export (POST /me/export) can be downloaded before it is deleted. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  ACCOUNT_EXPORT_TTL_DAYS = 7;
+
   /** Largest image accepted in pixels, width x height (all frames together when an animation is decoded). */
   @Transform(toInteger)
   @IsInt()
