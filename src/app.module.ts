@@ -17,8 +17,6 @@ import { FilesWorkerModule } from './files/files-worker.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
-import { AccountApiModule } from './account/account-api.module';
-import { AccountWorkerModule } from './account/account-worker.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { PagesApiModule } from './pages/pages-api.module';
@@ -70,7 +68,6 @@ export class AppModule {
               ShakesApiModule,
               SocialApiModule,
               NotificationsApiModule,
-              AccountApiModule,
               FilesApiModule,
               SearchApiModule,
               AdminApiModule,
@@ -80,7 +77,7 @@ export class AppModule {
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE)
-          ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule, MailWorkerModule, AccountWorkerModule]
+          ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule, MailWorkerModule]
           : []),
         ...extra,
       ],

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AdminOnly, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import { CreatedInviteDto, CreateInviteDto, InviteDto } from './dto/invite.dto';
@@ -13,6 +13,7 @@ export class AdminInvitesController {
 
   /** The code is in this answer only; pass it on to whom you invite. */
   @Post()
+  @ApiCreatedResponse({ type: CreatedInviteDto, description: 'The code is shown only now' })
   async create(@CurrentUser() admin: AuthUser, @Body() dto: CreateInviteDto): Promise<CreatedInviteDto> {
     const { invite, code } = await this.invites.create(admin.id, dto.uses ?? 1, dto.expiresInDays ?? 7);
     return { ...InviteDto.from(invite), code };

@@ -3,6 +3,7 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -35,6 +36,7 @@ export class AuthController {
   @Post('register')
   @Public()
   @RateLimit('register')
+  @ApiCreatedResponse({ type: SessionDto })
   @ApiConflictResponse({ description: 'The username (or a shake of that name) or the email is taken' })
   @ApiForbiddenResponse({ description: 'Registration is closed, or needs a valid invite (REGISTRATION, see GET /site)' })
   @ApiTooManyRequestsResponse({ description: 'Too many registrations from this address' })
@@ -47,6 +49,7 @@ export class AuthController {
   @Public()
   @RateLimit('login')
   @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SessionDto })
   @ApiUnauthorizedResponse({ description: 'Invalid login or password' })
   @ApiTooManyRequestsResponse({ description: 'Too many login attempts from this address' })
   async login(@Body() dto: LoginDto): Promise<SessionDto> {

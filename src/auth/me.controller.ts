@@ -3,8 +3,10 @@ import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiOkResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
@@ -39,6 +41,7 @@ export class MeController {
   }
 
   @Get()
+  @ApiOkResponse({ type: MeWithQuotaDto })
   async me(@CurrentUser() caller: AuthUser): Promise<MeWithQuotaDto> {
     const user = await this.users.findById(caller.id);
     if (!user) throw new NotFoundError('No such user');
@@ -46,17 +49,20 @@ export class MeController {
   }
 
   @Patch()
+  @ApiOkResponse({ type: MeWithQuotaDto })
   @ApiBadRequestResponse({ description: 'A setting that is not one, or of the wrong type' })
   async update(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto): Promise<MeWithQuotaDto> {
     return this.withQuota(caller, MeDto.from(await this.users.updateSettings(caller.id, dto)));
   }
 
   @Get('tokens')
+  @ApiOkResponse({ type: [TokenDto], description: 'Newest first' })
   async listTokens(@CurrentUser() caller: AuthUser): Promise<TokenDto[]> {
     return (await this.tokens.list(caller.id)).map((token) => TokenDto.from(token));
   }
 
   @Post('tokens')
+  @ApiCreatedResponse({ type: CreatedTokenDto })
   async createToken(@CurrentUser() caller: AuthUser, @Body() dto: CreateTokenDto): Promise<CreatedTokenDto> {
     const { token, secret } = await this.tokens.issue(caller.id, dto.name, dto.scopes);
     return { ...TokenDto.from(token), token: secret };

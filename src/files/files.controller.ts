@@ -75,6 +75,8 @@ export class FilesController {
 
   @Patch(':key')
   @Authenticated()
+  @ApiOkResponse({ type: FileDto })
+  @ApiNotFoundResponse({ description: 'No such file, or it was deleted' })
   @ApiForbiddenResponse({ description: 'Only the owner may edit a file' })
   update(@CurrentUser() user: AuthUser, @Param('key') key: string, @Body() dto: UpdateFileDto): Promise<FileDto> {
     if (Object.values(dto).every((value) => value === undefined))

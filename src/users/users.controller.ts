@@ -1,5 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiNotFoundResponse, ApiTags } from '@nestjs/swagger';
+import { ApiNotFoundResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/auth/auth.decorators';
 import { PublicUserDto } from './dto/user.dto';
 import { UsersService } from './users.service';
@@ -14,6 +14,7 @@ export class UsersController {
   @Get(':username')
   @Public()
   @CachedResponse({ ttlSeconds: 300, scopes: (params) => [CacheScope.user(params.username)], sameForEveryViewer: true })
+  @ApiOkResponse({ type: PublicUserDto })
   @ApiNotFoundResponse({ description: 'No such user (or the user is disabled)' })
   async profile(@Param('username') username: string): Promise<PublicUserDto> {
     return PublicUserDto.from(await this.users.getActiveByUsername(username));

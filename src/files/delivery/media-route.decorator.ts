@@ -22,7 +22,21 @@ export const MediaRoute = (kind: MediaKind) =>
     ApiOperation({ summary: SUMMARIES[kind] }),
     ApiParam({ name: 'key', description: 'The share key', example: 'Ab3dE5gH7j' }),
     ApiProduces(kind === 'raw' ? 'image/*' : 'image/webp'),
-    ApiOkResponse({ description: 'The bytes' }),
-    ...(kind === 'raw' ? [] : [ApiAcceptedResponse({ description: 'Still being made: ask again after Retry-After seconds' })]),
+    ApiOkResponse({
+      description: 'The bytes',
+      content: { [kind === 'raw' ? 'image/*' : 'image/webp']: { schema: { type: 'string', format: 'binary' } } },
+    }),
+    ...(kind === 'raw'
+      ? []
+      : [
+          ApiAcceptedResponse({
+            description: 'Still being made: ask again after Retry-After seconds',
+            schema: {
+              type: 'object',
+              required: ['statusCode', 'message'],
+              properties: { statusCode: { type: 'integer', enum: [202] }, message: { type: 'string' } },
+            },
+          }),
+        ]),
     ApiNotFoundResponse({ description: 'No such file, or it was deleted' }),
   );

@@ -77,7 +77,10 @@ export class UnsubscribeController {
   @ApiQuery({ name: 'token', description: 'From the mail: `<user id>.<kind>.<signature>`' })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'Unsubscribed (or already): an HTML page saying from what' })
+  @ApiOkResponse({
+    description: 'Unsubscribed (or already): an HTML page saying from what',
+    content: { 'text/html': { schema: { type: 'string' } } },
+  })
   @ApiBadRequestResponse({ description: 'The token is not one this site signed' })
   async unsubscribe(@Query('token') query: string | undefined, @Body() body: FormBody | undefined, @Res() res: Response): Promise<void> {
     const token = query ?? (typeof body?.token === 'string' ? body.token : '');
