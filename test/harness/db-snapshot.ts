@@ -20,11 +20,14 @@ function canonical(value: unknown): unknown {
 }
 
 /** Each collection of a test database as `count:sha256` of its documents in `_id` order. */
-export async function databaseFingerprint(database: string): Promise<Record<string, string>> {
+export async function databaseFingerprint(database: string, ignore: string[] = []): Promise<Record<string, string>> {
   const connection = await mongoose.createConnection(mongoUriFor(database)).asPromise();
   try {
     const db = connection.db!;
-    const names = (await db.listCollections().toArray()).map((c) => c.name).sort();
+    const names = (await db.listCollections().toArray())
+      .map((c) => c.name)
+      .filter((name) => !ignore.includes(name))
+      .sort();
     const fingerprint: Record<string, string> = {};
     for (const name of names) {
       const docs = await db.collection(name).find({}).sort({ _id: 1 }).toArray();

@@ -1,23 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { databaseFingerprint } from '../harness/db-snapshot';
 import { uploadAs } from '../harness/posts';
+import { rawRequest } from '../harness/raw-http';
 import { TestContext, type TestUser } from '../harness/test-app';
 
-/** A raw request, so the body goes out exactly as given (supertest would serialise a Buffer as JSON). */
-function send(app: NestExpressApplication, method: string, path: string, headers: Record<string, string>, body: Buffer | string) {
-  const { port } = (app.getHttpServer().address() ?? {}) as AddressInfo;
-  return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString() || '{}') }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function send(app: NestExpressApplication, method: string, path: string, headers: Record<string, string>, body: Buffer | string) {
+  const res = await rawRequest(app, method, path, headers, body);
+  return { status: res.status, body: JSON.parse(res.text || '{}') as Record<string, unknown> };
 }
 
 const expectClientError = (res: { status: number; body: Record<string, unknown> }, status: number, message?: RegExp) => {
