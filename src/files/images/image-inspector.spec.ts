@@ -107,6 +107,56 @@ describe('ImageInspector', () => {
     expect(inspect).toBeLessThan(stats / 2);
   });
 
+  it.each([
+    ['a PNG without its IEND chunk', async () => (await makeImage('png', { width: 120, height: 90 })).subarray(0, -12)],
+    [
+      'an interlaced PNG cut inside IEND',
+      async () =>
+        (
+          await sharp(await makeImage('png'))
+            .png({ progressive: true })
+            .toBuffer()
+        ).subarray(0, -2),
+    ],
+    [
+      'a PNG with a bad CRC on an ancillary chunk',
+      async () => {
+        const png = await makeImage('png');
+        const text = pngChunk('tEXt', Buffer.from('Comment\0hello', 'latin1'));
+        text[text.length - 1] ^= 0xff;
+        return Buffer.concat([png.subarray(0, 33), text, png.subarray(33)]);
+      },
+    ],
+    [
+      'an animated GIF cut after its first frame',
+      async () => {
+        const gif = await makeAnimation('gif', 4, 80, 60);
+        return gif.subarray(0, Math.floor(gif.length / 3));
+      },
+    ],
+    ['an animated GIF without its trailer', async () => (await makeAnimation('gif', 3, 40, 30)).subarray(0, -1)],
+    [
+      'a progressive JPEG cut where a scan begins',
+      async () => {
+        const jpeg = await sharp(await makeImage('jpeg', { width: 640, height: 480 }))
+          .jpeg({ progressive: true })
+          .toBuffer();
+        const sos = Buffer.from([0xff, 0xda]);
+        return jpeg.subarray(0, jpeg.indexOf(sos, jpeg.indexOf(sos) + 2));
+      },
+    ],
+  ])('refuses %s', async (_name, make) => {
+    // The structural check's own words, except for the JPEG, which libjpeg now refuses itself.
+    await expect(inspector.inspect(await saved(await make()))).rejects.toThrow(/truncated or corrupt: (the (PNG|GIF)|VipsJpeg)/);
+  });
+
+  it('accepts bytes after the end of an image (a ZIP appended, as some phones write)', async () => {
+    const jpeg = await makeImage('jpeg');
+    await expect(inspector.inspect(await saved(Buffer.concat([jpeg, Buffer.from('PK\x03\x04 trailing')])))).resolves.toMatchObject({
+      type: 'image/jpeg',
+    });
+  });
+
   it('refuses a PNG whose compressed pixel data is corrupt', async () => {
     const bytes = await makeImage('png', { width: 300, height: 200 });
     const idat = bytes.indexOf('IDAT', 0, 'latin1');

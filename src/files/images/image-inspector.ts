@@ -1,6 +1,7 @@
 import sharp, { type Metadata, type SharpOptions } from 'sharp';
 import { InvalidImageError, UnsupportedMediaTypeError } from './image-errors';
 import { ACCEPTED_IMAGE_TYPES_TEXT, type ImageMimeType } from './image-types';
+import { structuralProblem } from './image-structure';
 import { assertPixelsWithin } from './pixel-limit';
 
 export interface ImageInspection {
@@ -21,6 +22,8 @@ export interface ImageInspection {
  *   streams, CRC errors, invalid headers) are refused (failOn 'error'). Decoder warnings are tolerated, as
  *   browsers do: libjpeg reports damaged JPEG scan data (bad Huffman codes, stray bytes) only as warnings, and
  *   refusing those would refuse many real camera and phone photos;
+ * - its container is whole (image-structure.ts): what decoders forgive at the end of a file (a PNG without IEND or
+ *   with a bad CRC, a GIF cut after a frame, a progressive JPEG cut between scans) is refused;
  * - width x height x frames is within `maxPixels`, checked from the header before anything is decoded and again
  *   by libvips (limitInputPixels), so decompression bombs are refused without being expanded. Decoding streams
  *   through libvips, so memory does not grow with the image.
@@ -50,6 +53,9 @@ export class ImageInspector {
     await verify(path, { ...this.options(), pages: animated ? -1 : 1 }).catch((error: Error) => {
       throw new InvalidImageError(`The image is truncated or corrupt: ${describe(error)}`);
     });
+
+    const problem = await structuralProblem(path, type);
+    if (problem) throw new InvalidImageError(`The image is truncated or corrupt: ${problem}`);
 
     const turned = (metadata.orientation ?? 1) >= 5;
     return {
