@@ -204,7 +204,11 @@ export interface FuzzFixtures {
   pathValues: Record<string, string[]>;
 }
 
-const mutating = (op: { method: string }) => op.method !== 'GET' && op.method !== 'HEAD';
+/** GETs that write: each makes a new upload-only token for the client configuration it returns. */
+const WRITING_GETS = ['UploadClientsController_shareX', 'UploadClientsController_flameshot'];
+
+const mutating = (op: { method: string; operationId: string }) =>
+  (op.method !== 'GET' && op.method !== 'HEAD') || WRITING_GETS.includes(op.operationId);
 
 function fillPath(op: Operation, values: Record<string, string>): string {
   return `${op.path.replace(/\{(\w+)\}/g, (_m, name: string) => values[name] ?? 'missing')}`;
