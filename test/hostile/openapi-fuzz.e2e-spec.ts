@@ -111,7 +111,7 @@ describe('Hostile requests generated from the OpenAPI document', () => {
       }
       return null;
     }
-  }, 300_000);
+  }, 600_000);
 
   /** Real values for every path parameter, so that reads reach real documents and writes real targets. */
   async function makeFixtures(owner: TestUser, other: TestUser, admin: TestUser): Promise<Record<string, string[]>> {
