@@ -292,13 +292,14 @@ export type MailedNotificationKind = (typeof MAILED_NOTIFICATION_KINDS)[number];
 /** What a notification mail tells of one event, read when its job ran (user content: escaped in HTML). */
 export interface NotificationMailEvent {
   kind: MailedNotificationKind;
-  /** Who did it. */
+  /** Who did it, and the page of their user shake. */
   actor: string;
+  actorUrl?: string;
   /** ISO time of the event. */
   at: string;
   /** follow: the followed shake, and whether it is the recipient's user shake. */
   shake?: { name: string; userShake: boolean };
-  /** comment, mention: the file, with its public URL, and the start of the comment. */
+  /** comment, mention: the file, with the URL of its share page, and the start of the comment. */
   file?: { title: string; url: string };
   excerpt?: string;
 }

@@ -32,4 +32,51 @@ describe('mail templates', () => {
   it('escapes the five HTML metacharacters', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
   });
+
+  it('escapes titles and comments in notification mail, and carries the unsubscribe URL for the headers', () => {
+    const unsubscribeUrl = 'https://malted.example.com/account/unsubscribe?token=abc.comment.sig';
+    const mail = render(
+      {
+        template: 'notification',
+        to: 'a@example.com',
+        data: {
+          username: 'alice',
+          unsubscribeUrl,
+          event: {
+            kind: 'comment',
+            actor: 'bob',
+            at: '2030-01-01T10:00:00.000Z',
+            file: { title: '<img src=x>', url: 'https://malted.example.com/p/abc' },
+            excerpt: '</p><script>alert(1)</script>',
+          },
+        },
+      },
+      site,
+    );
+    expect(mail.subject).toBe('bob commented on "<img src=x>" on Malted');
+    expect(mail.html).not.toMatch(/<script>|<img/);
+    expect(mail.html).toContain('&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(mail.text).toContain(`Mail me no more about comments on my files: ${unsubscribeUrl}`);
+    expect(mail.unsubscribeUrl).toBe(unsubscribeUrl);
+  });
+
+  it('lists a digest as one line per event with its UTC time, and counts what was left out', () => {
+    const mail = render(
+      {
+        template: 'notification-digest',
+        to: 'a@example.com',
+        data: {
+          username: 'alice',
+          day: '2030-01-01',
+          events: [{ kind: 'follow', actor: 'bob', at: '2030-01-01T09:05:00.000Z', shake: { name: 'alice', userShake: true } }],
+          more: 2,
+          unsubscribeUrl: 'https://malted.example.com/account/unsubscribe?token=t',
+        },
+      },
+      site,
+    );
+    expect(mail.subject).toBe('Your Malted day, 2030-01-01: 3 new events');
+    expect(mail.text).toContain('09:05 UTC: bob followed you');
+    expect(mail.text).toContain('... and 2 more.');
+  });
 });

@@ -164,7 +164,11 @@ export function render(job: MailJob, site: Site): RenderedMail {
         subject: `${headline(event)} on ${site.name}`,
         greeting: `Hello ${username},`,
         paragraphs: [`${describe(event)}.`],
-        link: event.file ? { label: 'See the file', url: event.file.url } : undefined,
+        link: event.file
+          ? { label: 'See the file', url: event.file.url }
+          : event.actorUrl
+            ? { label: `See ${event.actor}'s shake`, url: event.actorUrl }
+            : undefined,
         unsubscribe: { text: UNSUBSCRIBE_TEXT[event.kind], url: unsubscribeUrl },
       });
     }

@@ -4,7 +4,6 @@ import { ConfigService } from '@nestjs/config';
 import type { Job } from 'bull';
 import { Types } from 'mongoose';
 import type { ResolvedEnvironment } from '../config/environment';
-import { SHORT_MEDIA_PATHS } from '../files/delivery/short-media-paths';
 import { PostQueriesService } from '../files/post-queries.service';
 import { JobProducer } from '../jobs/job-producer';
 import { objectIdIn } from '../jobs/job-payload';
@@ -40,6 +39,11 @@ const oneLine = (text: string, length: number): string => {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > length ? `${flat.slice(0, length - 1)}…` : flat;
 };
+
+/*
+ * Links go to the share pages, /<username> and /p/<key> (src/pages/page-routes.ts, which imports this folder, so
+ * the paths are spelt out here).
+ */
 
 /** The UTC day of a time, YYYY-MM-DD. */
 export const utcDayOf = (time: number): string => new Date(time).toISOString().slice(0, 10);
@@ -178,7 +182,12 @@ export class NotificationMailProcessor implements OnApplicationBootstrap {
   private async eventOf(notification: NotificationDocument): Promise<NotificationMailEvent | null> {
     const actor = await this.users.findById(notification.actorId);
     if (!actor || actor.disabled) return null;
-    const base = { kind: notification.type as MailedNotificationKind, actor: actor.username, at: notification.createdAt.toISOString() };
+    const base = {
+      kind: notification.type as MailedNotificationKind,
+      actor: actor.username,
+      actorUrl: `${this.publicUrl}/${encodeURIComponent(actor.username)}`,
+      at: notification.createdAt.toISOString(),
+    };
     if (notification.type === 'follow') {
       const shake = notification.shakeId && (await this.shakes.findById(notification.shakeId));
       if (!shake) return null;
@@ -189,7 +198,7 @@ export class NotificationMailProcessor implements OnApplicationBootstrap {
     if (!post || post.deletedAt || !comment) return null;
     return {
       ...base,
-      file: { title: oneLine(post.title, TITLE_LENGTH), url: `${this.publicUrl}/${SHORT_MEDIA_PATHS.raw}/${post.key}` },
+      file: { title: oneLine(post.title, TITLE_LENGTH), url: `${this.publicUrl}/p/${post.key}` },
       excerpt: oneLine(comment.body, EXCERPT_LENGTH),
     };
   }

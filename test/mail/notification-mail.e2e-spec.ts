@@ -74,6 +74,7 @@ describe('notification mail', () => {
     const mail = await smtp.waitFor(address(alice));
     expect(mail.parsed.subject).toBe(`${bob.username} followed you on Malted`);
     expect(mail.parsed.text).toContain(`${bob.username} followed you.`);
+    expect(mail.parsed.text).toContain(`See ${bob.username}'s shake: http://localhost:3000/${bob.username}`);
     expect(headerOf(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     const unsubscribe = unsubscribeUrlOf(mail);
     expect(`${unsubscribe.origin}${unsubscribe.pathname}`).toBe('http://localhost:3000/account/unsubscribe');
@@ -97,7 +98,7 @@ describe('notification mail', () => {
     const toCarol = await smtp.waitFor(address(carol));
     expect(toCarol.parsed.subject).toBe(`${dan.username} commented on "Sunset over the bay" on Malted`);
     expect(toCarol.parsed.text).toContain(`"lovely, look @${erin.username}"`);
-    expect(toCarol.parsed.text).toContain(`http://localhost:3000/r/${post.key}`);
+    expect(toCarol.parsed.text).toContain(`See the file: http://localhost:3000/p/${post.key}`);
     const toErin = await smtp.waitFor(address(erin));
     expect(toErin.parsed.subject).toBe(`${dan.username} mentioned you in a comment on "Sunset over the bay" on Malted`);
     expect(unsubscribeUrlOf(toErin).searchParams.get('token')).toMatch(/\.mention\./);
