@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
 
-  // Production requires MONGODB_URI and REDIS_URL (validated above), so nothing is ever started there.
+  // Production requires MONGODB_URI and REDIS_URL or REDIS_CLUSTER_NODES (validated above), so nothing is ever started there.
   const local = await resolveLocalServices(env, (message) => log.info(message));
   const app = await createApp(local.env);
   await app.listen(env.PORT, env.HOST);
