@@ -31,6 +31,8 @@ import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
 /** Log paths whose values never reach a log line. */
+/** The longest a database operation waits for a server to talk to before it fails (see README "Reliability"). */
+const DATABASE_WAIT_MS = 1500;
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'];
 
 @Module({})
@@ -52,7 +54,9 @@ export class AppModule {
             },
           },
         }),
-        MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: 5000 }),
+        // While the database is away, an operation fails within DATABASE_WAIT_MS (then 503) instead of waiting in
+        // Mongoose's buffer for 10 s; the first connection is still retried (retryAttempts) at start-up.
+        MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, bufferCommands: false }),
         MetricsModule,
         RedisModule,
         AppCacheModule,

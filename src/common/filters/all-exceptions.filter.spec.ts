@@ -44,6 +44,12 @@ describe('AllExceptionsFilter', () => {
     [new MongooseError.CastError('ObjectId', 'nope', '_id'), 400, 'Bad Request', 'Invalid value for _id'],
     [new ConflictError('Username is taken'), 409, 'Conflict', 'Username is taken'],
     [new ServiceUnavailableException('Not ready: redis down'), 503, 'Service Unavailable', 'Not ready: redis down'],
+    [
+      new mongo.MongoNetworkError('connection 3 to 10.0.0.4:27017 closed'),
+      503,
+      'Service Unavailable',
+      'The database is unavailable; try again shortly',
+    ],
     [new Error('secret internals at db.ts:12'), 500, 'Internal Server Error', 'Internal server error'],
     [Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }), 413, 'Payload Too Large', 'Request body is too large'],
     [

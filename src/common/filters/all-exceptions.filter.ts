@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import type { Request, Response } from 'express';
 import { Error as MongooseError } from 'mongoose';
 import { DomainError } from '../errors/domain-errors';
+import { isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { errorBody } from './error-body';
 
@@ -70,6 +71,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isDuplicateKeyError(exception)) {
       return [HttpStatus.CONFLICT, 'Already exists'];
+    }
+    if (isDatabaseUnavailableError(exception)) {
+      return [HttpStatus.SERVICE_UNAVAILABLE, 'The database is unavailable; try again shortly'];
     }
     if (exception instanceof MongooseError.CastError) {
       return [HttpStatus.BAD_REQUEST, `Invalid value for ${exception.path}`];
