@@ -30,9 +30,9 @@ import { UploadClientsApiModule } from './clients/upload-clients-api.module';
 import { SystemModule } from './system/system.module';
 import { UsersApiModule } from './users/users-api.module';
 
-/** Log paths whose values never reach a log line. */
 /** The longest a database operation waits for a server to talk to before it fails (see README "Reliability"). */
 const DATABASE_WAIT_MS = 1500;
+/** Log paths whose values never reach a log line. */
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'];
 
 @Module({})

@@ -50,6 +50,12 @@ describe('AllExceptionsFilter', () => {
       'Service Unavailable',
       'The database is unavailable; try again shortly',
     ],
+    [
+      new MongooseError('Operation `likes.insertOne()` buffering timed out after 1500ms'),
+      503,
+      'Service Unavailable',
+      'The database is unavailable; try again shortly',
+    ],
     [new Error('secret internals at db.ts:12'), 500, 'Internal Server Error', 'Internal server error'],
     [Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }), 413, 'Payload Too Large', 'Request body is too large'],
     [
