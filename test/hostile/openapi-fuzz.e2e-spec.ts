@@ -95,7 +95,9 @@ describe('Hostile requests generated from the OpenAPI document', () => {
         return `no answer (${(error as Error).message})`;
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      if (res.status >= 500) return `${res.status} ${res.text.slice(0, 200)}`;
+      // oEmbed's specification answers 501 to a format the provider does not serve.
+      const oEmbed501 = res.status === 501 && req.path.startsWith('/oembed');
+      if (res.status >= 500 && !oEmbed501) return `${res.status} ${res.text.slice(0, 200)}`;
       if (LEAK.test(res.text)) return `internal detail in the body: ${res.text.slice(0, 200)}`;
       if (isMutating(req) && res.status < 400) return `a defective write was accepted (${res.status})`;
       if (res.status >= 400) {
