@@ -201,7 +201,13 @@ describe('follows and follower counts', () => {
 
     const first = await http().get('/api/v1/me/following').query({ limit: 1 }).set('Authorization', me.auth).expect(200);
     expect(first.body.items[0]).toEqual({
-      shake: { name: names[3], type: 'group', title: 'Group', owner: { username: owner.username } },
+      shake: {
+        name: names[3],
+        type: 'group',
+        title: 'Group',
+        owner: { username: owner.username },
+        viewer: { following: true, canPost: false },
+      },
       followedAt: expect.any(String),
     });
     await http().get('/api/v1/me/following').expect(401);

@@ -105,8 +105,9 @@ function responseCacheSuite(testFile: string, redisCluster?: DisposableRedisClus
     await get(b, path).set('If-None-Match', '"something-else"').expect(200);
   });
 
-  it('never serves a signed-in caller a shared entry on routes that can differ by viewer, nor stores theirs', async () => {
+  it('never serves a caller who opted in to NSFW files a shared entry of a list, nor stores theirs; others share it', async () => {
     const viewer = await ctx.newUser(a);
+    await ctx.http(a).patch('/api/v1/me').set('Authorization', viewer.auth).send({ showNsfw: true }).expect(200);
     const other = await ctx.newUser(a);
     await uploadAs(a, owner, { title: 'viewer test' });
     const lists = ['/api/v1/incoming', `/api/v1/shakes/${owner.username}/files`, '/api/v1/search?q=viewer'];
@@ -114,11 +115,15 @@ function responseCacheSuite(testFile: string, redisCluster?: DisposableRedisClus
       const mine = await get(a, path, viewer.auth).expect(200);
       expect(mine.headers['x-cache']).toBe('BYPASS');
       expect(mine.headers['cache-control']).toBe('private, no-cache');
-      // Nothing was stored for the signed-in call: the next anonymous read is a miss, then a hit.
+      // Nothing was stored for the opted-in call: the next anonymous read is a miss, then a hit.
       expect((await get(b, path).expect(200)).headers['x-cache']).toBe('MISS');
       expect((await get(b, path).expect(200)).headers['x-cache']).toBe('HIT');
-      // ...and that anonymous entry is never handed to a signed-in caller.
-      expect((await get(b, path, other.auth).expect(200)).headers['x-cache']).toBe('BYPASS');
+      // ...and that anonymous entry is never handed to the opted-in caller,
+      expect((await get(b, path, viewer.auth).expect(200)).headers['x-cache']).toBe('BYPASS');
+      // while a signed-in caller who did not opt in reads it, privately.
+      const shared = await get(b, path, other.auth).expect(200);
+      expect(shared.headers['x-cache']).toBe('HIT');
+      expect(shared.headers['cache-control']).toBe('private, no-cache');
     }
   });
 
@@ -145,12 +150,14 @@ function responseCacheSuite(testFile: string, redisCluster?: DisposableRedisClus
   });
 
   it('counts hits, misses and bypasses where tests can read them', async () => {
+    const nsfwViewer = await ctx.newUser(a);
+    await ctx.http(a).patch('/api/v1/me').set('Authorization', nsfwViewer.auth).send({ showNsfw: true }).expect(200);
     const metrics = a.get(CacheMetrics);
     const before = metrics.snapshot();
     const path = `/api/v1/shakes/${owner.username}`;
     await get(a, path).expect(200);
     await get(a, path).expect(200);
-    await get(a, '/api/v1/incoming', owner.auth).expect(200);
+    await get(a, '/api/v1/incoming', nsfwViewer.auth).expect(200);
     const after = metrics.snapshot();
     expect(after.hits + after.misses - before.hits - before.misses).toBe(2);
     expect(after.hits).toBeGreaterThan(before.hits);

@@ -59,7 +59,7 @@ describe('shakes', () => {
         fileCount: 0,
         createdAt: expect.any(String),
       };
-      expect(created.body).toEqual(expected);
+      expect(created.body).toEqual({ ...expected, viewer: { following: false, canPost: true } });
       const read = await http().get(`/api/v1/shakes/${name.toUpperCase()}`).expect(200);
       expect(read.body).toEqual(expected);
       expect(JSON.stringify(read.body)).not.toMatch(/_id|__v|nameLower|ownerId|followerCountAt/);

@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
 import { idRange, type Seek } from '../common/pagination/seek';
 import { LIVE_POSTS } from './post-visibility';
-import { SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
+import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 
 /** An original for the popular snapshot: enough to score it. */
 export interface PopularCandidate {
@@ -25,6 +25,28 @@ export class PostQueriesService {
 
   findById(id: Types.ObjectId): Promise<SharedFileDocument | null> {
     return this.files.findById(id).exec();
+  }
+
+  /** Post and original ids by share key (viewer state); the unique key index. Keys never change, so callers may keep these. */
+  idsByKeys(keys: string[]): Promise<{ _id: Types.ObjectId; key: string; originalId: Types.ObjectId | null }[]> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.files
+      .find({ key: { $in: keys } }, { key: 1, originalId: 1 })
+      .lean()
+      .exec();
+  }
+
+  /**
+   * Which of these posts the user has a live save of: one query on the unique saveKey ("<userId>:<parentId>" while
+   * the save is live, see the schema). Returns the saved posts' ids (hex).
+   */
+  async savedBy(userId: Types.ObjectId, parentIds: Types.ObjectId[]): Promise<Set<string>> {
+    if (parentIds.length === 0) return new Set();
+    const rows = await this.files
+      .find({ saveKey: { $in: parentIds.map((id) => saveKeyOf(userId, id)) }, deletedAt: null }, { parentId: 1 })
+      .lean()
+      .exec();
+    return new Set(rows.flatMap((row) => (row.parentId ? [hex(row.parentId)] : [])));
   }
 
   /** The files sweeper: posts deleted before `olderThan` whose source reference was not given back yet; index {sourceReleased, deletedAt}. */

@@ -25,8 +25,8 @@ export class SearchController {
 
   @Get()
   @Public()
-  // Not sameForEveryViewer: a caller who opted in sees NSFW files, so signed-in callers never share entries.
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('search')] })
+  // A caller who opted in sees NSFW files: only callers who did not share the anonymous entries.
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('search')], sameUnlessNsfwShown: true })
   @ApiOperation({
     summary: 'Search files, shakes or users',
     description:

@@ -81,6 +81,16 @@ export class FollowsService {
     return rows.map((row) => row.shakeId);
   }
 
+  /** Which of these shakes the user follows (ids, hex): one query on the unique {followerId, shakeId} index. */
+  async followedAmong(userId: Types.ObjectId, shakeIds: Types.ObjectId[]): Promise<Set<string>> {
+    if (shakeIds.length === 0) return new Set();
+    const rows = await this.follows
+      .find({ followerId: userId, shakeId: { $in: shakeIds } }, { shakeId: 1 })
+      .lean()
+      .exec();
+    return new Set(rows.map((row) => row.shakeId.toHexString()));
+  }
+
   countFollowersOf(shakeId: Types.ObjectId): Promise<number> {
     return this.follows.countDocuments({ shakeId }).exec();
   }

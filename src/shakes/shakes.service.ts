@@ -115,6 +115,12 @@ export class ShakesService {
     return this.shakes.findOne({ nameLower: name.toLowerCase() }).exec();
   }
 
+  /** Several by name, without regard to case, in one query (unknown names are left out). */
+  findByNames(names: string[]): Promise<ShakeDocument[]> {
+    const lower = [...new Set(names.filter((name) => ANY_SHAKE_NAME.test(name)).map((name) => name.toLowerCase()))];
+    return lower.length === 0 ? Promise.resolve([]) : this.shakes.find({ nameLower: { $in: lower } }).exec();
+  }
+
   async getByName(name: string): Promise<ShakeDocument> {
     const shake = await this.findByName(name);
     if (!shake) throw new NotFoundError('No such shake');

@@ -17,4 +17,9 @@ export interface CachedResponseOptions {
    * Last-Modified: when the document was rendered.
    */
   contentType?: string | ((params: Record<string, string>) => string);
+  /**
+   * The response differs by viewer only in whether NSFW files show (showsNsfw): signed-in callers who did not opt
+   * in share the anonymous entry, those who did bypass the cache. (`viewer` parts are added after the cache.)
+   */
+  sameUnlessNsfwShown?: boolean;
 }

@@ -5,6 +5,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, map, type Observable, of, switchMap } from 'rxjs';
 import type { ResolvedEnvironment } from '../../config/environment';
+import { type AuthenticatedRequest, showsNsfw } from '../auth/auth-user';
 import { CacheMetrics, type CacheOutcome } from './cache-metrics';
 import { CacheScope } from './cache-scope';
 import { CACHED_RESPONSE, type CachedResponseOptions } from './cached-response.options';
@@ -17,7 +18,9 @@ const PRIVATE = 'private, no-cache';
  * The response cache around routes marked @CachedResponse. A hit is one Redis round trip and sends the stored
  * bytes and ETag as they are; a miss runs the handler, serialises its result once, sends and stores it.
  * Anonymous responses are public (s-maxage for a CDN); a signed-in caller gets a private response and, unless the
- * route is the same for every viewer, never touches the shared entries. Redis slow or away: served uncached.
+ * route is the same for every viewer (or for every viewer who did not opt in to NSFW files), never touches the
+ * shared entries. The `viewer` parts of a signed-in response are added after this (ViewerStateInterceptor in
+ * src/social), so no entry ever holds them. Redis slow or away: served uncached.
  */
 @Injectable()
 export class ResponseCacheInterceptor implements NestInterceptor {
@@ -47,7 +50,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     const params = req.params as Record<string, string>;
     const contentType = typeof options.contentType === 'function' ? options.contentType(params) : options.contentType;
     const cacheControl = signedIn ? PRIVATE : this.publicCacheControl;
-    if (!this.enabled || (signedIn && !options.sameForEveryViewer)) {
+    if (!this.enabled || (signedIn && !this.sharesEntries(options, req as AuthenticatedRequest))) {
       return this.serveUncached(next, res, contentType, 'bypass', cacheControl);
     }
 
@@ -64,6 +67,12 @@ export class ResponseCacheInterceptor implements NestInterceptor {
         );
       }),
     );
+  }
+
+  /** Whether a signed-in caller reads and fills the anonymous entries (the guard has resolved req.user). */
+  private sharesEntries(options: CachedResponseOptions, req: AuthenticatedRequest): boolean {
+    if (options.sameForEveryViewer) return true;
+    return options.sameUnlessNsfwShown === true && req.user !== undefined && !showsNsfw(req.user);
   }
 
   /** Runs the handler and sends its result serialised once (or as rendered), with an ETag of those bytes. */
@@ -83,7 +92,7 @@ export class ResponseCacheInterceptor implements NestInterceptor {
           return result;
         }
         const body = contentType ? String(result) : JSON.stringify(result);
-        const stored: StoredResponse = { etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, body };
+        const stored: StoredResponse = { etag: etagOf(body), body };
         if (contentType) stored.lastModified = new Date().toUTCString();
         this.respondWith(res, stored, contentType, outcome, cacheControl);
         store?.(stored);
@@ -129,6 +138,9 @@ export class ResponseCacheInterceptor implements NestInterceptor {
     }
   }
 }
+
+/** The strong ETag of a serialised body (also used by whatever changes a body after this interceptor). */
+export const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 
 /** The path and query in a canonical order, hashed: `?b=1&a=2` and `?a=2&b=1` are one entry. */
 export function resourceKeyOf(req: Pick<Request, 'originalUrl'>): string {

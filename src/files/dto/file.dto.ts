@@ -45,7 +45,15 @@ export class FileOwnerDto {
   @ApiProperty({ example: 'alice' }) username!: string;
 }
 
-/** A post as everyone sees it. */
+/** What the signed-in caller did to a post; added per request after the response cache (docs/caching.md). */
+export class FileViewerDto {
+  @ApiProperty({ description: 'You like this post' }) liked!: boolean;
+  @ApiProperty({ description: 'You have a live save of this post, or of the original it was saved from' }) saved!: boolean;
+}
+
+export const FILE_VIEWER_DESCRIPTION = 'Signed-in callers only (absent for anonymous ones): what you did to this post';
+
+/** A post as everyone sees it (plus `viewer`, for the caller). */
 export class FileDto {
   @ApiProperty({ example: 'Ab3dE5gH7j', description: 'The share key' })
   key!: string;
@@ -66,6 +74,7 @@ export class FileDto {
   @ApiPropertyOptional({ nullable: true, type: String, description: 'Share key of the post this was saved from' })
   savedFrom!: string | null;
   @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional({ type: FileViewerDto, description: FILE_VIEWER_DESCRIPTION }) viewer?: FileViewerDto;
 
   static from(
     file: SharedFile,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import { FileUrlsDto } from '../../files/dto/file.dto';
+import { FILE_VIEWER_DESCRIPTION, FileUrlsDto, FileViewerDto } from '../../files/dto/file.dto';
+import { SHAKE_VIEWER_DESCRIPTION, ShakeViewerDto } from '../../shakes/dto/shake.dto';
 import { SEARCH_TYPES, type SearchType } from '../search-kinds';
 
 class HitOwnerDto {
@@ -23,6 +24,7 @@ export class FileHitDto {
   @ApiProperty({ description: 'Only callers who opted in to NSFW files (PATCH /me) ever get a true here' }) nsfw!: boolean;
   @ApiProperty({ type: FileUrlsDto }) urls!: FileUrlsDto;
   @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional({ type: FileViewerDto, description: FILE_VIEWER_DESCRIPTION }) viewer?: FileViewerDto;
 }
 
 export class ShakeHitDto {
@@ -33,6 +35,7 @@ export class ShakeHitDto {
   @ApiProperty({ type: HitOwnerDto }) owner!: HitOwnerDto;
   @ApiProperty() followers!: number;
   @ApiProperty() createdAt!: string;
+  @ApiPropertyOptional({ type: ShakeViewerDto, description: SHAKE_VIEWER_DESCRIPTION }) viewer?: ShakeViewerDto;
 }
 
 export class UserHitDto {

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TwoWayPageDto } from '../../common/pagination/page.dto';
 import type { Follow } from '../schemas/follow.schema';
 import { type Shake, ShakeType } from '../schemas/shake.schema';
@@ -16,6 +16,14 @@ const userRef = (id: { toHexString(): string }, usernames: Usernames): UserRefDt
   username: usernames.get(id.toHexString()) ?? '[unknown]',
 });
 
+/** The signed-in caller's relation to a shake; added per request after the response cache (docs/caching.md). */
+export class ShakeViewerDto {
+  @ApiProperty({ description: 'You follow this shake' }) following!: boolean;
+  @ApiProperty({ description: 'You may post to it (its owner or a manager)' }) canPost!: boolean;
+}
+
+export const SHAKE_VIEWER_DESCRIPTION = 'Signed-in callers only (absent for anonymous ones): you and this shake';
+
 /** A shake as listed (in someone's following list). */
 export class ShakeSummaryDto {
   @ApiProperty({ example: 'cats', description: 'Its name in /shakes/:name' })
@@ -29,6 +37,9 @@ export class ShakeSummaryDto {
 
   @ApiProperty({ type: UserRefDto })
   owner!: UserRefDto;
+
+  @ApiPropertyOptional({ type: ShakeViewerDto, description: SHAKE_VIEWER_DESCRIPTION })
+  viewer?: ShakeViewerDto;
 
   static from(shake: Shake, usernames: Usernames): ShakeSummaryDto {
     return { name: shake.name, type: shake.type, title: shake.title, owner: userRef(shake.ownerId, usernames) };

@@ -12,7 +12,11 @@ export class LikesController {
 
   @Put()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiNoContentResponse({ description: 'Liked (again: nothing changes); a saved copy likes its original too; the count follows shortly' })
+  @ApiNoContentResponse({
+    description:
+      'Liked (again: nothing changes), so your `viewer.liked` on this file is true from now on; a saved copy likes its ' +
+      'original too; the count follows shortly. GET /files/:key re-reads the state (the shared cache entry plus your part)',
+  })
   @ApiNotFoundResponse({ description: 'No such file' })
   @ApiConflictResponse({ description: 'You cannot like your own file' })
   async like(@CurrentUser() caller: AuthUser, @Param('key') key: string): Promise<void> {
@@ -21,7 +25,9 @@ export class LikesController {
 
   @Delete()
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiNoContentResponse({ description: 'Not liked (any more, or never was); only this file, not its original' })
+  @ApiNoContentResponse({
+    description: 'Not liked (any more, or never was), so your `viewer.liked` on this file is false; only this file, not its original',
+  })
   @ApiNotFoundResponse({ description: 'No such file' })
   async unlike(@CurrentUser() caller: AuthUser, @Param('key') key: string): Promise<void> {
     await this.likes.unlike(caller.id, key);

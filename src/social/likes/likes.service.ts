@@ -74,6 +74,16 @@ export class LikesService {
     return this.likes.countDocuments({ sharedFileId }).exec();
   }
 
+  /** Which of these posts the user likes (ids, hex): one query on the unique {userId, sharedFileId} index. */
+  async likedBy(userId: Types.ObjectId, sharedFileIds: Types.ObjectId[]): Promise<Set<string>> {
+    if (sharedFileIds.length === 0) return new Set();
+    const rows = await this.likes
+      .find({ userId, sharedFileId: { $in: sharedFileIds } }, { sharedFileId: 1 })
+      .lean()
+      .exec();
+    return new Set(rows.map((row) => row.sharedFileId.toHexString()));
+  }
+
   /** Like counts of several posts at once; posts nobody likes are absent from the map. */
   countOfEach(sharedFileIds: Types.ObjectId[]): Promise<Map<string, number>> {
     return countBy(this.likes, 'sharedFileId', sharedFileIds);

@@ -27,8 +27,12 @@ export class SavesController {
   @Post()
   @Authenticated()
   @RequiresVerifiedEmail('save')
-  @ApiCreatedResponse({ type: FileDto, description: 'The new post in your shake (or the one named)' })
-  @ApiOkResponse({ type: FileDto, description: 'You had saved this file already: that save' })
+  @ApiCreatedResponse({
+    type: FileDto,
+    description:
+      'The new post in your shake (or the one named), with `viewer.saved: true`; the saved file now shows `viewer.saved: true` too',
+  })
+  @ApiOkResponse({ type: FileDto, description: 'You had saved this file already: that save (`viewer.saved: true`)' })
   @ApiNotFoundResponse({ description: 'No such file or shake' })
   @ApiForbiddenResponse({ description: 'You may not post to that shake' })
   @ApiConflictResponse({ description: 'You cannot save your own file (or a copy of it)' })

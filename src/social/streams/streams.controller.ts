@@ -19,7 +19,7 @@ export class StreamsController {
 
   @Get('shakes/:name/files')
   @Public()
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.shake(params.name)] })
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.shake(params.name)], sameUnlessNsfwShown: true })
   @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first; NSFW files only for callers who opted in" })
   @ApiNotFoundResponse({ description: 'No such shake' })
   shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
@@ -38,7 +38,7 @@ export class StreamsController {
 
   @Get('incoming')
   @Public()
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('incoming')] })
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('incoming')], sameUnlessNsfwShown: true })
   @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files only for callers who opted in' })
   incoming(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
     return this.streams.incoming(page, showsNsfw(caller));
@@ -46,7 +46,7 @@ export class StreamsController {
 
   @Get('popular')
   @Public()
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('popular')] })
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('popular')], sameUnlessNsfwShown: true })
   @ApiOkResponse({
     type: FilePageDto,
     description: 'Recent originals by likes / (minutes + 3)^1.5, from a ranking refreshed every few minutes; NSFW files never ranked',
@@ -58,7 +58,7 @@ export class StreamsController {
 
   @Get('magic')
   @Public()
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')] })
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('magic')], sameUnlessNsfwShown: true })
   @ApiOkResponse({
     type: FilePageDto,
     description: `Originals that reached ${MAGIC_LIKES} likes, most recent first; NSFW files only for callers who opted in`,
@@ -69,7 +69,7 @@ export class StreamsController {
 
   @Get('tags/:tag')
   @Public()
-  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.tag(params.tag)] })
+  @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: (params) => [CacheScope.tag(params.tag)], sameUnlessNsfwShown: true })
   @ApiOkResponse({
     type: FilePageDto,
     description: 'Originals whose description has #tag, newest first; NSFW files only for callers who opted in',
