@@ -1098,6 +1098,8 @@ export interface components {
       size: number;
       title: string;
       urls: components['schemas']['FileUrlsDto'];
+      /** @description Signed-in callers only (absent for anonymous ones): what you did to this post */
+      viewer?: components['schemas']['FileViewerDto'];
       width: number;
     };
     FileHitDto: {
@@ -1123,6 +1125,8 @@ export interface components {
       tags: string[];
       title: string;
       urls: components['schemas']['FileUrlsDto'];
+      /** @description Signed-in callers only (absent for anonymous ones): what you did to this post */
+      viewer?: components['schemas']['FileViewerDto'];
       width: number;
     };
     FileOwnerDto: {
@@ -1149,6 +1153,12 @@ export interface components {
       small: string;
       /** @example /api/v1/files/Ab3dE5gH7j/thumbnail */
       thumbnail: string;
+    };
+    FileViewerDto: {
+      /** @description You like this post */
+      liked: boolean;
+      /** @description You have a live save of this post, or of the original it was saved from */
+      saved: boolean;
     };
     FollowerDto: {
       followedAt: string;
@@ -1419,6 +1429,8 @@ export interface components {
       title: string;
       /** @enum {string} */
       type: 'user' | 'group';
+      /** @description Signed-in callers only (absent for anonymous ones): you and this shake */
+      viewer?: components['schemas']['ShakeViewerDto'];
     };
     ShakeHitDto: {
       createdAt: string;
@@ -1430,6 +1442,8 @@ export interface components {
       title: string;
       /** @enum {string} */
       type: 'user' | 'group';
+      /** @description Signed-in callers only (absent for anonymous ones): you and this shake */
+      viewer?: components['schemas']['ShakeViewerDto'];
     };
     ShakeRefDto: {
       /** @example cats */
@@ -1446,6 +1460,14 @@ export interface components {
       title: string;
       /** @enum {string} */
       type: 'user' | 'group';
+      /** @description Signed-in callers only (absent for anonymous ones): you and this shake */
+      viewer?: components['schemas']['ShakeViewerDto'];
+    };
+    ShakeViewerDto: {
+      /** @description You may post to it (its owner or a manager) */
+      canPost: boolean;
+      /** @description You follow this shake */
+      following: boolean;
     };
     ShareXConfigDto: {
       /** @enum {string} */
@@ -3095,7 +3117,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Liked (again: nothing changes); a saved copy likes its original too; the count follows shortly */
+      /** @description Liked (again: nothing changes), so your `viewer.liked` on this file is true from now on; a saved copy likes its original too; the count follows shortly. GET /files/:key re-reads the state (the shared cache entry plus your part) */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3169,7 +3191,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Not liked (any more, or never was); only this file, not its original */
+      /** @description Not liked (any more, or never was), so your `viewer.liked` on this file is false; only this file, not its original */
       204: {
         headers: {
           [name: string]: unknown;
@@ -3297,7 +3319,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description You had saved this file already: that save */
+      /** @description You had saved this file already: that save (`viewer.saved: true`) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -3306,7 +3328,7 @@ export interface operations {
           'application/json': components['schemas']['FileDto'];
         };
       };
-      /** @description The new post in your shake (or the one named) */
+      /** @description The new post in your shake (or the one named), with `viewer.saved: true`; the saved file now shows `viewer.saved: true` too */
       201: {
         headers: {
           [name: string]: unknown;
