@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
-import { ConflictError, ForbiddenError, NotAuthenticatedError } from '../common/errors/domain-errors';
+import { ConflictError, ForbiddenError, NotAuthenticatedError, NotFoundError } from '../common/errors/domain-errors';
 import type { RegistrationMode, ResolvedEnvironment } from '../config/environment';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { ShakesService } from '../shakes/shakes.service';
@@ -27,6 +27,7 @@ export interface NewAccount {
 @Injectable()
 export class AuthService {
   private readonly registration: RegistrationMode;
+  private readonly deletionGraceMs: number;
 
   constructor(
     private readonly users: UsersService,
@@ -38,6 +39,7 @@ export class AuthService {
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.registration = config.get('REGISTRATION', { infer: true });
+    this.deletionGraceMs = config.get('ACCOUNT_DELETION_GRACE_DAYS', { infer: true }) * 24 * 60 * 60 * 1000;
   }
 
   /**
@@ -95,11 +97,29 @@ export class AuthService {
   async login(login: string, password: string, tokenName = 'login'): Promise<{ user: UserDocument; secret: string }> {
     const user = await this.users.findByLogin(login);
     const passwordMatches = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !passwordMatches || user.disabled) {
+    if (!user || !passwordMatches || (user.disabled && !this.withinDeletionGrace(user))) {
       throw new NotAuthenticatedError('Invalid login or password');
     }
+    const signedIn = user.disabled ? await this.users.update(user._id, { disabled: false, deletionRequestedAt: null }) : user;
     const { secret } = await this.tokens.issue(user._id, tokenName);
-    return { user, secret };
+    return { user: signedIn, secret };
+  }
+
+  /** Disabled by its owner's deletion request (not by an admin), and the grace has not run out: signing in cancels it. */
+  private withinDeletionGrace(user: UserDocument): boolean {
+    return user.deletionRequestedAt instanceof Date && user.deletionRequestedAt.getTime() + this.deletionGraceMs > Date.now();
+  }
+
+  /**
+   * The owner asks to delete their account (DELETE /me): it is disabled at once, as an admin disables one (every
+   * token revoked, posts hidden), and removed after ACCOUNT_DELETION_GRACE_DAYS unless they sign in meanwhile.
+   */
+  async requestDeletion(userId: Types.ObjectId, password: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user) throw new NotFoundError('No such user');
+    if (!(await verifyPassword(password, user.passwordHash))) throw new ForbiddenError('The password is wrong');
+    await this.users.update(user._id, { disabled: true, deletionRequestedAt: new Date() });
+    await this.tokens.revokeAll(user._id);
   }
 
   logout(userId: Types.ObjectId, tokenId: Types.ObjectId): Promise<void> {
@@ -118,7 +138,8 @@ export class AuthService {
     if (user._id.equals(admin.id) && (changes.disabled === true || changes.role === Role.User)) {
       throw new ConflictError('You cannot disable or demote yourself; ask another admin');
     }
-    const updated = await this.users.update(user._id, changes);
+    // An admin's word on disabling replaces a pending deletion request: signing in no longer re-enables the account.
+    const updated = await this.users.update(user._id, changes.disabled === undefined ? changes : { ...changes, deletionRequestedAt: null });
     if (changes.disabled === true) await this.tokens.revokeAll(user._id);
     return updated;
   }

@@ -18,9 +18,10 @@ import { UploadQuotaService } from '../users/quota/upload-quota.service';
 import { UsersService } from '../users/users.service';
 import { Authenticated, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
-import { ChangeEmailDto, ChangePasswordDto, EmailChangeDto } from './dto/account.dto';
+import { ChangeEmailDto, ChangePasswordDto, DeleteAccountDto, EmailChangeDto } from './dto/account.dto';
 import { CreatedTokenDto, CreateTokenDto, TokenDto } from './dto/token.dto';
 import { EmailVerificationService } from './email-verification.service';
+import { AuthService } from './auth.service';
 import { PasswordsService } from './passwords.service';
 import { TokensService } from './tokens.service';
 
@@ -34,6 +35,7 @@ export class MeController {
     private readonly passwords: PasswordsService,
     private readonly verification: EmailVerificationService,
     private readonly quota: UploadQuotaService,
+    private readonly auth: AuthService,
   ) {}
 
   private async withQuota(caller: AuthUser, me: MeDto): Promise<MeWithQuotaDto> {
@@ -53,6 +55,16 @@ export class MeController {
   @ApiBadRequestResponse({ description: 'A setting that is not one, or of the wrong type' })
   async update(@CurrentUser() caller: AuthUser, @Body() dto: UpdateMeDto): Promise<MeWithQuotaDto> {
     return this.withQuota(caller, MeDto.from(await this.users.updateSettings(caller.id, dto)));
+  }
+
+  /** Disables your account at once (every token revoked, posts hidden); signing in within the grace period cancels. */
+  @Delete()
+  @RateLimit('login')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBadRequestResponse({ description: 'No password, or fields that are not ours' })
+  @ApiForbiddenResponse({ description: 'The password is wrong' })
+  async requestDeletion(@CurrentUser() caller: AuthUser, @Body() dto: DeleteAccountDto): Promise<void> {
+    await this.auth.requestDeletion(caller.id, dto.password);
   }
 
   @Get('tokens')

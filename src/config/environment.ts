@@ -323,6 +323,13 @@ export class Environment {
   @Max(Number.MAX_SAFE_INTEGER)
   UPLOAD_QUOTA_BYTES_PER_MONTH = 0;
 
+  /** How long an account whose owner asked to delete it (DELETE /me) stays disabled, and signing in undoes it. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(90)
+  ACCOUNT_DELETION_GRACE_DAYS = 7;
+
   /** Largest image accepted in pixels, width x height (all frames together when an animation is decoded). */
   @Transform(toInteger)
   @IsInt()

@@ -157,9 +157,17 @@ export class UsersService {
     return { items: page, next: hasMore ? page[page.length - 1]._id.toString() : undefined };
   }
 
-  async update(id: Types.ObjectId, changes: { disabled?: boolean; role?: Role }): Promise<UserDocument> {
-    const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-    const user = await this.users.findByIdAndUpdate(id, { $set: given }, { new: true }).exec();
+  /** deletionRequestedAt: a date records a deletion request, null clears it (a cancelled one, or an admin's change). */
+  async update(id: Types.ObjectId, changes: { disabled?: boolean; role?: Role; deletionRequestedAt?: Date | null }): Promise<UserDocument> {
+    const { deletionRequestedAt, ...flags } = changes;
+    const given = Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined));
+    const update =
+      deletionRequestedAt === undefined
+        ? { $set: given }
+        : deletionRequestedAt === null
+          ? { ...(Object.keys(given).length > 0 ? { $set: given } : {}), $unset: { deletionRequestedAt: 1 } }
+          : { $set: { ...given, deletionRequestedAt } };
+    const user = await this.users.findByIdAndUpdate(id, update, { new: true }).exec();
     if (!user) throw new NotFoundError('No such user');
     // A disabled user's profile is gone and what they made may leave lists: start every cached response afresh.
     await this.generations.bump(CacheScope.user(user.username), changes.disabled !== undefined ? [CacheScope.site] : []);

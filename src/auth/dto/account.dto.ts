@@ -35,6 +35,14 @@ export class PasswordResetConfirmDto {
   password!: string;
 }
 
+export class DeleteAccountDto {
+  @ApiProperty({ description: 'Your current password' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  password!: string;
+}
+
 export class ChangePasswordDto {
   @ApiProperty()
   @IsString()

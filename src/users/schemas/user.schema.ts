@@ -44,6 +44,10 @@ export class User {
   @Prop({ default: false })
   disabled!: boolean;
 
+  /** Set when the owner asked to delete the account (DELETE /me), which disabled it; signing in within the grace clears both. */
+  @Prop({ type: Date })
+  deletionRequestedAt?: Date;
+
   /** Opted in to seeing NSFW files in the streams (PATCH /me); off for everyone until they say so. */
   @Prop({ default: false })
   showNsfw!: boolean;
