@@ -112,7 +112,7 @@ export class AuthService {
 
   /**
    * The owner asks to delete their account (DELETE /me): it is disabled at once, as an admin disables one (every
-   * token revoked, posts hidden), and removed after ACCOUNT_DELETION_GRACE_DAYS unless they sign in meanwhile.
+   * token revoked, posts hidden); signing in within ACCOUNT_DELETION_GRACE_DAYS cancels it.
    */
   async requestDeletion(userId: Types.ObjectId, password: string): Promise<void> {
     const user = await this.users.findById(userId);
