@@ -443,7 +443,7 @@ export interface paths {
     get: operations['MeController_me'];
     put?: never;
     post?: never;
-    delete?: never;
+    delete: operations['MeController_requestDeletion'];
     options?: never;
     head?: never;
     patch: operations['MeController_update'];
@@ -1044,6 +1044,10 @@ export interface components {
        *     ]
        */
       scopes?: ('full' | 'files:write')[];
+    };
+    DeleteAccountDto: {
+      /** @description Your current password */
+      password: string;
     };
     EmailChangeDto: {
       message: string;
@@ -3718,6 +3722,64 @@ export interface operations {
         };
       };
       /** @description The token is limited (its scopes do not include this route) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Over the rate limit: see Retry-After and X-RateLimit-* */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+    };
+  };
+  MeController_requestDeletion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeleteAccountDto'];
+      };
+    };
+    responses: {
+      /** @description Done (no body) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No password, or fields that are not ours */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description Missing, malformed, revoked or unknown token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorBody'];
+        };
+      };
+      /** @description The password is wrong */
       403: {
         headers: {
           [name: string]: unknown;
