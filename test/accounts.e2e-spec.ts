@@ -41,6 +41,7 @@ describe('accounts and tokens', () => {
         role: 'user',
         showNsfw: false,
         emailVerified: false,
+        notificationMail: { follow: true, comment: true, mention: true, digest: false },
         createdAt: expect.any(String),
       });
       expect(res.body.token).toMatch(/^mlt_[A-Za-z0-9_-]{43}$/);
@@ -202,6 +203,7 @@ describe('accounts and tokens', () => {
         id: expect.any(String),
         name: 'backup script',
         token: expect.stringMatching(/^mlt_/),
+        scopes: ['full'],
         createdAt: expect.any(String),
         lastUsedAt: null,
       });
