@@ -23,6 +23,7 @@ const ALLOWED = {
   admin: ['auth', 'users', 'jobs', 'common', 'config'],
   clients: ['auth', 'files', 'common', 'config'],
   pages: ['social', 'files', 'shakes', 'users', 'common', 'config'],
+  account: ['auth', 'social', 'files', 'notifications', 'mail', 'shakes', 'users', 'jobs', 'common', 'config'],
 };
 
 const folderRules = Object.entries(ALLOWED).map(([folder, allowed]) => ({

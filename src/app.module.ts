@@ -17,6 +17,8 @@ import { FilesWorkerModule } from './files/files-worker.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { MailWorkerModule } from './mail/mail-worker.module';
+import { AccountApiModule } from './account/account-api.module';
+import { AccountWorkerModule } from './account/account-worker.module';
 import { NotificationsApiModule } from './notifications/notifications-api.module';
 import { NotificationsWorkerModule } from './notifications/notifications-worker.module';
 import { PagesApiModule } from './pages/pages-api.module';
@@ -72,6 +74,7 @@ export class AppModule {
               ShakesApiModule,
               SocialApiModule,
               NotificationsApiModule,
+              AccountApiModule,
               FilesApiModule,
               SearchApiModule,
               AdminApiModule,
@@ -81,7 +84,7 @@ export class AppModule {
             ]
           : []),
         ...(runsJobs(env.MALTED_MODE)
-          ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule, MailWorkerModule]
+          ? [SocialWorkerModule, FilesWorkerModule, SearchWorkerModule, NotificationsWorkerModule, MailWorkerModule, AccountWorkerModule]
           : []),
         ...extra,
       ],

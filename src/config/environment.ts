@@ -329,6 +329,12 @@ export class Environment {
   @Min(0)
   @Max(90)
   ACCOUNT_DELETION_GRACE_DAYS = 7;
+  /** How long an account export (POST /me/export) can be downloaded before it is deleted. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  ACCOUNT_EXPORT_TTL_DAYS = 7;
 
   /** Largest image accepted in pixels, width x height (all frames together when an animation is decoded). */
   @Transform(toInteger)
@@ -422,6 +428,14 @@ export class Environment {
   @Min(0)
   @Max(104857600)
   MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES = 262144;
+
+  /**
+   * Where searches read on a replica set: `primary`, or a secondary (`secondaryPreferred`, `nearest`, ...) to take
+   * them off the primary. The index is written by jobs and so already lags a little; a secondary adds its
+   * replication lag (see docs/scaling.md for which reads may and why the others may not).
+   */
+  @IsIn(['primary', 'primaryPreferred', 'secondary', 'secondaryPreferred', 'nearest'])
+  MONGODB_SEARCH_READ_PREFERENCE: 'primary' | 'primaryPreferred' | 'secondary' | 'secondaryPreferred' | 'nearest' = 'primary';
 
   /** The most database time one search may take (maxTimeMS); a search that needs more gets 503. */
   @Transform(toInteger)

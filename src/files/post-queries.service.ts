@@ -58,6 +58,15 @@ export class PostQueriesService {
       .exec();
   }
 
+  /** A user's live posts (uploads and saves), oldest first after `after`: the account export; index {userId}. */
+  liveOf(userId: Types.ObjectId, after: Types.ObjectId | null, limit: number): Promise<SharedFileDocument[]> {
+    return this.files
+      .find({ userId, ...LIVE_POSTS, ...(after ? { _id: { $gt: after } } : {}) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
   /** The live ones among these posts (NSFW ones left out unless shown), in the order of the ids given. */
   async findLiveInOrder(ids: Types.ObjectId[], showNsfw = true): Promise<SharedFileDocument[]> {
     if (ids.length === 0) return [];

@@ -40,6 +40,7 @@ export interface NewPost {
   parentId?: Types.ObjectId;
   originalId?: Types.ObjectId;
   savedFromKey?: string;
+  fileName?: string | null;
 }
 
 /** A live post with its stored bytes. */
@@ -79,6 +80,7 @@ export class PostsService {
     shake: ShakeDocument,
     acquired: { source: SourceFileDocument; created: boolean },
     fields: UploadFields,
+    fileName: string | null = null,
   ): Promise<FileDto> {
     const { source, created } = acquired;
     let file: SharedFileDocument;
@@ -91,6 +93,7 @@ export class PostsService {
         description: fields.description ?? '',
         altText: fields.altText ?? '',
         nsfw: source.nsfw,
+        fileName,
       });
       await this.place(file);
     } catch (error) {

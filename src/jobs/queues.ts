@@ -94,6 +94,16 @@ export const QUEUES = {
       pruneSent: 'prune-sent',
     },
   },
+  /** Taking your data: account exports and their housekeeping. */
+  account: {
+    name: 'account',
+    jobs: {
+      /** Build an account's export zip into storage and mail its link. jobId export:<exportId>. */
+      export: 'export',
+      /** Remove expired exports (repeatable, hourly). */
+      sweep: 'sweep',
+    },
+  },
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
@@ -166,6 +176,9 @@ export interface VariantsJob {
 export interface PurgeJob {
   storageKeys: string[];
 }
+export interface AccountExportJob {
+  exportId: string;
+}
 /** What features tell search about: a file (post), a shake or a user changed. */
 export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
 export type SearchKind = (typeof SEARCH_KINDS)[number];
@@ -207,6 +220,8 @@ export interface JobPayloads {
   'search/rebuild': NoPayload;
   'mail/send': KeyedMailJob;
   'mail/prune-sent': NoPayload;
+  'account/export': AccountExportJob;
+  'account/sweep': NoPayload;
 }
 export type JobOf<N extends JobName> = JobPayloads[N];
 
@@ -235,6 +250,7 @@ export const JOB_IDS: { [N in JobName]?: (payload: JobOf<N>) => string } = {
   'social/unliked': ({ likeId }) => `unliked:${likeId}`,
   'social/commented': ({ commentId }) => `commented:${commentId}`,
   'social/comment-removed': ({ commentId }) => `comment-removed:${commentId}`,
+  'account/export': ({ exportId }) => `export:${exportId}`,
   'notifications/mail': ({ notificationId }) => `notification-mail:${notificationId}`,
   'mail/send': ({ eventKey }) => eventKey,
 };
@@ -273,6 +289,8 @@ export interface MailTemplateData {
   'password-changed': { username: string; how: 'changed' | 'reset' };
   /** To the old address, once a new one took its place. */
   'email-changed': { username: string; newEmail: string };
+  /** An account export is ready to download (signed in) until expiresAt. */
+  'export-ready': { username: string; exportId: string; expiresAt: string };
   /** One new follower, comment or mention, as it happened. */
   notification: { username: string; event: NotificationMailEvent; unsubscribeUrl: string };
   /** The follows, comments and mentions of one UTC day (YYYY-MM-DD), oldest first; `more` were left out. */
@@ -322,6 +340,7 @@ export const MAIL_JOB_IDS = {
   /** `change` names the change: the reset token used, or the time of a signed-in change. */
   passwordChanged: (userId: string, change: string) => `password-changed:${userId}:${change}`,
   emailChanged: (tokenId: string) => `email-changed:${tokenId}`,
+  exportReady: (exportId: string) => `export-ready:${exportId}`,
   notification: (notificationId: string) => `notification:${notificationId}`,
   /** One digest per recipient and UTC day. */
   notificationDigest: (userId: string, day: string) => `notification-digest:${userId}:${day}`,

@@ -158,6 +158,18 @@ export function render(job: MailJob, site: Site): RenderedMail {
         ],
       });
     }
+    case 'export-ready': {
+      const { username, exportId, expiresAt } = job.data;
+      return compose(site, {
+        subject: `Your ${site.name} export is ready`,
+        greeting: `Hello ${username},`,
+        paragraphs: [
+          `The export of your ${site.name} account you asked for is ready: a zip of your original files and your posts, shakes, likes, saves, comments and follows as JSON.`,
+        ],
+        link: { label: 'Download it (signed in as yourself)', url: `${site.publicUrl}/api/v1/me/exports/${exportId}/zip` },
+        after: [`It can be downloaded until ${when(expiresAt)}, by you alone.`],
+      });
+    }
     case 'notification': {
       const { username, event, unsubscribeUrl } = job.data;
       return compose(site, {

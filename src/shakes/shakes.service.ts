@@ -136,6 +136,12 @@ export class ShakesService {
   }
 
   /** The user's own shake (every user has exactly one). */
+  /** Every shake a user owns, their user shake first; index {ownerId, type}. */
+  async ownedBy(ownerId: Types.ObjectId): Promise<ShakeDocument[]> {
+    const owned = await this.shakes.find({ ownerId }).sort({ _id: 1 }).exec();
+    return owned.sort((a, b) => Number(b.type === ShakeType.User) - Number(a.type === ShakeType.User));
+  }
+
   findUserShakeOf(ownerId: Types.ObjectId): Promise<ShakeDocument | null> {
     return this.shakes.findOne({ ownerId, type: ShakeType.User }).exec();
   }

@@ -54,6 +54,8 @@ export class SharedFile {
    * `savedFrom` without a lookup (null on originals, and on copies made before this field existed).
    */
   @Prop({ type: String, default: null }) savedFromKey!: string | null;
+  /** The name the uploader's file had (an original only; null on copies and on posts from before); for the account export. */
+  @Prop({ type: String, default: null }) fileName!: string | null;
 
   @Prop({ type: FileCountersSchema, default: () => ({}) })
   counts!: FileCounters;

@@ -11,7 +11,7 @@ import request from 'supertest';
 import { makeAnimation, makeImage, pngHeader, withLargeJpegPreamble, type TestFormat } from '../../../test/support/images';
 import { AllExceptionsFilter } from '../../common/filters/all-exceptions.filter';
 import { ImageInspector } from '../images/image-inspector';
-import { MultipartImageReceiver, type ReceivedImage } from './multipart-image.receiver';
+import { cleanFileName, MultipartImageReceiver, type ReceivedImage } from './multipart-image.receiver';
 import { UploadAbortedError } from './upload-errors';
 import type { UploadLimits } from './upload-limits';
 
@@ -170,6 +170,7 @@ describe('MultipartImageReceiver', () => {
         width: 160,
         height: 120,
         fields: {},
+        fileName: 'image',
       });
       expect(res.body.path.startsWith(server.tmpDir)).toBe(true);
       expect((await readFile(res.body.path)).equals(bytes)).toBe(true);
@@ -353,5 +354,19 @@ describe('MultipartImageReceiver', () => {
     while (!server.lastReceive) await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(server.lastReceive).rejects.toThrow(UploadAbortedError);
     expect(await server.leftovers()).toEqual([]);
+  });
+});
+
+describe('cleanFileName', () => {
+  it.each([
+    ['holiday.png', 'holiday.png'],
+    ['C:\\Users\\me\\cat photo.png', 'cat photo.png'],
+    ['../../etc/passwd', 'passwd'],
+    ['a\u0000b\u001f\u007fc.png', 'abc.png'],
+    ['..', null],
+    ['', null],
+    [undefined, null],
+  ])('%p is kept as %p', (given, kept) => {
+    expect(cleanFileName(given)).toBe(kept);
   });
 });

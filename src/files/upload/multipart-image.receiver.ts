@@ -26,6 +26,19 @@ export interface ReceivedImage {
   width: number;
   height: number;
   fields: UploadFields;
+  /** The name the client gave the file, cleaned (no path, no control characters, at most 200 characters), if any. */
+  fileName: string | null;
+}
+
+/** The last path segment of a client's file name, without control characters, at most 200 characters; null if empty. */
+export function cleanFileName(name: string | undefined): string | null {
+  const last = (name ?? '').split(/[\\/]/).pop()!;
+  const base = [...last]
+    .filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f)
+    .join('')
+    .trim()
+    .slice(0, 200);
+  return base === '' || base === '.' || base === '..' ? null : base;
 }
 
 /**
@@ -102,6 +115,7 @@ export class MultipartImageReceiver {
       const fields: UploadFields = {};
       const stopFile = new AbortController();
       let fileWritten: Promise<void> | undefined;
+      let fileName: string | null = null;
       let settled = false;
 
       const fail = (error: unknown) => {
@@ -120,7 +134,7 @@ export class MultipartImageReceiver {
         if (settled) return;
         settled = true;
         const { size, type, width = 0, height = 0 } = sniffer;
-        resolve({ path, size, sha256: hash.digest('hex'), type: type!, width, height, fields });
+        resolve({ path, size, sha256: hash.digest('hex'), type: type!, width, height, fields, fileName });
       };
 
       // Listeners stay attached after a failure so that late errors are swallowed rather than thrown.
@@ -138,12 +152,13 @@ export class MultipartImageReceiver {
           fail(error);
         }
       });
-      parser.on('file', (name, stream) => {
+      parser.on('file', (name, stream, info) => {
         if (name !== 'file') {
           stream.on('error', () => undefined).resume();
           fail(new BadMultipartError(`Unexpected file field "${name}"; send the image in a part named "file"`));
           return;
         }
+        fileName = cleanFileName(info.filename);
         stream.on('limit', () => fail(new UploadTooLargeError(maxBytes)));
         fileWritten = pipeline(stream, sniffing(sniffer, hash), output, { signal: stopFile.signal });
         fileWritten.catch(fail);

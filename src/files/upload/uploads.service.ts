@@ -60,7 +60,7 @@ export class UploadsService {
       const reservation = await this.quota.reserve(user, received.size);
       try {
         const acquired = await this.sources.acquire({ sha256, size: received.size, inspection, path: received.path });
-        return await this.posts.createOriginal(user, shake, acquired, received.fields);
+        return await this.posts.createOriginal(user, shake, acquired, received.fields, received.fileName);
       } catch (error) {
         await this.quota.release(reservation);
         throw error;

@@ -57,12 +57,14 @@ export function entryFieldsOf(document: SearchDocument): EntryFields {
 @Injectable()
 export class DatabaseSearchService implements SearchService {
   private readonly timeoutMs: number;
+  private readonly readPreference: ResolvedEnvironment['MONGODB_SEARCH_READ_PREFERENCE'];
 
   constructor(
     @InjectModel(SearchEntry.name) private readonly entries: Model<SearchEntry>,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.timeoutMs = config.get('SEARCH_TIMEOUT_MS', { infer: true });
+    this.readPreference = config.get('MONGODB_SEARCH_READ_PREFERENCE', { infer: true });
   }
 
   async search(request: SearchRequest): Promise<SearchPage> {
@@ -86,6 +88,7 @@ export class DatabaseSearchService implements SearchService {
         .sort({ rank: -1, _id: -1 })
         .limit(request.limit + 1 - found.length)
         .maxTimeMS(budget)
+        .read(this.readPreference)
         .lean<Pick<SearchEntry, '_id' | 'rank' | 'hit'>[]>()
         .exec()
         .catch((error: unknown) => {

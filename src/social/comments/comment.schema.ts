@@ -23,3 +23,5 @@ export type CommentDocument = HydratedDocument<Comment>;
 export const CommentSchema = SchemaFactory.createForClass(Comment);
 /** GET /files/:key/comments, oldest first (keyset on _id), and a post's comment count. */
 CommentSchema.index({ sharedFileId: 1, _id: 1 });
+/** A user's own comments, oldest first: the account export and deletion. */
+CommentSchema.index({ userId: 1, _id: 1 });

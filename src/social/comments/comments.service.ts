@@ -56,6 +56,15 @@ export class CommentsService {
     });
   }
 
+  /** The comments a user wrote, oldest first after `after`; index {userId, _id}. */
+  writtenBy(userId: Types.ObjectId, after: Types.ObjectId | null, limit: number): Promise<CommentDocument[]> {
+    return this.comments
+      .find({ userId, ...(after ? { _id: { $gt: after } } : {}) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
   findById(id: Types.ObjectId): Promise<CommentDocument | null> {
     return this.comments.findById(id).exec();
   }
