@@ -32,7 +32,10 @@ export class ExportsController {
 
   @Get('exports/:id/zip')
   @ApiProduces('application/zip')
-  @ApiOkResponse({ description: 'The zip: originals/ and JSON of your posts, saves, shakes, likes, comments and follows' })
+  @ApiOkResponse({
+    description: 'The zip: originals/ and JSON of your posts, saves, shakes, likes, comments and follows',
+    content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+  })
   @ApiNotFoundResponse({ description: 'No such export of yours, or it expired' })
   @ApiConflictResponse({ description: 'The export is not ready yet (or failed)' })
   async download(@CurrentUser() caller: AuthUser, @Param('id') id: string, @Res() res: Response): Promise<void> {
