@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 import { DomainError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
+import { defaultFileNameOf } from '../files/delivery/media-entry';
 import { FilePresenter } from '../files/file.presenter';
 import { PostQueriesService } from '../files/post-queries.service';
 import { SourceFilesService } from '../files/source-files.service';
@@ -26,14 +27,6 @@ import { AccountExport, type AccountExportDocument, ExportStatus } from './schem
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PAGE = 100;
 
-const EXTENSIONS: Record<string, string> = {
-  'image/jpeg': 'jpg',
-  'image/png': 'png',
-  'image/gif': 'gif',
-  'image/webp': 'webp',
-  'image/avif': 'avif',
-};
-
 /** The export is not (or no longer) there to download. */
 export class ExportNotReadyError extends DomainError {
   readonly status = 409;
@@ -41,7 +34,7 @@ export class ExportNotReadyError extends DomainError {
 
 /** The name of an original in the zip: its share key (unique) and the name the file had when it was uploaded. */
 export function zipNameOf(post: { key: string; fileName: string | null }, contentType: string): string {
-  const name = (post.fileName ?? `${post.key}.${EXTENSIONS[contentType] ?? 'bin'}`).replace(/[\\/:*?"<>|]/g, '_');
+  const name = (post.fileName ?? defaultFileNameOf(post.key, contentType)).replace(/[\\/:*?"<>|]/g, '_');
   return `originals/${post.key}-${name}`;
 }
 

@@ -11,6 +11,9 @@ const EXTENSIONS: Record<string, string> = {
   'image/avif': 'avif',
 };
 
+/** The file name a post's original is offered under when the uploader gave none: `<key>.<extension>`. */
+export const defaultFileNameOf = (key: string, contentType: string): string => `${key}.${EXTENSIONS[contentType] ?? 'bin'}`;
+
 /** What the media routes serve: the original bytes or one of the variants the worker renders. */
 export type MediaKind = 'raw' | 'thumbnail' | 'small';
 
@@ -80,7 +83,7 @@ export function mediaEntryOf(
       etag: `"${source.sha256}"`,
       size: source.size,
       contentType: source.contentType,
-      filename: `${file.key}.${EXTENSIONS[source.contentType] ?? 'bin'}`,
+      filename: defaultFileNameOf(file.key, source.contentType),
     },
     variants: variantsOf(file.key, source, variants),
   };
