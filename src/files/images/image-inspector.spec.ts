@@ -89,6 +89,20 @@ describe('ImageInspector', () => {
     },
   );
 
+  it('walks a JPEG scan across its 1 MiB read windows: whole is accepted, cut past the first window is refused', async () => {
+    // Noise compresses badly: over 1 MiB of entropy-coded data, with thousands of stuffed 0xFF bytes.
+    const noise = Buffer.alloc(1400 * 1100 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+    const whole = await sharp(noise, { raw: { width: 1400, height: 1100, channels: 3 } })
+      .jpeg({ quality: 95 })
+      .toBuffer();
+    expect(whole.length).toBeGreaterThan((1 << 20) + 4096);
+    await expect(inspector.inspect(await saved(whole), 'image/jpeg')).resolves.toMatchObject({ width: 1400, height: 1100 });
+    for (const cut of [(1 << 20) + 1, whole.length - 3]) {
+      await expect(inspector.inspect(await saved(whole.subarray(0, cut)), 'image/jpeg')).rejects.toThrow(InvalidImageError);
+    }
+  });
+
   it('decodes a photo for at most half the CPU time of sharp stats()', async () => {
     // stats() was the full decode before; it also convolves for sharpness and builds histograms (3x the CPU).
     const photo = await saved(await makeImage('jpeg', { width: 1600, height: 1200 }));

@@ -47,17 +47,6 @@ class WindowedReader {
     }
     return this.window.subarray(position - this.start, position - this.start + length);
   }
-
-  /** Position of the next `value` byte at or after `position`, or -1. */
-  async indexOf(value: number, position: number): Promise<number> {
-    for (let at = position; at < this.size;) {
-      const chunk = await this.bytes(at, Math.min(WINDOW, this.size - at));
-      const found = chunk.indexOf(value);
-      if (found >= 0) return at + found;
-      at += chunk.length;
-    }
-    return -1;
-  }
 }
 
 type Check = (reader: WindowedReader) => Promise<string | null>;
@@ -139,18 +128,29 @@ async function checkJpeg(reader: WindowedReader): Promise<string | null> {
     at += 2 + marker.readUInt16BE(2);
     if (at > reader.size) return 'the JPEG is cut inside a segment';
     if (code !== 0xda) continue;
-    // After SOS: entropy-coded data, in which 0xFF is followed by 0x00 (a stuffed byte) or a restart marker.
-    for (;;) {
-      const ff = await reader.indexOf(0xff, at);
-      if (ff < 0) return 'the JPEG is cut inside a scan';
-      const next = (await reader.bytes(ff + 1, 1))[0];
-      if (next === undefined) return 'the JPEG is cut inside a scan';
-      if (next === 0x00 || (next >= 0xd0 && next <= 0xd7) || next === 0xff) {
-        at = ff + (next === 0xff ? 1 : 2);
-        continue;
-      }
-      at = ff;
-      break;
-    }
+    const end = await endOfScan(reader, at);
+    if (end < 0) return 'the JPEG is cut inside a scan';
+    at = end;
   }
+}
+
+/**
+ * Where the entropy-coded data that starts at `at` ends (the 0xFF of the next marker), or -1 if the file ends
+ * first. In it, 0xFF is followed by 0x00 (a stuffed byte), a restart marker or another 0xFF (fill). A photo has
+ * thousands of stuffed bytes: each window is scanned synchronously, so that costs no await per byte.
+ */
+async function endOfScan(reader: WindowedReader, start: number): Promise<number> {
+  for (let at = start; at < reader.size;) {
+    const chunk = await reader.bytes(at, Math.min(WINDOW, reader.size - at));
+    let ff = chunk.indexOf(0xff);
+    while (ff >= 0 && ff + 1 < chunk.length) {
+      const next = chunk[ff + 1]!;
+      if (next !== 0x00 && next !== 0xff && (next < 0xd0 || next > 0xd7)) return at + ff;
+      ff = chunk.indexOf(0xff, ff + (next === 0xff ? 1 : 2));
+    }
+    if (ff < 0) at += chunk.length;
+    else if (at + ff + 1 >= reader.size) return -1;
+    else at += ff; // the 0xFF ends this window: read on from it, with the byte after it
+  }
+  return -1;
 }
