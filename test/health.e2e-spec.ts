@@ -29,8 +29,9 @@ describe('health', () => {
   it('turns 503 within seconds while Redis is away and 200 again when it returns', async () => {
     const redis = new DisposableRedis(await freePort());
     await redis.start();
+    let app: NestExpressApplication | undefined;
     try {
-      const app = await ctx.startApp({ REDIS_URL: redis.url, HEALTH_CHECK_TIMEOUT_MS: '500' });
+      app = await ctx.startApp({ REDIS_URL: redis.url, HEALTH_CHECK_TIMEOUT_MS: '500' });
       expect((await readiness(app, 200, 5000)).status).toBe(200);
 
       await redis.stop();
@@ -45,6 +46,8 @@ describe('health', () => {
       const up = await readiness(app, 200, 10_000);
       expect(up.status).toBe(200);
     } finally {
+      // Closed while its servers answer: closing the apps of both outage tests after their servers were gone hung.
+      if (app) await ctx.closeApp(app);
       await redis.stop();
     }
   });
@@ -57,8 +60,9 @@ describe('health', () => {
       server = await startMongoTestServer(buildMongoTestServer(), { sqliteDir, listen: `127.0.0.1:${port}` });
     };
     await startDatabase();
+    let app: NestExpressApplication | undefined;
     try {
-      const app = await ctx.startApp({
+      app = await ctx.startApp({
         MONGODB_URI: mongoUriFor('health', server!.uri),
         HEALTH_CHECK_TIMEOUT_MS: '500',
       });
@@ -73,6 +77,7 @@ describe('health', () => {
       const up = await readiness(app, 200, 20_000);
       expect(up.status).toBe(200);
     } finally {
+      if (app) await ctx.closeApp(app);
       await server?.stop();
     }
   });
