@@ -7,28 +7,14 @@ export interface Post {
   image: Buffer;
 }
 
-/**
- * A steady stream of uploads, likes and follows from `accounts`, `concurrency` at a time, until stop() is called.
- * It remembers what was acknowledged (2xx), which is what must never be lost.
- */
-export class SocialTraffic {
-  readonly uploads: Post[] = [];
-  /** post key → users whose like was acknowledged */
-  readonly likes = new Map<string, Set<string>>();
-  /** username → followers whose follow was acknowledged */
-  readonly follows = new Map<string, Set<string>>();
+/** `concurrency` loops that each take a turn, pause, and go on until stop() is called; every answer is kept. */
+abstract class TrafficLoops {
   readonly answers: Answer[] = [];
+  protected abstract readonly defaultPauseMs: number;
   private running = false;
   private loops: Promise<void>[] = [];
 
-  constructor(
-    private readonly client: Client,
-    private readonly accounts: TestAccount[],
-    readonly posts: Post[],
-    private readonly timeoutMs = 5000,
-  ) {}
-
-  start(concurrency: number, pauseMs = 50): void {
+  start(concurrency: number, pauseMs = this.defaultPauseMs): void {
     this.running = true;
     this.loops = Array.from({ length: concurrency }, (_, i) => this.loop(i, pauseMs));
   }
@@ -38,39 +24,67 @@ export class SocialTraffic {
     await Promise.all(this.loops);
   }
 
+  /** One request; `turn` counts up from the loop's number, so concurrent loops start on different kinds. */
+  protected abstract step(turn: number): Promise<void>;
+
   private async loop(seed: number, pauseMs: number): Promise<void> {
-    let turn = seed;
-    while (this.running) {
-      const who = this.accounts[Math.floor(Math.random() * this.accounts.length)];
-      const action = turn++ % 3;
-      if (action === 0) {
-        const { answer, image } = await this.client.upload(who, undefined, this.timeoutMs);
-        this.answers.push(answer);
-        if (answer.status === 201) {
-          const post = { key: (answer.body as { key: string }).key, owner: who, image };
-          this.uploads.push(post);
-          this.posts.push(post);
-        }
-      } else if (action === 1) {
-        const others = this.posts.filter((post) => post.owner !== who);
-        const post = others[Math.floor(Math.random() * others.length)];
-        const answer = await this.client.call('like', 'PUT', `/api/v1/files/${post.key}/like`, {
-          auth: who.auth,
-          timeoutMs: this.timeoutMs,
-        });
-        this.answers.push(answer);
-        if (answer.status === 204) add(this.likes, post.key, who.username);
-      } else {
-        const others = this.accounts.filter((account) => account !== who);
-        const target = others[Math.floor(Math.random() * others.length)];
-        const answer = await this.client.call('follow', 'PUT', `/api/v1/shakes/${target.username}/follow`, {
-          auth: who.auth,
-          timeoutMs: this.timeoutMs,
-        });
-        this.answers.push(answer);
-        if (answer.status === 204) add(this.follows, target.username, who.username);
-      }
+    for (let turn = seed; this.running; turn++) {
+      await this.step(turn);
       await sleep(pauseMs);
+    }
+  }
+}
+
+/**
+ * A steady stream of uploads, likes and follows from `accounts`, `concurrency` at a time, until stop() is called.
+ * It remembers what was acknowledged (2xx), which is what must never be lost.
+ */
+export class SocialTraffic extends TrafficLoops {
+  readonly uploads: Post[] = [];
+  /** post key → users whose like was acknowledged */
+  readonly likes = new Map<string, Set<string>>();
+  /** username → followers whose follow was acknowledged */
+  readonly follows = new Map<string, Set<string>>();
+  protected readonly defaultPauseMs = 50;
+
+  constructor(
+    private readonly client: Client,
+    private readonly accounts: TestAccount[],
+    readonly posts: Post[],
+    private readonly timeoutMs = 5000,
+  ) {
+    super();
+  }
+
+  protected async step(turn: number): Promise<void> {
+    const who = this.accounts[Math.floor(Math.random() * this.accounts.length)];
+    const action = turn % 3;
+    if (action === 0) {
+      const { answer, image } = await this.client.upload(who, undefined, this.timeoutMs);
+      this.answers.push(answer);
+      if (answer.status === 201) {
+        const post = { key: (answer.body as { key: string }).key, owner: who, image };
+        this.uploads.push(post);
+        this.posts.push(post);
+      }
+    } else if (action === 1) {
+      const others = this.posts.filter((post) => post.owner !== who);
+      const post = others[Math.floor(Math.random() * others.length)];
+      const answer = await this.client.call('like', 'PUT', `/api/v1/files/${post.key}/like`, {
+        auth: who.auth,
+        timeoutMs: this.timeoutMs,
+      });
+      this.answers.push(answer);
+      if (answer.status === 204) add(this.likes, post.key, who.username);
+    } else {
+      const others = this.accounts.filter((account) => account !== who);
+      const target = others[Math.floor(Math.random() * others.length)];
+      const answer = await this.client.call('follow', 'PUT', `/api/v1/shakes/${target.username}/follow`, {
+        auth: who.auth,
+        timeoutMs: this.timeoutMs,
+      });
+      this.answers.push(answer);
+      if (answer.status === 204) add(this.follows, target.username, who.username);
     }
   }
 }
@@ -82,39 +96,25 @@ function add(map: Map<string, Set<string>>, key: string, value: string): void {
 }
 
 /** Anonymous readers of public pages (a post, its raw bytes, its thumbnail, a shake), `concurrency` at a time. */
-export class PublicReads {
-  readonly answers: Answer[] = [];
-  private running = false;
-  private loops: Promise<void>[] = [];
+export class PublicReads extends TrafficLoops {
+  protected readonly defaultPauseMs = 20;
 
   constructor(
     private readonly client: Client,
     private readonly posts: Post[],
     private readonly timeoutMs = 5000,
-  ) {}
-
-  start(concurrency: number, pauseMs = 20): void {
-    this.running = true;
-    this.loops = Array.from({ length: concurrency }, (_, i) => this.loop(i, pauseMs));
+  ) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    await Promise.all(this.loops);
-  }
-
-  private async loop(seed: number, pauseMs: number): Promise<void> {
-    let turn = seed;
-    while (this.running) {
-      const post = this.posts[Math.floor(Math.random() * this.posts.length)];
-      const [label, path] = [
-        ['get post', `/api/v1/files/${post.key}`],
-        ['get raw', `/r/${post.key}`],
-        ['get thumbnail', `/t/${post.key}`],
-        ['get shake', `/api/v1/shakes/${post.owner.username}`],
-      ][turn++ % 4];
-      this.answers.push(await this.client.call(label, 'GET', path, { timeoutMs: this.timeoutMs }));
-      await sleep(pauseMs);
-    }
+  protected async step(turn: number): Promise<void> {
+    const post = this.posts[Math.floor(Math.random() * this.posts.length)];
+    const [label, path] = [
+      ['get post', `/api/v1/files/${post.key}`],
+      ['get raw', `/r/${post.key}`],
+      ['get thumbnail', `/t/${post.key}`],
+      ['get shake', `/api/v1/shakes/${post.owner.username}`],
+    ][turn % 4];
+    this.answers.push(await this.client.call(label, 'GET', path, { timeoutMs: this.timeoutMs }));
   }
 }
