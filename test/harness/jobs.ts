@@ -1,6 +1,9 @@
 import { getQueueToken } from '@nestjs/bull';
+import { getModelToken } from '@nestjs/mongoose';
 import type { INestApplication } from '@nestjs/common';
 import type { Queue } from 'bull';
+import type { Model } from 'mongoose';
+import { OutboxEntry } from '../../src/jobs/outbox.schema';
 import { type QueueName, QUEUES } from '../../src/jobs/queues';
 
 /**
@@ -25,15 +28,18 @@ export async function settleSocialJobs(app: INestApplication, timeoutMs = 20_000
 
 /**
  * Waits until these queues have nothing waiting, running or due for a retry (a repeatable job's next run, always
- * delayed, does not count), seen twice in a row for all of them: a job in one queue may queue one in another.
- * Fails on a failed job, with its reason, and on a timeout.
+ * delayed, does not count), and the job outbox is empty, seen twice in a row: a job in one queue may queue one in
+ * another, and on a loaded machine an enqueue slower than JOB_ENQUEUE_TIMEOUT_MS goes to the outbox, which a
+ * worker's recovery round (JOB_RECOVERY_INTERVAL_MS) queues later. Fails on a failed job, with its reason, and on
+ * a timeout.
  */
-export async function settleQueues(app: INestApplication, names: QueueName[] = FOLLOW_UP_QUEUES, timeoutMs = 20_000): Promise<void> {
+export async function settleQueues(app: INestApplication, names: QueueName[] = FOLLOW_UP_QUEUES, timeoutMs = 30_000): Promise<void> {
   const queues = names.map((name) => app.get<Queue>(getQueueToken(name)));
+  const outbox = app.get<Model<OutboxEntry>>(getModelToken(OutboxEntry.name));
   const deadline = Date.now() + timeoutMs;
   let idlePasses = 0;
   while (idlePasses < 2) {
-    let idle = true;
+    let idle = (await outbox.countDocuments()) === 0;
     for (const queue of queues) {
       const [failed] = await queue.getFailed(0, 0);
       if (failed) throw new Error(`${queue.name} job ${failed.name} failed: ${failed.failedReason}`);
