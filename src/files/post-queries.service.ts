@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
+import { countBy } from '../common/counters/count-by';
 import { idRange, type Seek } from '../common/pagination/seek';
 import { LIVE_POSTS } from './post-visibility';
 import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
@@ -56,6 +57,23 @@ export class PostQueriesService {
       .sort({ _id: 1 })
       .limit(limit)
       .exec();
+  }
+
+  /**
+   * For each of these sources, how many posts hold a reference to it (every post not yet released, deleted or not;
+   * see SharedFile.sourceReleased), and which of them have a post written since `since` (the reference audit);
+   * index {sourceId}. A source no post holds is absent from `held`.
+   */
+  async referencesTo(sourceIds: Types.ObjectId[], since: Date): Promise<{ held: Map<string, number>; touched: Set<string> }> {
+    if (sourceIds.length === 0) return { held: new Map(), touched: new Set() };
+    const [held, touched] = await Promise.all([
+      countBy(this.files, 'sourceId', sourceIds, { sourceReleased: false }),
+      this.files
+        .find({ sourceId: { $in: sourceIds }, updatedAt: { $gte: since } }, { sourceId: 1 })
+        .lean()
+        .exec(),
+    ]);
+    return { held, touched: new Set(touched.map((post) => hex(post.sourceId))) };
   }
 
   /** A user's live posts (uploads and saves), oldest first after `after`: the account export; index {userId}. */

@@ -16,6 +16,13 @@ function madeFrom(source: StoredSource): FilterQuery<VariantSet> {
   return { $or: [{ sourceStorageKey: source.storageKey }, { sourceStorageKey: { $exists: false } }] };
 }
 
+/** What the reference audit reads of a source. */
+export interface ReferenceAuditRow {
+  _id: Types.ObjectId;
+  refCount: number;
+  updatedAt?: Date;
+}
+
 export interface NewSourceBytes {
   sha256: string;
   size: number;
@@ -120,6 +127,36 @@ export class SourceFilesService {
   async release(sourceId: Types.ObjectId): Promise<string[]> {
     const source = await this.sources.findOneAndUpdate({ _id: sourceId }, { $inc: { refCount: -1 } }, { new: true }).exec();
     if (!source || source.refCount > 0) return [];
+    return this.purgeIfUnreferenced(sourceId);
+  }
+
+  /** Sources in _id order after `after`, with what the reference audit compares (SourceReferencesSweeper). */
+  pageForReferenceAudit(after: Types.ObjectId | null, limit: number): Promise<ReferenceAuditRow[]> {
+    return this.sources
+      .find(after ? { _id: { $gt: after } } : {}, { refCount: 1, updatedAt: 1 })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .lean<ReferenceAuditRow[]>()
+      .exec();
+  }
+
+  /**
+   * Sets the source's reference count to `held` (the posts that hold one) if the source is as it was read: same
+   * count, not written since. With none held it is purged as release() purges it. Returns null when it changed
+   * meanwhile (a reference taken or given back: the audit looks again next time), else the storage keys to delete.
+   */
+  async settleReferences(observed: ReferenceAuditRow, held: number): Promise<string[] | null> {
+    const result = await this.sources
+      .updateOne(
+        { _id: observed._id, refCount: observed.refCount, updatedAt: observed.updatedAt ?? { $exists: false } },
+        { $set: { refCount: held } },
+      )
+      .exec();
+    if (result.matchedCount === 0) return null;
+    return held > 0 ? [] : this.purgeIfUnreferenced(observed._id);
+  }
+
+  private async purgeIfUnreferenced(sourceId: Types.ObjectId): Promise<string[]> {
     const purged = await this.sources.findOneAndDelete({ _id: sourceId, refCount: { $lte: 0 } }).exec();
     if (!purged) return [];
     // Only the purged bytes' set: the same bytes uploaded again meanwhile are a new source with this _id.

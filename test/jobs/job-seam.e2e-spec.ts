@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ServiceUnavailableError } from '../../src/common/errors/domain-errors';
 import { MAX_VARIANTS_SWEEPS, FilesSweeper } from '../../src/files/files.sweeper';
 import type { SharedFile } from '../../src/files/schemas/shared-file.schema';
+import type { SourceFile } from '../../src/files/schemas/source-file.schema';
+import { SourceReferencesSweeper } from '../../src/files/source-references.sweeper';
 import { VariantsStatus, type VariantSet } from '../../src/files/schemas/variant-set.schema';
 import { SourceFilesService } from '../../src/files/source-files.service';
 import { JobProducer } from '../../src/jobs/job-producer';
@@ -231,6 +233,76 @@ describe('JobProducer, the outbox and the files sweeper', () => {
       );
       expect(releases).toHaveLength(1);
       expect(releases[0].id).toBe(`release:${post._id}`);
+    });
+
+    describe('the source references sweeper', () => {
+      let references: SourceReferencesSweeper;
+      let sources: Model<SourceFile>;
+      beforeAll(() => {
+        references = app.get(SourceReferencesSweeper);
+        sources = app.get(getModelToken('SourceFile'));
+      });
+      const postOf = (source: { _id: Types.ObjectId }, fields: Partial<SharedFile> = {}) =>
+        posts.create({
+          key: new Types.ObjectId().toHexString().slice(-10),
+          sourceId: source._id,
+          userId: new Types.ObjectId(),
+          shakeId: new Types.ObjectId(),
+          ...fields,
+        });
+      const refCountOf = async (source: { _id: Types.ObjectId }) => (await sources.findById(source._id).lean())?.refCount;
+      const purgesOf = async (storageKey: string) =>
+        (await files.getWaiting()).filter((job) => job.name === 'purge' && job.data.storageKeys.includes(storageKey));
+      /** As if last written `seconds` ago. */
+      const writtenAgo = (source: { _id: Types.ObjectId }, seconds: number) =>
+        sources.updateOne({ _id: source._id }, { $set: { updatedAt: new Date(Date.now() - seconds * 1000) } }, { timestamps: false });
+
+      it('sets each reference count to the posts that hold one, and purges a source none holds', async () => {
+        // An upload whose post write failed and whose undo never reached the database: a reference and no post.
+        const orphan = await newSource();
+        // Two live posts, and a third taken back without giving back its reference.
+        const overCounted = await newSource();
+        await sources.updateOne({ _id: overCounted._id }, { $set: { refCount: 3 } });
+        await postOf(overCounted);
+        await postOf(overCounted);
+        // A deleted post marked released whose release stopped before it gave the reference back, beside a live one.
+        const unreleased = await newSource();
+        await sources.updateOne({ _id: unreleased._id }, { $set: { refCount: 2 } });
+        await postOf(unreleased);
+        await postOf(unreleased, { deletedAt: new Date(), sourceReleased: true });
+        // A deleted post still owing its release holds its reference; one too few is raised.
+        const underCounted = await newSource();
+        await sources.updateOne({ _id: underCounted._id }, { $set: { refCount: 1 } });
+        await postOf(underCounted);
+        await postOf(underCounted, { deletedAt: new Date() });
+
+        expect(await references.sweep(soon())).toBeGreaterThanOrEqual(1);
+        expect(await sources.findById(orphan._id).lean()).toBeNull();
+        expect(await purgesOf(orphan.storageKey)).toHaveLength(1);
+        expect(await variants.findOne({ sourceId: orphan._id }).lean()).toBeNull();
+        expect(await refCountOf(overCounted)).toBe(2);
+        expect(await refCountOf(unreleased)).toBe(1);
+        expect(await refCountOf(underCounted)).toBe(2);
+
+        // Now exact: a second pass changes nothing and queues nothing.
+        await references.sweep(soon());
+        expect(await purgesOf(orphan.storageKey)).toHaveLength(1);
+        expect([await refCountOf(overCounted), await refCountOf(unreleased), await refCountOf(underCounted)]).toEqual([2, 1, 2]);
+      });
+
+      it('leaves alone a source or a post written within the grace: an upload or a release may be half way', async () => {
+        const inFlight = await newSource(); // just acquired: its post may be on its way
+        const beingReleased = await newSource();
+        await writtenAgo(beingReleased, 60);
+        await postOf(beingReleased, { deletedAt: new Date(), sourceReleased: true }); // marked just now, reference next
+        const settled = await newSource();
+        await writtenAgo(settled, 60);
+
+        await references.sweep(new Date(Date.now() - 30_000));
+        expect(await refCountOf(inFlight)).toBe(1);
+        expect(await refCountOf(beingReleased)).toBe(1);
+        expect(await sources.findById(settled._id).lean()).toBeNull(); // the same rule, past the grace: purged
+      });
     });
   });
 });

@@ -3,8 +3,10 @@ import type { HydratedDocument } from 'mongoose';
 
 /**
  * The stored bytes of an image, content-addressed: identical uploads share one source file. refCount counts the
- * posts (shared files) that use it; the bytes are purged when it reaches zero. Its variants live in their own
- * collection, so the job that makes them never writes this document while uploads change refCount.
+ * posts (shared files) that hold a reference (not yet released); the bytes are purged when it reaches zero. It is
+ * kept by $inc as posts come and go, and derived again from the posts by the reference audit
+ * (SourceReferencesSweeper). Its variants live in their own collection, so the job that makes them never writes
+ * this document while uploads change refCount.
  */
 @Schema({ collection: 'source_files', timestamps: true })
 export class SourceFile {
@@ -30,6 +32,7 @@ export class SourceFile {
   nsfw!: boolean;
 
   createdAt!: Date;
+  updatedAt!: Date;
 }
 
 export type SourceFileDocument = HydratedDocument<SourceFile>;
