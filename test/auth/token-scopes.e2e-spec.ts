@@ -13,7 +13,7 @@ import { TestContext, type TestUser } from '../harness/test-app';
 type Operation = { security?: unknown[] };
 type OpenApiDocument = { paths: Record<string, Record<string, Operation>> };
 
-const METHODS = ['get', 'put', 'post', 'patch', 'delete'] as const;
+const METHODS = ['get'] as const;
 
 describe('Scoped tokens', () => {
   const ctx = new TestContext(__filename);
@@ -68,7 +68,8 @@ describe('Scoped tokens', () => {
     expect(res.body.owner.username).toBe(alice.username);
   });
 
-  it('refuses an upload-only token with 403 on every other route of the API document, mutating or reading', async () => {
+  // The mutating routes, with an upload-only token among seven other callers, are in authorization-matrix.e2e-spec.ts.
+  it('refuses an upload-only token with 403 on every reading route of the API document, public ones included', async () => {
     const document = (await ctx.http(app).get('/docs-json').expect(200)).body as OpenApiDocument;
     // Real values, so that a route the scope check missed would answer 2xx (or act) instead of 403.
     const values: Record<string, string> = {
@@ -81,7 +82,7 @@ describe('Scoped tokens', () => {
     const seen: string[] = [];
     for (const [path, item] of Object.entries(document.paths)) {
       for (const method of METHODS) {
-        if (!item[method] || (method === 'post' && path === '/api/v1/files')) continue;
+        if (!item[method]) continue;
         const url = path.replace(/\{(\w+)\}/g, (_, name: string) => {
           if (!(name in values)) throw new Error(`no value for {${name}} in ${path}`);
           return values[name];
@@ -98,22 +99,17 @@ describe('Scoped tokens', () => {
     // The matrix covers the routes that matter (a document that lost them would make this test vacuous).
     expect(seen).toEqual(
       expect.arrayContaining([
-        'DELETE /api/v1/files/{key}',
-        'PATCH /api/v1/files/{key}',
-        'PUT /api/v1/files/{key}/like',
-        'POST /api/v1/files/{key}/save',
-        'POST /api/v1/files/{key}/comments',
-        'PUT /api/v1/shakes/{name}/follow',
+        'GET /api/v1/files/{key}',
+        'GET /api/v1/files/{key}/raw',
+        'GET /api/v1/shakes/{name}',
         'GET /api/v1/me',
         'GET /api/v1/me/tokens',
-        'POST /api/v1/me/tokens',
-        'DELETE /api/v1/me/tokens/{id}',
         'GET /api/v1/notifications',
-        'POST /api/v1/auth/logout',
+        'GET /api/v1/search',
         'GET /api/v1/admin/users',
       ]),
     );
-    expect(seen.length).toBeGreaterThan(40);
+    expect(seen.length).toBeGreaterThan(25);
 
     // Nothing happened: the token lives, the files are as they were.
     await ctx.http(app).get(`/api/v1/files/${bobFile.key}`).expect(200);
