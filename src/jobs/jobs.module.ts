@@ -8,7 +8,7 @@ import { QueueMetrics } from './queue-metrics';
 import { JobProducer } from './job-producer';
 import { JobSweepers } from './job-sweepers';
 import { JobState, JobStateSchema, OutboxEntry, OutboxEntrySchema } from './outbox.schema';
-import { ALL_QUEUE_NAMES, DEFAULT_JOB_OPTIONS } from './queues';
+import { ALL_QUEUE_NAMES, DEFAULT_JOB_OPTIONS, STALLED_JOB_SETTINGS } from './queues';
 
 const queues = BullModule.registerQueueAsync(
   ...ALL_QUEUE_NAMES.map((name) => ({
@@ -46,7 +46,7 @@ class BullConnectionsModule {}
           : { createClient: (type: 'client' | 'subscriber' | 'bclient') => connections.create(type) }),
         prefix: `${config.get('REDIS_KEY_PREFIX', { infer: true })}:bull`,
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
-        settings: { stalledInterval: 30_000, maxStalledCount: 2 },
+        settings: { ...STALLED_JOB_SETTINGS },
       }),
     }),
     queues,

@@ -108,6 +108,28 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES]['name'];
 
+/**
+ * How soon the jobs of a worker that died (SIGKILL, OOM, a node lost) run again. Bull locks each active job for
+ * `lockDuration` and renews the lock every `lockDuration / 2` while the job runs; every `stalledInterval` one
+ * worker marks the active jobs and moves back to waiting those marked last time whose lock has expired. A dead
+ * worker's job therefore runs again within lockDuration + 2 × stalledInterval (25 s; Bull's defaults of 30 s and
+ * 30 s made that 34 to 92 s), measured by test/faults/worker-killed.fault-spec.ts.
+ *
+ * The lock is not shortened further because a live job loses it when its renewal is late by more than half the
+ * lock: it would then run twice at once. How long a job runs does not matter (a 50-photo export zip or the
+ * variants of a 100-megapixel image renew their lock like any other: sharp, zlib and the streams work off the
+ * event loop); what matters is the event loop itself, and 7.5 s is far beyond any pause seen on a loaded
+ * machine, and beyond a 10 s Redis freeze too (the queued renewal lands before a 15 s lock runs out). A stalled
+ * check every 5 s is one small script per queue, shared by every worker (Bull's stalled-check key).
+ * maxStalledCount 2: a job survives two worker deaths in a row; the third time it is more likely the job that
+ * kills its workers (an image that exhausts memory), and it is failed and kept for inspection instead of taking
+ * down every worker in turn. Handlers are idempotent either way (see JOB_IDS), so a rerun repeats no effect.
+ */
+export const STALLED_JOB_SETTINGS = { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 2 } as const;
+
+/** Within this long of a worker's death, the jobs it held are running again (see STALLED_JOB_SETTINGS). */
+export const STALLED_JOB_RERUN_WITHIN_MS = STALLED_JOB_SETTINGS.lockDuration + 2 * STALLED_JOB_SETTINGS.stalledInterval;
+
 /** Retried with exponential backoff; completed jobs are trimmed, failed ones kept for inspection. */
 export const DEFAULT_JOB_OPTIONS: JobOptions = {
   attempts: 5,
