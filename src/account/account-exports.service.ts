@@ -8,7 +8,7 @@ import { DomainError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';
 import { defaultFileNameOf } from '../files/delivery/media-entry';
 import { FilePresenter } from '../files/file.presenter';
-import { PostQueriesService } from '../files/post-queries.service';
+import { PostsRepository } from '../files/posts.repository';
 import { SourceFilesService } from '../files/source-files.service';
 import { STORAGE_DRIVER, type StorageDriver } from '../files/storage/storage-driver';
 import { JobProducer } from '../jobs/job-producer';
@@ -70,7 +70,7 @@ export class AccountExportsService {
     private readonly jobs: JobProducer,
     private readonly mail: MailQueue,
     private readonly users: UsersService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly sources: SourceFilesService,
     private readonly filePresenter: FilePresenter,
     private readonly shakes: ShakesService,

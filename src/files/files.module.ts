@@ -11,13 +11,15 @@ import { FilePresenter } from './file.presenter';
 import { PostCacheService } from './post-cache.service';
 import { PostsService } from './posts.service';
 import { PostCountsService } from './post-counts.service';
-import { PostQueriesService } from './post-queries.service';
+import { PostsRepository } from './posts.repository';
+import { SearchablePostsService } from './searchable-posts.service';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
 import { VariantSet, VariantSetSchema } from './schemas/variant-set.schema';
 import { SourceFilesService } from './source-files.service';
 import { StorageModule } from './storage/storage.module';
 import { ViewsCounter } from './views.counter';
+import { VisiblePostsService } from './visible-posts.service';
 
 /** What the files feature gives every other feature (MediaMetrics stays inside). */
 const SHARED = [
@@ -27,7 +29,9 @@ const SHARED = [
   FileServingService,
   ViewsCounter,
   FilePresenter,
-  PostQueriesService,
+  PostsRepository,
+  VisiblePostsService,
+  SearchablePostsService,
   PostCountsService,
   PostCacheService,
   MediaDelivery,

@@ -4,7 +4,7 @@ import type { Types } from 'mongoose';
 import { JobProducer } from '../jobs/job-producer';
 import { type Sweeper, JobSweepers } from '../jobs/job-sweepers';
 import type { VariantsJob } from '../jobs/queues';
-import { PostQueriesService } from './post-queries.service';
+import { PostsRepository } from './posts.repository';
 import { SourceFilesService } from './source-files.service';
 
 const BATCH = 500;
@@ -25,7 +25,7 @@ export class FilesSweeper implements Sweeper, OnModuleInit {
     private readonly sweepers: JobSweepers,
     private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
   ) {}
 
   onModuleInit(): void {

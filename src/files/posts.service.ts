@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { type Model, type Types } from 'mongoose';
+import type { Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import { JobProducer } from '../jobs/job-producer';
@@ -8,13 +7,12 @@ import type { PostJob } from '../jobs/queues';
 import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
-import { ShakesService } from '../shakes/shakes.service';
-import { UsersService } from '../users/users.service';
 import { Role } from '../common/auth/role';
 import { FileDto } from './dto/file.dto';
 import type { UpdateFileDto } from './dto/update-file.dto';
 import { FilePresenter } from './file.presenter';
-import { saveKeyOf, SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
+import { type NewPost, PostsRepository } from './posts.repository';
+import { saveKeyOf, type SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 import type { SourceFileDocument } from './schemas/source-file.schema';
 import { newShareKey, SHARE_KEY_PATTERN } from './share-key';
 import { SourceFilesService } from './source-files.service';
@@ -22,26 +20,11 @@ import { tagsOf } from './tags';
 import { PostCacheService } from './post-cache.service';
 import type { UploadFields } from './upload/upload-fields';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
-import { isVisiblePost, LIVE_POSTS } from './post-visibility';
+import { VisiblePostsService } from './visible-posts.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 
 /** The user already has a live save of that post (the unique saveKey said so). */
 export class AlreadySavedError extends ConflictError {}
-
-/** What a request decides about a new post; the rest (key, tags, nsfw, counters) follows from it. */
-export interface NewPost {
-  sourceId: Types.ObjectId;
-  userId: Types.ObjectId;
-  shakeId: Types.ObjectId;
-  title: string;
-  description: string;
-  altText: string;
-  nsfw: boolean;
-  parentId?: Types.ObjectId;
-  originalId?: Types.ObjectId;
-  savedFromKey?: string;
-  fileName?: string | null;
-}
 
 /** A live post with its stored bytes. */
 export interface FileWithSource {
@@ -51,18 +34,17 @@ export interface FileWithSource {
 
 /**
  * The post lifecycle (shared files): make (an upload's original, a save's copy), read, edit, delete; the upload
- * pipeline that comes before an original is UploadsService. Writes of shared_files live here (indexes: key unique,
- * saveKey unique, userId, sourceId; the list queries are in PostQueriesService, the counters in PostCountsService). Every post is
- * made by insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
+ * pipeline that comes before an original is UploadsService. The rules live here; the queries and writes of
+ * shared_files are PostsRepository's, what counts as visible VisiblePostsService's. Every post is made by
+ * insertPost and placed in its shake (a ShakeEntry) by place(), which also queues the posted job.
  */
 @Injectable()
 export class PostsService {
   constructor(
-    @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
+    private readonly files: PostsRepository,
+    private readonly visible: VisiblePostsService,
     private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
-    private readonly shakes: ShakesService,
-    private readonly users: UsersService,
     private readonly entries: ShakeEntriesService,
     private readonly presenter: FilePresenter,
     private readonly search: SearchIndexer,
@@ -127,17 +109,17 @@ export class PostsService {
     });
     const source = await this.sources.acquireExisting(parent.sourceId);
     if (!source) {
-      await this.files.deleteOne({ _id: file._id }).exec();
+      await this.files.deleteById(file._id);
       throw new NotFoundError('No such file');
     }
     try {
       if (source.nsfw && !file.nsfw) {
-        await this.files.updateOne({ _id: file._id }, { $set: { nsfw: true } }).exec();
+        await this.files.markNsfw(file._id);
         file.nsfw = true;
       }
       await this.place(file);
     } catch (error) {
-      await this.files.deleteOne({ _id: file._id }).exec();
+      await this.files.deleteById(file._id);
       await this.purge(await this.sources.release(source._id));
       throw error;
     }
@@ -147,7 +129,7 @@ export class PostsService {
 
   /** The saver's live save of the parent, if any. */
   findSaveOf(saverId: Types.ObjectId, parentId: Types.ObjectId): Promise<SharedFileDocument | null> {
-    return this.files.findOne({ saveKey: saveKeyOf(saverId, parentId), deletedAt: null }).exec();
+    return this.files.findLiveSaveOf(saverId, parentId);
   }
 
   async describe(key: string): Promise<FileDto> {
@@ -160,41 +142,32 @@ export class PostsService {
   /** The post and its bytes, if the post is visible (post-visibility.ts): every route on one post asks here. */
   async getLive(key: string): Promise<FileWithSource> {
     if (!SHARE_KEY_PATTERN.test(key)) throw new NotFoundError('No such file');
-    const file = await this.files.findOne({ key, ...LIVE_POSTS }).exec();
-    const source = file ? await this.sourceIfVisible(file) : null;
-    if (!file || !source) throw new NotFoundError('No such file');
-    return { file, source };
+    const shown = await this.visible.one(await this.files.findLiveByKey(key));
+    if (!shown) throw new NotFoundError('No such file');
+    return { file: shown.post, source: shown.source };
   }
 
   /** The post by id if it is visible (post-visibility.ts), else null. */
   async findVisibleById(id: Types.ObjectId): Promise<SharedFileDocument | null> {
-    const file = await this.files.findOne({ _id: id, ...LIVE_POSTS }).exec();
-    return file && (await this.sourceIfVisible(file)) ? file : null;
-  }
-
-  private async sourceIfVisible(file: SharedFileDocument): Promise<SourceFileDocument | null> {
-    const [source, shake, owner] = await Promise.all([
-      this.sources.findById(file.sourceId),
-      this.shakes.findById(file.shakeId),
-      this.users.findById(file.userId),
-    ]);
-    return source && isVisiblePost(file, { source, shake, owner }) ? source : null;
+    return (await this.visible.one(await this.files.findLiveById(id)))?.post ?? null;
   }
 
   async update(user: AuthUser, key: string, changes: UpdateFileDto): Promise<FileDto> {
     const { file } = await this.getLive(key);
     this.assertMayChange(user, file, 'edit');
     const { nsfw, ...given } = changes;
-    const words: Record<string, unknown> = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+    const words: { title?: string; description?: string; altText?: string; tags?: string[] } = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    );
     if (given.description !== undefined) words.tags = tagsOf(given.description);
-    if (Object.keys(words).length > 0) await this.files.updateOne({ _id: file._id }, { $set: words }).exec();
+    await this.files.setWords(file._id, words);
+    let marked: SharedFileDocument[] = [];
     if (nsfw) {
       await this.sources.markNsfw(file.sourceId);
-      await this.files.updateMany({ sourceId: file.sourceId }, { $set: { nsfw: true } }).exec();
+      marked = await this.files.markNsfwBySource(file.sourceId);
     }
     // Old and new tags: the post may have left a tag's stream.
-    const shown = { ...file.toObject(), tags: [...file.tags, ...((words.tags as string[] | undefined) ?? [])] };
-    const marked = nsfw ? await this.files.find({ sourceId: file.sourceId, deletedAt: null }).exec() : [];
+    const shown = { ...file.toObject(), tags: [...file.tags, ...(words.tags ?? [])] };
     await this.postCache.changed(shown, ...marked);
     await this.media.publish(marked.map((post) => post.key));
     await this.search.enqueue('file', file._id);
@@ -216,11 +189,7 @@ export class PostsService {
     let takenDown = 0;
     let after: Types.ObjectId | undefined;
     for (;;) {
-      const batch = await this.files
-        .find({ shakeId, sourceReleased: false, ...(after ? { _id: { $gt: after } } : {}) })
-        .sort({ _id: 1 })
-        .limit(batchSize)
-        .exec();
+      const batch = await this.files.unreleasedOfShake(shakeId, after, batchSize);
       for (const file of batch) await this.takeDown(file);
       takenDown += batch.length;
       if (batch.length < batchSize) return takenDown;
@@ -236,9 +205,7 @@ export class PostsService {
    * the parent again. Every step may run again for a post already taken down.
    */
   async takeDown(file: SharedFileDocument): Promise<void> {
-    await this.files
-      .updateOne({ _id: file._id, deletedAt: null }, { $set: { deletedAt: new Date(), saveKey: file._id.toHexString() } })
-      .exec();
+    await this.files.markDeleted(file);
     const data: PostJob = { sharedFileId: file._id.toHexString() };
     await this.jobs.send('files/release', data);
     await this.jobs.send('social/post-removed', data);
@@ -250,9 +217,7 @@ export class PostsService {
 
   /** Job: gives a deleted post's reference back to its source, once, and purges bytes nothing refers to. */
   async releaseDeleted(sharedFileId: Types.ObjectId): Promise<void> {
-    const file = await this.files
-      .findOneAndUpdate({ _id: sharedFileId, deletedAt: { $ne: null }, sourceReleased: false }, { $set: { sourceReleased: true } })
-      .exec();
+    const file = await this.files.markReleased(sharedFileId);
     if (!file) return;
     // Published again from the job: a request that crashed after its database write is repaired by Bull's retries.
     await this.media.publish([file.key]);
@@ -260,7 +225,7 @@ export class PostsService {
   }
 
   async addViews(sharedFileId: Types.ObjectId, views: number): Promise<void> {
-    const file = await this.files.findOneAndUpdate({ _id: sharedFileId }, { $inc: { 'counts.views': views } }).exec();
+    const file = await this.files.addViews(sharedFileId, views);
     if (file) await this.postCache.changed(file);
   }
 
@@ -282,11 +247,11 @@ export class PostsService {
     const saveKey = post.parentId ? saveKeyOf(post.userId, post.parentId) : undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.files.create({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
+        return await this.files.insert({ ...post, ...(saveKey ? { saveKey } : {}), tags: tagsOf(post.description), key: newShareKey() });
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         // Not every MongoDB-compatible server names the index in the error, so ask whether it was the save.
-        if (saveKey && (await this.files.exists({ saveKey }))) throw new AlreadySavedError('You saved this file already');
+        if (saveKey && (await this.files.saveKeyTaken(saveKey))) throw new AlreadySavedError('You saved this file already');
         if (attempt >= 4) throw error;
       }
     }
@@ -300,7 +265,7 @@ export class PostsService {
     try {
       await this.entries.add({ shakeId: file.shakeId, sharedFileId: file._id, sourceId: file.sourceId, userId: file.userId });
     } catch (error) {
-      await this.files.deleteOne({ _id: file._id }).exec();
+      await this.files.deleteById(file._id);
       throw error;
     }
     await this.jobs.send('social/posted', { sharedFileId: file._id.toHexString() });

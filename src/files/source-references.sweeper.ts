@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { JobProducer } from '../jobs/job-producer';
 import { type Sweeper, JobSweepers } from '../jobs/job-sweepers';
-import { PostQueriesService } from './post-queries.service';
+import { PostsRepository } from './posts.repository';
 import { SourceFilesService } from './source-files.service';
 
 /** Sources audited per recovery round; a full pass over n sources takes n / BATCH rounds. */
@@ -30,7 +30,7 @@ export class SourceReferencesSweeper implements Sweeper, OnModuleInit {
     private readonly sweepers: JobSweepers,
     private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
   ) {}
 
   onModuleInit(): void {

@@ -127,6 +127,16 @@ export class ShakesService {
     return shake;
   }
 
+  /** Every shake's id, oldest first, a cursor (a search rebuild's walk). */
+  ids(batchSize: number): AsyncIterable<{ _id: Types.ObjectId }> {
+    return this.shakes.find({}, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: Types.ObjectId }[]>().cursor({ batchSize });
+  }
+
+  /** About how many there are (a rebuild's progress). */
+  estimatedCount(): Promise<number> {
+    return this.shakes.estimatedDocumentCount().exec();
+  }
+
   findById(id: Types.ObjectId): Promise<ShakeDocument | null> {
     return this.shakes.findById(id).exec();
   }

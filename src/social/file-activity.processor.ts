@@ -2,7 +2,7 @@ import { Process, Processor } from '@nestjs/bull';
 import { SearchIndexer } from '../jobs/search-indexer';
 import type { Job } from 'bull';
 import type { Types } from 'mongoose';
-import { PostQueriesService } from '../files/post-queries.service';
+import { PostsRepository } from '../files/posts.repository';
 import { objectIdIn } from '../jobs/job-payload';
 import { type CommentJob, type LikeJob, type PostJob, QUEUES } from '../jobs/queues';
 import { NotificationsService } from '../notifications/notifications.service';
@@ -24,7 +24,7 @@ const { jobs } = QUEUES.social;
 @Processor(QUEUES.social.name)
 export class FileActivityProcessor {
   constructor(
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly entries: ShakeEntriesService,
     private readonly shakeCounters: ShakeCountersService,
     private readonly fileCounters: FileCountersService,

@@ -3,7 +3,7 @@ import type { Types } from 'mongoose';
 import { settleCount } from '../common/counters/settle-count';
 import { PostCacheService } from '../files/post-cache.service';
 import { PostCountsService } from '../files/post-counts.service';
-import { PostQueriesService } from '../files/post-queries.service';
+import { PostsRepository } from '../files/posts.repository';
 import type { DerivedCounter } from '../files/schemas/shared-file.schema';
 import { CommentsService } from './comments/comments.service';
 import { LikesService } from './likes/likes.service';
@@ -24,7 +24,7 @@ export class FileCountersService {
   constructor(
     private readonly likes: LikesService,
     private readonly comments: CommentsService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly counts: PostCountsService,
     private readonly postCache: PostCacheService,
   ) {}

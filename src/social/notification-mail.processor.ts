@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type { Job } from 'bull';
 import { Types } from 'mongoose';
 import type { ResolvedEnvironment } from '../config/environment';
-import { PostQueriesService } from '../files/post-queries.service';
+import { PostsRepository } from '../files/posts.repository';
 import { JobProducer } from '../jobs/job-producer';
 import { objectIdIn } from '../jobs/job-payload';
 import {
@@ -65,7 +65,7 @@ export class NotificationMailProcessor implements OnApplicationBootstrap {
     private readonly notifications: NotificationsService,
     private readonly users: UsersService,
     private readonly shakes: ShakesService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly comments: CommentsService,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {

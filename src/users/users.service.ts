@@ -12,6 +12,7 @@ import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 
 export interface PostOwner {
   username: string;
+  usernameLower: string;
   disabled: boolean;
 }
 
@@ -57,6 +58,16 @@ export class UsersService {
     await this.users.deleteOne({ _id: id });
   }
 
+  /** Every user's id, oldest first, a cursor (a search rebuild's walk). */
+  ids(batchSize: number): AsyncIterable<{ _id: Types.ObjectId }> {
+    return this.users.find({}, { _id: 1 }).sort({ _id: 1 }).lean<{ _id: Types.ObjectId }[]>().cursor({ batchSize });
+  }
+
+  /** About how many there are (a rebuild's progress). */
+  estimatedCount(): Promise<number> {
+    return this.users.estimatedDocumentCount().exec();
+  }
+
   findById(id: Types.ObjectId | string): Promise<UserDocument | null> {
     return this.users.findById(id).exec();
   }
@@ -79,10 +90,12 @@ export class UsersService {
   async ownersByIds(ids: Types.ObjectId[]): Promise<Map<string, PostOwner>> {
     if (ids.length === 0) return new Map();
     const rows = await this.users
-      .find({ _id: { $in: ids } }, { username: 1, disabled: 1 })
+      .find({ _id: { $in: ids } }, { username: 1, usernameLower: 1, disabled: 1 })
       .lean()
       .exec();
-    return new Map(rows.map((row) => [row._id.toHexString(), { username: row.username, disabled: row.disabled }]));
+    return new Map(
+      rows.map((row) => [row._id.toHexString(), { username: row.username, usernameLower: row.usernameLower, disabled: row.disabled }]),
+    );
   }
 
   /** A user's own settings (PATCH /me); each notification mail setting given is set alone (dotted path). */

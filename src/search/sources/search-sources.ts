@@ -1,29 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectModel } from '@nestjs/mongoose';
-import { type Model, Types } from 'mongoose';
-import { isVisiblePost, LIVE_POSTS } from '../../files/post-visibility';
-import { SharedFile } from '../../files/schemas/shared-file.schema';
-import { SourceFile } from '../../files/schemas/source-file.schema';
-import { Shake, ShakeType } from '../../shakes/schemas/shake.schema';
-import { User } from '../../users/schemas/user.schema';
+import { Types } from 'mongoose';
+import { fileUrlsOf } from '../../files/dto/file.dto';
+import { SearchablePostsService } from '../../files/searchable-posts.service';
+import { ShakeType } from '../../shakes/schemas/shake.schema';
+import { ShakesService } from '../../shakes/shakes.service';
+import { UsersService } from '../../users/users.service';
 import type { FileHit, SearchDocument, ShakeHit, UserHit } from '../search-document';
 import type { SearchKind } from '../search-kinds';
-import { fileUrlsOf } from '../../files/dto/file.dto';
-
-type Lean<T> = T & { _id: Types.ObjectId };
 
 /**
- * Reads what is searchable from the features' collections, read-only and by _id (plus the walks of a rebuild),
- * and turns it into SearchDocuments. It lives here rather than in each feature's service so that indexing
- * asks nothing of those services; it is the only search code that knows their schemas.
+ * Reads what is searchable through the features' own services (files through its search port,
+ * SearchablePostsService, which also decides what a visible post is) and turns it into SearchDocuments. It is the
+ * only search code that knows what the features hold; none of their collections is read here directly.
  */
 @Injectable()
 export class SearchSources {
   constructor(
-    @InjectModel(SharedFile.name) private readonly posts: Model<SharedFile>,
-    @InjectModel(SourceFile.name) private readonly storedFiles: Model<SourceFile>,
-    @InjectModel(Shake.name) private readonly shakes: Model<Shake>,
-    @InjectModel(User.name) private readonly users: Model<User>,
+    private readonly posts: SearchablePostsService,
+    private readonly shakes: ShakesService,
+    private readonly users: UsersService,
   ) {}
 
   /** The document of one thing as it is now, or null when it must not be searchable (gone, deleted, disabled). */
@@ -43,10 +38,7 @@ export class SearchSources {
   /** The user shake of a user (every user has one, named after them). */
   async userShakeId(userId: string): Promise<string | null> {
     if (!Types.ObjectId.isValid(userId)) return null;
-    const shake = await this.shakes
-      .findOne({ ownerId: new Types.ObjectId(userId), type: ShakeType.User }, { _id: 1 })
-      .lean()
-      .exec();
+    const shake = await this.shakes.findUserShakeOf(new Types.ObjectId(userId));
     return shake ? shake._id.toString() : null;
   }
 
@@ -67,85 +59,70 @@ export class SearchSources {
   async *ownedBy(userId: string): AsyncIterable<{ kind: 'shake' | 'file'; id: string }> {
     if (!Types.ObjectId.isValid(userId)) return;
     const ownerId = new Types.ObjectId(userId);
-    type Id = { _id: Types.ObjectId };
-    for await (const shake of this.shakes.find({ ownerId, type: ShakeType.Group }, { _id: 1 }).lean<Id[]>().cursor()) {
-      yield { kind: 'shake', id: shake._id.toString() };
+    for (const shake of await this.shakes.ownedBy(ownerId)) {
+      if (shake.type === ShakeType.Group) yield { kind: 'shake', id: shake._id.toString() };
     }
-    for await (const post of this.posts
-      .find({ userId: ownerId, ...LIVE_POSTS }, { _id: 1 })
-      .lean<Id[]>()
-      .cursor({ batchSize: 500 })) {
-      yield { kind: 'file', id: post._id.toString() };
-    }
+    for await (const id of this.posts.ids(500, ownerId)) yield { kind: 'file', id: id.toString() };
   }
 
   /** About how many a walk will visit (for progress). */
   estimate(kind: SearchKind): Promise<number> {
-    const model = { file: this.posts, shake: this.shakes, user: this.users }[kind] as Model<unknown>;
-    return model.estimatedDocumentCount().exec();
+    return { file: this.posts, shake: this.shakes, user: this.users }[kind].estimatedCount();
   }
 
   private idsOf(kind: SearchKind, batchSize: number): AsyncIterable<{ _id: Types.ObjectId }> {
-    type Id = { _id: Types.ObjectId };
     switch (kind) {
       case 'file':
-        return this.posts.find(LIVE_POSTS, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
+        return this.postIds(batchSize);
       case 'shake':
-        return this.shakes.find({}, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
+        return this.shakes.ids(batchSize);
       case 'user':
-        return this.users.find({}, { _id: 1 }).sort({ _id: 1 }).lean<Id[]>().cursor({ batchSize });
+        return this.users.ids(batchSize);
     }
   }
 
+  private async *postIds(batchSize: number): AsyncIterable<{ _id: Types.ObjectId }> {
+    for await (const _id of this.posts.ids(batchSize)) yield { _id };
+  }
+
   private async buildFile(_id: Types.ObjectId): Promise<SearchDocument | null> {
-    const post = await this.posts
-      .findOne({ _id, ...LIVE_POSTS })
-      .lean<Lean<SharedFile>>()
-      .exec();
+    const post = await this.posts.find(_id);
     if (!post) return null;
-    const [stored, owner, shake] = await Promise.all([
-      this.storedFiles.findById(post.sourceId).lean<Lean<SourceFile>>().exec(),
-      this.users.findById(post.userId).lean<Lean<User>>().exec(),
-      this.shakes.findById(post.shakeId).lean<Lean<Shake>>().exec(),
-    ]);
-    if (!stored || !owner || !shake || !isVisiblePost(post, { source: stored, shake, owner })) return null;
-    const tags = post.tags;
-    const urls = fileUrlsOf(post.key);
     const hit: FileHit = {
       key: post.key,
       title: post.title,
       description: post.description,
       altText: post.altText,
-      tags,
-      owner: { username: owner.username },
-      shake: shake.name,
-      contentType: stored.contentType,
-      width: stored.width,
-      height: stored.height,
-      frames: stored.frames,
-      likes: post.counts?.likes ?? 0,
-      nsfw: stored.nsfw,
-      urls,
+      tags: post.tags,
+      owner: { username: post.owner.username },
+      shake: post.shake.name,
+      contentType: post.contentType,
+      width: post.width,
+      height: post.height,
+      frames: post.frames,
+      likes: post.likes,
+      nsfw: post.nsfw,
+      urls: fileUrlsOf(post.key),
       createdAt: post.createdAt.toISOString(),
     };
     return {
       kind: 'file',
       id: _id.toString(),
-      texts: [post.title, tags.join(' '), post.altText, owner.username, shake.name, post.description],
-      filters: { from: owner.usernameLower, in: [shake.nameLower] },
-      original: post.originalId === null || post.originalId === undefined,
-      nsfw: stored.nsfw,
-      sourceId: stored._id.toString(),
-      popularity: post.counts?.likes ?? 0,
+      texts: [post.title, post.tags.join(' '), post.altText, post.owner.username, post.shake.name, post.description],
+      filters: { from: post.owner.usernameLower, in: [post.shake.nameLower] },
+      original: post.original,
+      nsfw: post.nsfw,
+      sourceId: post.sourceId,
+      popularity: post.likes,
       createdAt: post.createdAt,
       hit,
     };
   }
 
   private async buildShake(_id: Types.ObjectId): Promise<SearchDocument | null> {
-    const shake = await this.shakes.findById(_id).lean<Lean<Shake>>().exec();
+    const shake = await this.shakes.findById(_id);
     if (!shake) return null;
-    const owner = await this.users.findById(shake.ownerId).lean<Lean<User>>().exec();
+    const owner = await this.users.findById(shake.ownerId);
     if (!owner || owner.disabled) return null;
     const hit: ShakeHit = {
       name: shake.name,
@@ -170,9 +147,9 @@ export class SearchSources {
   }
 
   private async buildUser(_id: Types.ObjectId): Promise<SearchDocument | null> {
-    const user = await this.users.findById(_id).lean<Lean<User>>().exec();
+    const user = await this.users.findById(_id);
     if (!user || user.disabled) return null;
-    const shake = await this.shakes.findOne({ ownerId: _id, type: ShakeType.User }).lean<Lean<Shake>>().exec();
+    const shake = await this.shakes.findUserShakeOf(_id);
     const hit: UserHit = { username: user.username, shake: user.username, createdAt: user.createdAt.toISOString() };
     return {
       kind: 'user',

@@ -5,7 +5,7 @@ import { countBy } from '../../common/counters/count-by';
 import type { AuthUser } from '../../common/auth/auth-user';
 import { ForbiddenError, NotFoundError } from '../../common/errors/domain-errors';
 import { PostsService } from '../../files/posts.service';
-import { PostQueriesService } from '../../files/post-queries.service';
+import { PostsRepository } from '../../files/posts.repository';
 import { JobProducer } from '../../jobs/job-producer';
 import { Role } from '../../common/auth/role';
 import { Comment, type CommentDocument } from './comment.schema';
@@ -20,7 +20,7 @@ export class CommentsService {
     @InjectModel(Comment.name) private readonly comments: Model<Comment>,
     private readonly jobs: JobProducer,
     private readonly files: PostsService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
   ) {}
 
   async create(author: AuthUser, key: string, body: string): Promise<CommentDocument> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import { ConflictError } from '../../common/errors/domain-errors';
 import { AlreadySavedError, PostsService } from '../../files/posts.service';
-import { PostQueriesService } from '../../files/post-queries.service';
+import { PostsRepository } from '../../files/posts.repository';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { ShakesService } from '../../shakes/shakes.service';
 
@@ -17,7 +17,7 @@ export interface SaveResult {
 export class SavesService {
   constructor(
     private readonly files: PostsService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly shakes: ShakesService,
   ) {}
 

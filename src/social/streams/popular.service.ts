@@ -3,7 +3,7 @@ import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
 import { InvalidInputError } from '../../common/errors/domain-errors';
 import type { Seek } from '../../common/pagination/seek';
-import { PostQueriesService } from '../../files/post-queries.service';
+import { PostsRepository } from '../../files/posts.repository';
 import { popularScore } from './popular-score';
 import { PopularEntry, type PopularEntryDocument, PopularSnapshot } from './schemas/popular.schema';
 
@@ -25,7 +25,7 @@ export class PopularService {
   constructor(
     @InjectModel(PopularSnapshot.name) private readonly snapshots: Model<PopularSnapshot>,
     @InjectModel(PopularEntry.name) private readonly entries: Model<PopularEntry>,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
   ) {}
 
   /** Job: ranks the candidates into a new snapshot, then drops old snapshots (see POPULAR_SNAPSHOT_TTL_MS). */

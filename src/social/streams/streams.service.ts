@@ -5,7 +5,7 @@ import { keysetPage, pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPa
 import { InvalidInputError, NotFoundError } from '../../common/errors/domain-errors';
 import { FilePresenter } from '../../files/file.presenter';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
-import { PostQueriesService } from '../../files/post-queries.service';
+import { PostsRepository } from '../../files/posts.repository';
 import { normaliseTag } from '../../files/tags';
 import { UsersService } from '../../users/users.service';
 import { FollowsService } from '../../shakes/follows.service';
@@ -41,7 +41,7 @@ export type ShowNsfw = boolean;
 export class StreamsService {
   constructor(
     private readonly entries: ShakeEntriesService,
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly presenter: FilePresenter,
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,

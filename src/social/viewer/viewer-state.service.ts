@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Types } from 'mongoose';
 import type { AuthUser } from '../../common/auth/auth-user';
 import type { FileViewerDto } from '../../files/dto/file.dto';
-import { PostQueriesService } from '../../files/post-queries.service';
+import { PostsRepository } from '../../files/posts.repository';
 import type { ShakeViewerDto } from '../../shakes/dto/shake.dto';
 import { FollowsService } from '../../shakes/follows.service';
 import { ShakesService } from '../../shakes/shakes.service';
@@ -29,7 +29,7 @@ export class ViewerStateService {
   private readonly postIds = new LRUCache<string, PostIds>({ max: POST_IDS_ENTRIES });
 
   constructor(
-    private readonly posts: PostQueriesService,
+    private readonly posts: PostsRepository,
     private readonly likes: LikesService,
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
