@@ -8,6 +8,7 @@ import { AppModule } from './app.module';
 import { ACCOUNT_PAGE_ROUTES } from './auth/account-pages.controller';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { errorBody } from './common/filters/error-body';
+import { boundedBodyParser } from './common/http/body-limits';
 import { refuseMisshapenBodies } from './common/http/body-shape';
 import { assignRequestId } from './common/http/request-id';
 import { HttpMetrics } from './common/metrics/http-metrics';
@@ -59,7 +60,7 @@ export async function createApp(env: ResolvedEnvironment, extra: Type[] = []): P
   app.use(assignRequestId);
   if (!servesApi(env.MALTED_MODE)) app.use(onlyHealthRoutes);
   app.use(helmet());
-  app.useBodyParser('json', { limit: env.JSON_BODY_LIMIT });
+  app.use(boundedBodyParser('json', env.JSON_BODY_LIMIT));
   app.use(refuseMisshapenBodies);
   if (servesApi(env.MALTED_MODE)) app.use(routeShakePages);
   app.setGlobalPrefix('api', { exclude: UNVERSIONED_PATHS });

@@ -1,5 +1,5 @@
+import { boundedBodyParser } from '../common/http/body-limits';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { urlencoded } from 'express';
 import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { SearchIndexerModule } from '../jobs/search-indexer.module';
@@ -53,6 +53,6 @@ import { RouteAccessCheck } from './route-access.check';
 export class AuthModule implements NestModule {
   /** The account pages take plain HTML forms; the API itself takes only JSON. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(urlencoded({ extended: false, limit: '10kb' })).forRoutes(AccountPagesController);
+    consumer.apply(boundedBodyParser('urlencoded', '10kb')).forRoutes(AccountPagesController);
   }
 }

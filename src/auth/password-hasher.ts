@@ -1,4 +1,5 @@
-import { randomBytes, scrypt as scryptCallback, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
+import { sameSecret } from '../common/auth/same-secret';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) =>
@@ -27,7 +28,7 @@ export async function verifyPassword(password: string, encoded: string): Promise
     p: Number(p),
     maxmem: MAX_MEMORY,
   });
-  return timingSafeEqual(actual, expected);
+  return sameSecret(actual, expected);
 }
 
 /** Verifying against this costs what a real check costs, so unknown users answer as slowly as known ones. */

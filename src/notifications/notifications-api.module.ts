@@ -1,5 +1,5 @@
+import { boundedBodyParser } from '../common/http/body-limits';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { urlencoded } from 'express';
 import { ShakesModule } from '../shakes/shakes.module';
 import { UsersModule } from '../users/users.module';
 import { UnsubscribeController } from './mail/unsubscribe.controller';
@@ -17,6 +17,6 @@ import { NotificationsModule } from './notifications.module';
 export class NotificationsApiModule implements NestModule {
   /** RFC 8058 one-click posts a form (List-Unsubscribe=One-Click); the API itself takes only JSON. */
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(urlencoded({ extended: false, limit: '10kb' })).forRoutes(UnsubscribeController);
+    consumer.apply(boundedBodyParser('urlencoded', '10kb')).forRoutes(UnsubscribeController);
   }
 }

@@ -1,12 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedEnvironment } from '../../config/environment';
+import { sameSecret } from '../auth/same-secret';
 import { MetricsRegistry } from './metrics-registry';
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
  * `GET /metrics` on its own port (METRICS_PORT), never on the API's: the Service and the Ingress only route
@@ -17,7 +15,7 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 @Injectable()
 export class MetricsServer implements OnApplicationShutdown {
   private readonly logger = new Logger('Metrics');
-  private readonly token?: Buffer;
+  private readonly token?: string;
   private server?: Server;
 
   constructor(
@@ -25,7 +23,7 @@ export class MetricsServer implements OnApplicationShutdown {
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     const token = config.get('METRICS_TOKEN', { infer: true });
-    this.token = token ? digest(token) : undefined;
+    this.token = token || undefined;
   }
 
   /** Starts listening; port 0 picks a free one. Resolves to the port. */
@@ -68,7 +66,7 @@ export class MetricsServer implements OnApplicationShutdown {
   private authorised(header: string | undefined): boolean {
     if (!this.token) return true;
     const match = /^Bearer (\S+)$/.exec(header ?? '');
-    return match !== null && timingSafeEqual(digest(match[1]), this.token);
+    return match !== null && sameSecret(match[1], this.token);
   }
 
   private reply(res: ServerResponse, status: number, text: string): void {

@@ -12,7 +12,7 @@ import { InvalidImageError, UnsupportedMediaTypeError } from '../images/image-er
 import type { ImageMimeType } from '../images/image-types';
 import { assertPixelsWithin } from '../images/pixel-limit';
 import { ImageHeadSniffer } from './image-head-sniffer';
-import { BadMultipartError, UploadAbortedError, UploadTooLargeError } from './upload-errors';
+import { BadMultipartError, UploadAbortedError, UploadBodyTooLargeError, UploadTooLargeError } from './upload-errors';
 import { addUploadField, UPLOAD_FIELD_MAX_BYTES, UPLOAD_FIELD_MAX_LENGTHS, type UploadFields } from './upload-fields';
 import type { UploadLimits } from './upload-limits';
 
@@ -51,6 +51,8 @@ export function cleanFileName(name: string | undefined): string | null {
  *   GIF, WebP, AVIF) and the pixel limit (from the header) are enforced while the bytes arrive: the first bytes
  *   past a limit end the upload;
  * - only the fields title, description, altText and shake are accepted, each once and capped in length; one file;
+ * - the whole request is capped too (a file at the limit, every field at its longest and the multipart framing):
+ *   busboy cuts a long field but reads it to its end, so a field that never ended was read for ever;
  * - on any rejection or client abort it stops reading the request (the rest of the body stays unread, so the
  *   response must close the connection, which the global exception filter does) and deletes the temporary
  *   file before the promise rejects; nothing is left behind.
@@ -63,12 +65,24 @@ export interface ByteAllowance {
   exceeded: () => Promise<Error>;
 }
 
+/** Room for the part headers and boundaries around the file and the fields. */
+const FRAMING_BYTES = 64 * 1024;
+
 export class MultipartImageReceiver {
-  constructor(private readonly limits: UploadLimits) {}
+  /** The most a whole upload request may be: a file at the configured limit and every field at its longest. */
+  private readonly maxRequestBytes: number;
+
+  constructor(private readonly limits: UploadLimits) {
+    this.maxRequestBytes = limits.maxBytes + Object.keys(UPLOAD_FIELD_MAX_LENGTHS).length * UPLOAD_FIELD_MAX_BYTES + FRAMING_BYTES;
+  }
 
   async receive(req: IncomingMessage, allowance?: ByteAllowance): Promise<ReceivedImage> {
     const tighter = allowance && allowance.maxBytes < this.limits.maxBytes ? allowance : undefined;
     const maxBytes = tighter?.maxBytes ?? this.limits.maxBytes;
+    // A declared length no file within the limit can reach: refused before a byte is read.
+    if (Number(req.headers['content-length']) > this.maxRequestBytes) {
+      throw tighter ? await tighter.exceeded() : new UploadTooLargeError(maxBytes);
+    }
     const parser = this.createParser(req, maxBytes);
     const path = join(this.limits.tmpDir, `malted-upload-${randomUUID()}`);
     const output = createWriteStream(path, { flags: 'wx', mode: 0o600 });
@@ -138,6 +152,11 @@ export class MultipartImageReceiver {
       };
 
       // Listeners stay attached after a failure so that late errors are swallowed rather than thrown.
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > this.maxRequestBytes) fail(new UploadBodyTooLargeError(this.maxRequestBytes));
+      });
       req.on('error', () => fail(new UploadAbortedError()));
       req.on('close', () => {
         if (!req.complete) fail(new UploadAbortedError());

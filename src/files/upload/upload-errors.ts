@@ -13,6 +13,15 @@ export class UploadTooLargeError extends DomainError {
   }
 }
 
+/** The whole request passed what a file at the limit and its fields can take (a text field that never ends). */
+export class UploadBodyTooLargeError extends DomainError {
+  readonly status = 413;
+
+  constructor(readonly maxBytes: number) {
+    super(`The upload is larger than the limit of ${formatBytes(maxBytes)} for the file and its fields`);
+  }
+}
+
 /** The request is not a well-formed upload: malformed multipart, unknown or repeated fields, no or several files. */
 export class BadMultipartError extends DomainError {
   readonly status = 400;

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameSecret } from '../../common/auth/same-secret';
 import { MAILED_NOTIFICATION_KINDS, type MailedNotificationKind } from '../../jobs/queues';
 
 /** What one unsubscribe link turns off: one kind of notification mail, or all of it (the digest's link). */
@@ -30,7 +31,7 @@ export function readUnsubscribeToken(secret: string, token: string): Unsubscribe
   const [, userId, scope, signature] = match;
   const given = Buffer.from(signature, 'base64url');
   const expected = signatureOf(secret, userId, scope);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!sameSecret(given, expected)) return null;
   return { userId, scope: scope as UnsubscribeScope };
 }
 
