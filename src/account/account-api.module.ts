@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AccountModule } from './account.module';
+import { AdminAccountsController } from './admin-accounts.controller';
 import { ExportsController } from './exports.controller';
 
-/** The routes of exports and deletion under /me; only where the API is served. */
+/** The routes of exports under /me and of an admin's account deletion; only where the API is served. */
 @Module({
   imports: [AccountModule],
-  controllers: [ExportsController],
+  controllers: [ExportsController, AdminAccountsController],
 })
 export class AccountApiModule {}

@@ -107,7 +107,11 @@ export class AuthService {
 
   /** Disabled by its owner's deletion request (not by an admin), and the grace has not run out: signing in cancels it. */
   private withinDeletionGrace(user: UserDocument): boolean {
-    return user.deletionRequestedAt instanceof Date && user.deletionRequestedAt.getTime() + this.deletionGraceMs > Date.now();
+    return (
+      !user.removingSince &&
+      user.deletionRequestedAt instanceof Date &&
+      user.deletionRequestedAt.getTime() + this.deletionGraceMs > Date.now()
+    );
   }
 
   /**
@@ -138,6 +142,7 @@ export class AuthService {
     if (user._id.equals(admin.id) && (changes.disabled === true || changes.role === Role.User)) {
       throw new ConflictError('You cannot disable or demote yourself; ask another admin');
     }
+    if (user.removingSince) throw new ConflictError('This account is being removed');
     // An admin's word on disabling replaces a pending deletion request: signing in no longer re-enables the account.
     const updated = await this.users.update(user._id, changes.disabled === undefined ? changes : { ...changes, deletionRequestedAt: null });
     if (changes.disabled === true) await this.tokens.revokeAll(user._id);

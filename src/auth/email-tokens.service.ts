@@ -57,4 +57,10 @@ export class EmailTokensService {
   async revokeAll(userId: Types.ObjectId, purpose: EmailTokenPurpose): Promise<void> {
     await this.tokens.deleteMany({ userId, purpose });
   }
+
+  /** Every token of an account being removed, and the stand-ins a reset request for its address left. */
+  async forget(userId: Types.ObjectId, email: string): Promise<void> {
+    await this.tokens.deleteMany({ userId }).exec();
+    await this.tokens.deleteMany({ email: normaliseEmail(email) }).exec();
+  }
 }

@@ -59,6 +59,14 @@ export class InvitesService {
     return invite._id;
   }
 
+  /**
+   * The invites an admin made, when their account is removed: unused codes stop working with their maker
+   * (another admin makes new ones), used ones were only a record of who invited whom.
+   */
+  async forgetMadeBy(createdBy: Types.ObjectId): Promise<void> {
+    await this.invites.deleteMany({ createdBy }).exec();
+  }
+
   /** Gives a use back when the registration it was taken for failed (a name or address already taken). */
   async release(id: Types.ObjectId): Promise<void> {
     await this.invites.updateOne({ _id: id, uses: { $gt: 0 } }, { $inc: { uses: -1 } });

@@ -131,6 +131,12 @@ export class PostsRepository {
       .exec();
   }
 
+  /** Deletes the document of a post taken down whose reference was given back (a removed account's); true if it did. */
+  async deleteReleased(id: Types.ObjectId): Promise<boolean> {
+    const { deletedCount } = await this.files.deleteOne({ _id: id, deletedAt: { $ne: null }, sourceReleased: true }).exec();
+    return deletedCount === 1;
+  }
+
   /** The views fold: adds views counted in Redis to the post's counter; returns the post, or null when it is gone. */
   addViews(id: Types.ObjectId, views: number): Promise<SharedFileDocument | null> {
     return this.files.findOneAndUpdate({ _id: id }, { $inc: { 'counts.views': views } }).exec();
@@ -243,6 +249,15 @@ export class PostsRepository {
   liveOf(userId: Types.ObjectId, after: Types.ObjectId | null, limit: number): Promise<SharedFileDocument[]> {
     return this.files
       .find({ userId, ...LIVE_POSTS, ...(after ? { _id: { $gt: after } } : {}) })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .exec();
+  }
+
+  /** Every post of a user, deleted ones too, oldest first after `after`: removing the account; index {userId}. */
+  allOf(userId: Types.ObjectId, after: Types.ObjectId | null, limit: number): Promise<SharedFileDocument[]> {
+    return this.files
+      .find({ userId, ...(after ? { _id: { $gt: after } } : {}) })
       .sort({ _id: 1 })
       .limit(limit)
       .exec();

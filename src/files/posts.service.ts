@@ -203,11 +203,16 @@ export class PostsService {
    * nothing else uses them, and the post-removed job recounts what it counted in (its shake's files, the saves of
    * what it was saved from) and removes its entry again if this could not. Freeing the saveKey lets the user save
    * the parent again. Every step may run again for a post already taken down.
+   *
+   * `releaseNow` (the account removal, which deletes the document next) gives the reference back here instead of
+   * in a files/release job: never both, since FerretDB applies a conditional update as a read and then a write,
+   * so a job and this call racing could both give it back.
    */
-  async takeDown(file: SharedFileDocument): Promise<void> {
+  async takeDown(file: SharedFileDocument, { releaseNow = false } = {}): Promise<void> {
     await this.files.markDeleted(file);
     const data: PostJob = { sharedFileId: file._id.toHexString() };
-    await this.jobs.send('files/release', data);
+    if (releaseNow) await this.releaseDeleted(file._id);
+    else await this.jobs.send('files/release', data);
     await this.jobs.send('social/post-removed', data);
     await this.media.publish([file.key]);
     await this.entries.removePost(file._id);
@@ -222,6 +227,14 @@ export class PostsService {
     // Published again from the job: a request that crashed after its database write is repaired by Bull's retries.
     await this.media.publish([file.key]);
     await this.purge(await this.sources.release(file.sourceId));
+  }
+
+  /**
+   * A removed account's post, after takeDown and releaseDeleted: the document itself goes (only once its
+   * reference was given back, so the bytes' count stays right). Saved copies keep their savedFrom key.
+   */
+  forgetTakenDown(sharedFileId: Types.ObjectId): Promise<boolean> {
+    return this.files.deleteReleased(sharedFileId);
   }
 
   async addViews(sharedFileId: Types.ObjectId, views: number): Promise<void> {

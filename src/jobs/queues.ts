@@ -94,13 +94,18 @@ export const QUEUES = {
       pruneSent: 'prune-sent',
     },
   },
-  /** Taking your data: account exports and their housekeeping. */
+  /** Leaving and taking your data: account exports, account removal and their housekeeping. */
   account: {
     name: 'account',
     jobs: {
       /** Build an account's export zip into storage and mail its link. jobId export:<exportId>. */
       export: 'export',
-      /** Remove expired exports (repeatable, hourly). */
+      /**
+       * Remove an account whose removal has started (its grace period is over, or an admin deleted it): its posts,
+       * likes, comments, follows, notifications, tokens, shakes and the user itself. jobId remove:<userId>.
+       */
+      remove: 'remove',
+      /** Remove expired exports, start the removal of accounts whose grace period is over (repeatable, hourly). */
       sweep: 'sweep',
     },
   },
@@ -201,6 +206,9 @@ export interface PurgeJob {
 export interface AccountExportJob {
   exportId: string;
 }
+export interface AccountRemoveJob {
+  userId: string;
+}
 /** What features tell search about: a file (post), a shake or a user changed. */
 export const SEARCH_KINDS = ['file', 'shake', 'user'] as const;
 export type SearchKind = (typeof SEARCH_KINDS)[number];
@@ -243,6 +251,7 @@ export interface JobPayloads {
   'mail/send': KeyedMailJob;
   'mail/prune-sent': NoPayload;
   'account/export': AccountExportJob;
+  'account/remove': AccountRemoveJob;
   'account/sweep': NoPayload;
 }
 export type JobOf<N extends JobName> = JobPayloads[N];
@@ -273,6 +282,7 @@ export const JOB_IDS: { [N in JobName]?: (payload: JobOf<N>) => string } = {
   'social/commented': ({ commentId }) => `commented:${commentId}`,
   'social/comment-removed': ({ commentId }) => `comment-removed:${commentId}`,
   'account/export': ({ exportId }) => `export:${exportId}`,
+  'account/remove': ({ userId }) => `remove:${userId}`,
   'notifications/mail': ({ notificationId }) => `notification-mail:${notificationId}`,
   'mail/send': ({ eventKey }) => eventKey,
 };

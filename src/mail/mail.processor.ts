@@ -1,15 +1,12 @@
 import { Process, Processor } from '@nestjs/bull';
 import { Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectModel } from '@nestjs/mongoose';
 import type { Job } from 'bull';
-import type { Model } from 'mongoose';
 import type { ResolvedEnvironment } from '../config/environment';
-import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { JobProducer } from '../jobs/job-producer';
 import { type MailJob, QUEUES } from '../jobs/queues';
 import { MailTransport } from './mail-transport';
-import { SentMail } from './schemas/sent-mail.schema';
+import { SentMailsService } from './sent-mails.service';
 import { render, type Site } from './templates';
 
 const DAY_MS = 86_400_000;
@@ -34,7 +31,7 @@ export class MailProcessor implements OnApplicationBootstrap {
   constructor(
     private readonly jobs: JobProducer,
     private readonly transport: MailTransport,
-    @InjectModel(SentMail.name) private readonly sent: Model<SentMail>,
+    private readonly sent: SentMailsService,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.site = { name: config.get('SITE_NAME', { infer: true }), publicUrl: config.get('PUBLIC_URL', { infer: true }) };
@@ -46,8 +43,7 @@ export class MailProcessor implements OnApplicationBootstrap {
 
   @Process(QUEUES.mail.jobs.pruneSent)
   async pruneSent(_job: Job): Promise<{ deleted: number }> {
-    const { deletedCount } = await this.sent.deleteMany({ sentAt: { $lt: new Date(Date.now() - SENT_MAIL_KEPT_MS) } });
-    return { deleted: deletedCount };
+    return { deleted: await this.sent.prune(new Date(Date.now() - SENT_MAIL_KEPT_MS)) };
   }
 
   /**
@@ -60,7 +56,7 @@ export class MailProcessor implements OnApplicationBootstrap {
     const eventKey = String(job.id);
     // The left part of a Message-ID may not hold ':' (RFC 5322 dot-atom), so the key's separators become dots.
     const messageId = `<${eventKey.replace(/[^A-Za-z0-9.-]/g, '.')}@${new URL(this.site.publicUrl).hostname}>`;
-    if (await this.sent.exists({ _id: eventKey })) return { sent: false, messageId };
+    if (await this.sent.wasSent(eventKey)) return { sent: false, messageId };
 
     const mail = render(job.data, this.site);
     try {
@@ -73,11 +69,7 @@ export class MailProcessor implements OnApplicationBootstrap {
       }
       throw error;
     }
-    try {
-      await this.sent.create({ _id: eventKey, template: job.data.template, messageId });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-    }
+    await this.sent.record(eventKey, job.data.template, messageId);
     return { sent: true, messageId };
   }
 }

@@ -155,6 +155,17 @@ export class NotificationsService {
     return this.notifications.countDocuments({ recipientId, readAt: null }).exec();
   }
 
+  /** Every notification to a (removed) user, and every one telling others of something they did. */
+  async forgetUser(userId: Types.ObjectId): Promise<void> {
+    await this.notifications.deleteMany({ recipientId: userId }).exec();
+    await this.notifications.deleteMany({ actorId: userId }).exec();
+  }
+
+  /** Notifications about posts removed for good (a mention in a comment on one, told to a third user). */
+  async forgetAboutFiles(fileIds: Types.ObjectId[]): Promise<void> {
+    if (fileIds.length > 0) await this.notifications.deleteMany({ fileId: { $in: fileIds } }).exec();
+  }
+
   /** Marks read every unread notification older than the position (all of them without one). */
   async markRead(recipientId: Types.ObjectId, before?: Types.ObjectId): Promise<number> {
     const filter = before ? { recipientId, readAt: null, _id: { $lt: before } } : { recipientId, readAt: null };

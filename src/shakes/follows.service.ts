@@ -100,6 +100,23 @@ export class FollowsService {
     return countBy(this.follows, 'shakeId', shakeIds);
   }
 
+  /**
+   * Every follow a (removed) user made, each as unfollow() removes one: the unfollowed job recounts the shake's
+   * followers. Idempotent: a run again finds only what is left.
+   */
+  async removeAllBy(followerId: Types.ObjectId, batchSize = 200): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const batch = await this.follows.find({ followerId }).sort({ _id: 1 }).limit(batchSize).lean().exec();
+      for (const follow of batch) {
+        await this.follows.deleteOne({ _id: follow._id }).exec();
+        await this.jobs.send('social/unfollowed', { followId: follow._id.toHexString(), shakeId: follow.shakeId.toHexString() });
+      }
+      removed += batch.length;
+      if (batch.length < batchSize) return removed;
+    }
+  }
+
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {
     return (await this.follows.deleteMany({ shakeId }).exec()).deletedCount;
   }

@@ -206,6 +206,14 @@ export class ShakesService {
     if (shake.type !== ShakeType.Group) {
       throw new ConflictError('A user shake cannot be deleted: it belongs to its account');
     }
+    await this.removeShake(shake);
+  }
+
+  /**
+   * The deletion itself (DELETE /shakes/:name, and a removed account's shakes): the document goes now, its posts,
+   * follows and entries in the social/shake-deleted job. Idempotent.
+   */
+  async removeShake(shake: ShakeDocument): Promise<void> {
     await this.shakes.deleteOne({ _id: shake._id });
     // Its posts leave every list, so every cached response may be stale: rare enough to start afresh.
     await this.generations.bump(CacheScope.shake(shake.name), CacheScope.site);
@@ -213,6 +221,32 @@ export class ShakesService {
     await this.media.publishEverything();
     await this.search.enqueue('shake', shake._id);
     await this.jobs.send('social/shake-deleted', { shakeId: shake._id.toHexString() });
+  }
+
+  /**
+   * A removed account's group shake goes to its longest-standing manager (the first in managerIds: managers are
+   * appended as they are added), who stops being a manager by becoming the owner. Returns the new owner, or null
+   * when the shake has no manager (then the caller deletes it). The group shake limit is not applied: it bounds
+   * creating shakes, not inheriting one.
+   */
+  async passToManager(shake: ShakeDocument): Promise<Types.ObjectId | null> {
+    const heir = shake.managerIds.find((id) => !id.equals(shake.ownerId));
+    if (!heir) return null;
+    const updated = await this.shakes
+      .findOneAndUpdate({ _id: shake._id, ownerId: shake.ownerId }, { $set: { ownerId: heir }, $pull: { managerIds: heir } }, { new: true })
+      .exec();
+    if (updated) {
+      await this.generations.bump(CacheScope.shake(updated.name));
+      await this.search.enqueue('shake', updated._id);
+    }
+    return heir;
+  }
+
+  /** A removed account stops managing every shake it managed; index {managerIds} (multikey). */
+  async withdrawManager(userId: Types.ObjectId): Promise<number> {
+    const managed = await this.shakes.find({ managerIds: userId }).exec();
+    for (const shake of managed) await this.updateManagers(shake._id, { $pull: { managerIds: userId } });
+    return managed.length;
   }
 
   /** Idempotent: adding a manager twice leaves one. */

@@ -12,8 +12,8 @@ import { CommentsService } from './comments/comments.service';
 import { mentionsIn } from './comments/mentions';
 import { FileCountersService } from './file-counters.service';
 import { LikesService } from './likes/likes.service';
+import { PostRemovalService } from './post-removal.service';
 import { ShakeCountersService } from '../shakes/shake-counters.service';
-import { ShakeEntriesService } from '../shakes/shake-entries.service';
 
 const { jobs } = QUEUES.social;
 
@@ -25,7 +25,6 @@ const { jobs } = QUEUES.social;
 export class FileActivityProcessor {
   constructor(
     private readonly posts: PostsRepository,
-    private readonly entries: ShakeEntriesService,
     private readonly shakeCounters: ShakeCountersService,
     private readonly fileCounters: FileCountersService,
     private readonly likes: LikesService,
@@ -33,6 +32,7 @@ export class FileActivityProcessor {
     private readonly users: UsersService,
     private readonly notifications: NotificationsService,
     private readonly search: SearchIndexer,
+    private readonly removal: PostRemovalService,
   ) {}
 
   @Process(jobs.posted)
@@ -62,10 +62,7 @@ export class FileActivityProcessor {
   async postRemoved(job: Job<PostJob>): Promise<{ fileCount: number }> {
     const post = await this.posts.findById(await objectIdIn(job, job.data.sharedFileId));
     if (!post) return { fileCount: 0 };
-    await this.entries.removePost(post._id);
-    const fileCount = await this.shakeCounters.recountFilesOf(post.shakeId);
-    if (post.parentId) await this.recountSavesAbove(post.parentId, post.originalId);
-    return { fileCount };
+    return { fileCount: await this.removal.settle(post) };
   }
 
   @Process(jobs.liked)

@@ -7,6 +7,7 @@ import { CommentsService } from './comments/comments.service';
 import { FileCountersService } from './file-counters.service';
 import { Like, LikeSchema } from './likes/like.schema';
 import { LikesService } from './likes/likes.service';
+import { PostRemovalService } from './post-removal.service';
 import { SavesService } from './saves/saves.service';
 import { ShakesModule } from '../shakes/shakes.module';
 import { PopularService } from './streams/popular.service';
@@ -29,7 +30,16 @@ import { StreamsService } from './streams/streams.service';
     ShakesModule,
     UsersModule,
   ],
-  providers: [LikesService, SavesService, CommentsService, FileCountersService, StreamsService, PopularService],
-  exports: [LikesService, SavesService, CommentsService, FileCountersService, StreamsService, PopularService, FilesModule],
+  providers: [LikesService, SavesService, CommentsService, FileCountersService, PostRemovalService, StreamsService, PopularService],
+  exports: [
+    LikesService,
+    SavesService,
+    CommentsService,
+    FileCountersService,
+    PostRemovalService,
+    StreamsService,
+    PopularService,
+    FilesModule,
+  ],
 })
 export class SocialModule {}

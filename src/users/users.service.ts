@@ -54,6 +54,7 @@ export class UsersService {
     }
   }
 
+  /** Deletes the document (a failed registration, the last step of an account's removal). */
   async remove(id: Types.ObjectId): Promise<void> {
     await this.users.deleteOne({ _id: id });
   }
@@ -66,6 +67,31 @@ export class UsersService {
   /** About how many there are (a rebuild's progress). */
   estimatedCount(): Promise<number> {
     return this.users.estimatedDocumentCount().exec();
+  }
+
+  /**
+   * Starts the removal of an account (nothing cancels it then): disabled as an admin disables one, a pending
+   * deletion request replaced by removingSince. Idempotent: a removal already started keeps its time.
+   */
+  async startRemoval(id: Types.ObjectId, now = new Date()): Promise<UserDocument> {
+    await this.users.updateOne({ _id: id, removingSince: { $exists: false } }, { $set: { removingSince: now } }).exec();
+    return this.update(id, { disabled: true, deletionRequestedAt: null });
+  }
+
+  /** Accounts whose owner asked for deletion before `requestedBefore` and whose removal has not started. */
+  dueForRemoval(requestedBefore: Date, limit: number): Promise<UserDocument[]> {
+    return this.users
+      .find({ deletionRequestedAt: { $lte: requestedBefore }, removingSince: { $exists: false } })
+      .limit(limit)
+      .exec();
+  }
+
+  /** Accounts whose removal started before `startedBefore` (and so may have been interrupted). */
+  beingRemoved(startedBefore: Date, limit: number): Promise<UserDocument[]> {
+    return this.users
+      .find({ removingSince: { $lte: startedBefore } })
+      .limit(limit)
+      .exec();
   }
 
   findById(id: Types.ObjectId | string): Promise<UserDocument | null> {

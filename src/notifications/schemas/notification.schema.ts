@@ -63,5 +63,8 @@ NotificationSchema.index({ recipientId: 1, dedupeKey: 1 }, { unique: true });
 NotificationSchema.index({ recipientId: 1, _id: -1 });
 /** The unread count, and marking read up to a position. */
 NotificationSchema.index({ recipientId: 1, readAt: 1, _id: -1 });
+/** Removing an account: the notifications telling others of what it did, and those about its posts. */
+NotificationSchema.index({ actorId: 1 });
+NotificationSchema.index({ fileId: 1 });
 /** The digest: one UTC day's notifications kept for it ({mailedAs: 'digest', _id in the day}). */
 NotificationSchema.index({ mailedAs: 1, _id: 1 });

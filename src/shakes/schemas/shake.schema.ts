@@ -68,3 +68,5 @@ export const ShakeSchema = SchemaFactory.createForClass(Shake);
  * user, whose name the unique nameLower index guards).
  */
 ShakeSchema.index({ ownerId: 1, type: 1 });
+/** The shakes a user manages (multikey), when their account is removed. */
+ShakeSchema.index({ managerIds: 1 });

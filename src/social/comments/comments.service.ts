@@ -65,6 +65,31 @@ export class CommentsService {
       .exec();
   }
 
+  /**
+   * Every comment a (removed) user wrote, each as remove() deletes one: the comment-removed job recounts the
+   * post's comments. Idempotent: a run again finds only what is left.
+   */
+  async removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const batch = await this.writtenBy(userId, null, batchSize);
+      for (const comment of batch) {
+        await this.comments.deleteOne({ _id: comment._id }).exec();
+        await this.jobs.send('social/comment-removed', {
+          commentId: comment._id.toHexString(),
+          sharedFileId: comment.sharedFileId.toHexString(),
+        });
+      }
+      removed += batch.length;
+      if (batch.length < batchSize) return removed;
+    }
+  }
+
+  /** The comments on posts that are being removed for good (by anyone: the post they answer is gone). */
+  async removeAllOn(sharedFileIds: Types.ObjectId[]): Promise<void> {
+    if (sharedFileIds.length > 0) await this.comments.deleteMany({ sharedFileId: { $in: sharedFileIds } }).exec();
+  }
+
   findById(id: Types.ObjectId): Promise<CommentDocument | null> {
     return this.comments.findById(id).exec();
   }

@@ -56,6 +56,28 @@ export class LikesService {
     await this.jobs.send('social/liked', { likeId: like._id.toHexString(), sharedFileId: sharedFileId.toHexString() });
   }
 
+  /**
+   * Every like a (removed) user gave, each as unlike() removes one: the unliked job recounts the post's likes.
+   * Idempotent: a run again finds only what is left.
+   */
+  async removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const batch = await this.likes.find({ userId }).sort({ _id: 1 }).limit(batchSize).lean().exec();
+      for (const like of batch) {
+        await this.likes.deleteOne({ _id: like._id }).exec();
+        await this.jobs.send('social/unliked', { likeId: like._id.toHexString(), sharedFileId: like.sharedFileId.toHexString() });
+      }
+      removed += batch.length;
+      if (batch.length < batchSize) return removed;
+    }
+  }
+
+  /** The likes of posts that are being removed for good (nothing is left to count them on); index {sharedFileId}. */
+  async removeAllOn(sharedFileIds: Types.ObjectId[]): Promise<void> {
+    if (sharedFileIds.length > 0) await this.likes.deleteMany({ sharedFileId: { $in: sharedFileIds } }).exec();
+  }
+
   findById(id: Types.ObjectId): Promise<LikeDocument | null> {
     return this.likes.findById(id).exec();
   }

@@ -48,6 +48,13 @@ export class User {
   @Prop({ type: Date })
   deletionRequestedAt?: Date;
 
+  /**
+   * Set when the account's removal started (its grace period ran out, or an admin deleted it): from then on
+   * nothing cancels it, and the account/remove job deletes everything of it, this document last.
+   */
+  @Prop({ type: Date })
+  removingSince?: Date;
+
   /** Opted in to seeing NSFW files in the streams (PATCH /me); off for everyone until they say so. */
   @Prop({ default: false })
   showNsfw!: boolean;
@@ -62,6 +69,10 @@ export class User {
 
 export type UserDocument = HydratedDocument<User>;
 export const UserSchema = SchemaFactory.createForClass(User);
+/** The account sweep: deletion requests whose grace period is over (most users have none). */
+UserSchema.index({ deletionRequestedAt: 1 });
+/** The account sweep: removals that started and did not finish. */
+UserSchema.index({ removingSince: 1 });
 
 /** A user's notification mail settings, the defaults where none are stored. */
 export function notificationMailOf({ notificationMail: stored }: Pick<User, 'notificationMail'>): NotificationMailSettings {
