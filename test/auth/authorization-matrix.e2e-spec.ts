@@ -40,6 +40,8 @@ interface Fixture {
   bystanderPost: string;
   bystander: string;
   manager: string;
+  /** An account made to be deleted by the case (DELETE /admin/users/:username). */
+  victim?: string;
   /** The caller of the case, when the rule acts on the caller's own account (its password, its token). */
   caller?: TestUser;
 }
@@ -377,6 +379,13 @@ describe('Authorization matrix of every route × every kind of caller', () => {
       body: () => ({ role: 'user' }),
       outcome: adminOnly(200),
       fresh: async () => ({}),
+    },
+    'AdminAccountsController.remove': {
+      method: 'delete',
+      path: (f) => `/api/v1/admin/users/${f.victim ?? f.bystander}`,
+      outcome: adminOnly(204),
+      fresh: async () => ({ victim: (await ctx.newUser(app)).username }),
+      applied: async (f) => ((await http().get(`/api/v1/users/${f.victim}`)).status === 404 ? undefined : 'the profile is still there'),
     },
     'AdminInvitesController.create': {
       method: 'post',
