@@ -62,7 +62,8 @@ function filesSuite(kind: StorageBackendKind, testFile: string): void {
     backend = await startStorageBackend(kind, ctx.database);
     uploadTmp = mkdtempSync(join(tmpdir(), 'malted-files-e2e-'));
     env = { ...backend.env, UPLOAD_TMP_DIR: uploadTmp };
-    api = await ctx.startApp({ MALTED_MODE: 'api', ...env });
+    // The view-count test flushes the in-process counter itself: no timer may flush it first on a slow machine.
+    api = await ctx.startApp({ MALTED_MODE: 'api', ...env, VIEWS_FLUSH_INTERVAL_MS: '60000' });
     worker = await ctx.startApp({ MALTED_MODE: 'worker', ...env });
     alice = await ctx.newUser(api);
     bob = await ctx.newUser(api);
