@@ -1,11 +1,14 @@
 import pino from 'pino';
 import { createApp } from './app.factory';
+import { cutOffIncomingBodies } from './common/http/shutdown-cut-off';
 import { MetricsServer } from './common/metrics/metrics-server';
 import { type Environment, InvalidEnvironmentError, validateEnvironment } from './config/environment';
 import { resolveLocalServices } from './dev/local-services';
 import { ShutdownState } from './system/shutdown-state';
 
 const log = pino({ name: 'malted' });
+/** How long before SHUTDOWN_TIMEOUT_MS the bodies still arriving are refused (a fifth of it when that is shorter). */
+const BODIES_CUT_OFF_BEFORE_MS = 5000;
 
 async function main(): Promise<void> {
   let env: Environment;
@@ -34,6 +37,15 @@ async function main(): Promise<void> {
       log.error('shutdown timed out, exiting');
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS).unref();
+    // Uploads still arriving this close to the deadline are refused (503, nothing stored), leaving the requests
+    // already received, the queues and the connections the last seconds to finish and close before the exit.
+    setTimeout(
+      () => {
+        log.warn('refusing the request bodies still arriving: the shutdown deadline is close');
+        cutOffIncomingBodies();
+      },
+      env.SHUTDOWN_TIMEOUT_MS - Math.min(BODIES_CUT_OFF_BEFORE_MS, env.SHUTDOWN_TIMEOUT_MS / 5),
+    ).unref();
     app.get(ShutdownState).draining = true;
     await new Promise((r) => setTimeout(r, env.SHUTDOWN_DRAIN_MS));
     await app.close(); // stops accepting, waits for in-flight requests, runs every shutdown hook

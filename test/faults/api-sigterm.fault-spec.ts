@@ -12,6 +12,9 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 /** Each in-flight upload sends its body in pieces over this long, so SIGTERM finds every one of them mid-body. */
 const BODY_MS = { min: 3000, max: 5000 };
 const SIGTERM_AFTER_MS = 1500;
+/** Uploads from clients too slow to finish before SHUTDOWN_TIMEOUT_MS: refused with 503 shortly before it. */
+const STRAGGLERS = 3;
+const STRAGGLER_BODY_MS = 30_000;
 
 interface SlowUpload {
   image: Buffer;
@@ -76,7 +79,8 @@ function slowUpload(app: AppProcess, account: TestAccount, image: Buffer, bodyMs
         res.on('error', (error) => finish(`response: ${error.message}`));
       },
     );
-    req.on('error', (error: NodeJS.ErrnoException) => finish(error.code ?? error.message));
+    // A refusal mid-body closes the connection while the body is being written: its answer may come just after.
+    req.on('error', (error: NodeJS.ErrnoException) => setTimeout(() => finish(error.code ?? error.message), 100));
     req.on('timeout', () => req.destroy(new Error('client timeout')));
     const pieces = 20;
     const size = Math.ceil(body.length / pieces);
@@ -120,6 +124,9 @@ describe('SIGTERM to an API process with 50 uploads in flight', () => {
       const bodyMs = BODY_MS.min + Math.random() * (BODY_MS.max - BODY_MS.min);
       return slowUpload(target, accounts[i % accounts.length], image, bodyMs, started);
     });
+    const stragglers = images
+      .slice(IN_FLIGHT, IN_FLIGHT + STRAGGLERS)
+      .map((image, i) => slowUpload(target, accounts[i % accounts.length], image, STRAGGLER_BODY_MS));
     await sleep(SIGTERM_AFTER_MS - (Date.now() - launchedAt));
     const sigtermAt = Date.now();
     target.signal('SIGTERM');
@@ -133,15 +140,16 @@ describe('SIGTERM to an API process with 50 uploads in flight', () => {
 
     // New uploads keep coming while it drains and after it closed: taken whole, or refused before any byte.
     const late: Promise<SlowUpload>[] = [];
-    let next = IN_FLIGHT;
+    let next = IN_FLIGHT + STRAGGLERS;
     while (target.running && next < images.length) {
       late.push(slowUpload(target, accounts[next % accounts.length], images[next++], 300));
       await sleep(150);
     }
     const exit = await target.exited;
     const exitedAfterMs = exit.at - sigtermAt;
-    const uploads = await Promise.all([...inFlight, ...late]);
+    const uploads = await Promise.all([...inFlight, ...stragglers, ...late]);
     const first = uploads.slice(0, IN_FLIGHT);
+    const slow = uploads.slice(IN_FLIGHT, IN_FLIGHT + STRAGGLERS);
 
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(exitedAfterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
@@ -157,6 +165,9 @@ describe('SIGTERM to an API process with 50 uploads in flight', () => {
         ),
     );
     expect(unclean.map((u) => `${u.status} ${JSON.stringify(u.body)} ${u.failure ?? ''}`)).toEqual([]);
+    // The stragglers: a clean 503 before the exit, half their body never read.
+    expect(slow.map((u) => `${u.status} ${u.failure ?? ''}`)).toEqual(slow.map(() => '503 '));
+    expect(slow.filter((u) => u.answeredAt! > exit.at || u.sentBytes >= u.bodyBytes)).toHaveLength(0);
     expect(first.filter((u) => u.status !== 201).map((u) => `${u.status} ${u.failure ?? ''} ${u.sentBytes}/${u.bodyBytes}`)).toEqual([]);
 
     // No temporary file left, nothing half stored: exactly the created uploads are in the database and the store.
@@ -185,15 +196,16 @@ describe('SIGTERM to an API process with 50 uploads in flight', () => {
     expect(read.filter((same) => !same)).toHaveLength(0);
 
     const lateCreated = created.length - first.length;
+    const slowMs = slow.map((u) => u.answeredAt! - sigtermAt);
     const failures = new Map<string, number>();
     for (const u of refused) failures.set(u.failure ?? String(u.status), (failures.get(u.failure ?? String(u.status)) ?? 0) + 1);
     const answersMs = first.map((u) => u.answeredAt! - sigtermAt);
     recordFigure({
       order: 6,
       scenario: 'API SIGTERMed with 50 uploads in flight',
-      done: `${IN_FLIGHT} uploads (${Math.round(first[0].bodyBytes / 1000)} kB each, bodies sent over ${BODY_MS.min / 1000}-${BODY_MS.max / 1000} s on connections of their own), SIGTERM ${SIGTERM_AFTER_MS / 1000} s in, new uploads every 150 ms until the process was gone; SHUTDOWN_DRAIN_MS ${SHUTDOWN_DRAIN_MS}, SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS}; a second API process reads them back`,
-      held: `all ${IN_FLIGHT} in flight answered 201 and byte-exact from the other process; later uploads 201 while draining, then refused before any byte was stored (connection refused, or reset once the listener closed); exit code 0 within SHUTDOWN_TIMEOUT_MS; no temporary file, no 5xx, nothing stored but the 201s`,
-      numbers: `exit 0 after ${(exitedAfterMs / 1000).toFixed(1)} s (the 50 answered ${(Math.min(...answersMs) / 1000).toFixed(1)} to ${(Math.max(...answersMs) / 1000).toFixed(1)} s after SIGTERM); ${created.length} uploads 201 (${lateCreated} of them started after SIGTERM), ${refused.length} refused (${[...failures].map(([why, n]) => `${n} ${why}`).join(', ') || 'none'}); 0 temporary files`,
+      done: `${IN_FLIGHT} uploads (${Math.round(first[0].bodyBytes / 1000)} kB each, bodies sent over ${BODY_MS.min / 1000}-${BODY_MS.max / 1000} s on connections of their own), SIGTERM ${SIGTERM_AFTER_MS / 1000} s in, ${STRAGGLERS} more whose bodies take ${STRAGGLER_BODY_MS / 1000} s, new uploads every 150 ms until the process was gone; SHUTDOWN_DRAIN_MS ${SHUTDOWN_DRAIN_MS}, SHUTDOWN_TIMEOUT_MS ${SHUTDOWN_TIMEOUT_MS}; a second API process reads them back`,
+      held: `all ${IN_FLIGHT} in flight answered 201 and byte-exact from the other process; the ${STRAGGLERS} too slow to finish refused with a JSON 503 before the deadline (SHUTDOWN_TIMEOUT_MS − min(5 s, a fifth)), nothing of them stored; later uploads 201 while draining, then refused before any byte was stored (connection refused, or reset once the listener closed); exit code 0 within SHUTDOWN_TIMEOUT_MS; no temporary file, no 5xx but those 503s, nothing stored but the 201s`,
+      numbers: `exit 0 after ${(exitedAfterMs / 1000).toFixed(1)} s (the 50 answered ${(Math.min(...answersMs) / 1000).toFixed(1)} to ${(Math.max(...answersMs) / 1000).toFixed(1)} s after SIGTERM); ${created.length} uploads 201 (${lateCreated} of them started after SIGTERM), stragglers refused ${(Math.min(...slowMs) / 1000).toFixed(1)} to ${(Math.max(...slowMs) / 1000).toFixed(1)} s after SIGTERM; ${refused.length} refused in all (${[...failures].map(([why, n]) => `${n} ${why}`).join(', ') || 'none'}); 0 temporary files`,
     });
   });
 });

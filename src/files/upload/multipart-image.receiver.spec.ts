@@ -12,6 +12,7 @@ import { makeAnimation, makeImage, pngHeader, withLargeJpegPreamble, type TestFo
 import { AllExceptionsFilter } from '../../common/filters/all-exceptions.filter';
 import { ImageInspector } from '../images/image-inspector';
 import { cleanFileName, MultipartImageReceiver, type ReceivedImage } from './multipart-image.receiver';
+import { ShuttingDownError } from '../../common/http/shutdown-cut-off';
 import { UploadAbortedError } from './upload-errors';
 import type { UploadLimits } from './upload-limits';
 
@@ -26,11 +27,14 @@ class UploadServer {
   lastReceive?: Promise<ReceivedImage>;
   lastBytesRead?: Promise<number>;
 
-  constructor(private readonly limits: Omit<UploadLimits, 'tmpDir'> = DEFAULT_LIMITS) {}
+  constructor(
+    private readonly limits: Omit<UploadLimits, 'tmpDir'> = DEFAULT_LIMITS,
+    private readonly cutOff?: AbortSignal,
+  ) {}
 
   async start(): Promise<void> {
     this.tmpDir = await mkdtemp(join(tmpdir(), 'malted-receive-'));
-    const receiver = new MultipartImageReceiver({ ...this.limits, tmpDir: this.tmpDir });
+    const receiver = new MultipartImageReceiver({ ...this.limits, tmpDir: this.tmpDir }, this.cutOff);
     const inspector = new ImageInspector(this.limits.maxPixels);
     const filter = new AllExceptionsFilter();
     jest.spyOn(filter['logger'], 'error').mockImplementation(() => undefined);
@@ -354,6 +358,50 @@ describe('MultipartImageReceiver', () => {
     while (!server.lastReceive) await new Promise((resolve) => setTimeout(resolve, 5));
     await expect(server.lastReceive).rejects.toThrow(UploadAbortedError);
     expect(await server.leftovers()).toEqual([]);
+  });
+});
+
+describe('MultipartImageReceiver at the shutdown cut-off', () => {
+  const cutOff = new AbortController();
+  const server = new UploadServer(DEFAULT_LIMITS, cutOff.signal);
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+
+  it('refuses an upload still arriving with 503, deletes its temporary file, and refuses the next at once', async () => {
+    const boundary = 'malted-test-boundary';
+    const head = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`),
+      await makeImage('png'),
+    ]);
+    const post = () => {
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port: server.port,
+        method: 'POST',
+        path: '/upload',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': 10 * MiB },
+      });
+      req.on('error', () => undefined);
+      const status = new Promise<number | undefined>((resolve) => req.on('response', (res) => resolve(res.statusCode)));
+      req.write(head); // and nothing more: a client too slow to finish before the deadline
+      return { req, status };
+    };
+    server.lastReceive = undefined;
+    const slow = post();
+    while (!server.lastReceive) await new Promise((resolve) => setTimeout(resolve, 5));
+    while ((await server.leftovers()).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    cutOff.abort();
+    await expect(server.lastReceive).rejects.toThrow(ShuttingDownError);
+    expect(await slow.status).toBe(503);
+    expect(await server.leftovers()).toEqual([]);
+    slow.req.destroy();
+
+    server.lastReceive = undefined;
+    const late = post();
+    expect(await late.status).toBe(503);
+    await expect(server.lastReceive).rejects.toThrow(ShuttingDownError);
+    expect(await server.leftovers()).toEqual([]);
+    late.req.destroy();
   });
 });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
+import { ShuttingDownError } from '../../common/http/shutdown-cut-off';
 import { InvalidImageError, UnsupportedMediaTypeError } from '../images/image-errors';
 import type { ImageMimeType } from '../images/image-types';
 import { assertPixelsWithin } from '../images/pixel-limit';
@@ -53,9 +54,9 @@ export function cleanFileName(name: string | undefined): string | null {
  * - only the fields title, description, altText and shake are accepted, each once and capped in length; one file;
  * - the whole request is capped too (a file at the limit, every field at its longest and the multipart framing):
  *   busboy cuts a long field but reads it to its end, so a field that never ended was read for ever;
- * - on any rejection or client abort it stops reading the request (the rest of the body stays unread, so the
- *   response must close the connection, which the global exception filter does) and deletes the temporary
- *   file before the promise rejects; nothing is left behind.
+ * - on any rejection, client abort or shutdown cut-off it stops reading the request (the rest of the body stays
+ *   unread, so the response must close the connection, which the global exception filter does) and deletes the
+ *   temporary file before the promise rejects; nothing is left behind.
  * It does not decode the image: a truncated file with a valid header passes here and is refused by the
  * ImageInspector.
  */
@@ -72,7 +73,11 @@ export class MultipartImageReceiver {
   /** The most a whole upload request may be: a file at the configured limit and every field at its longest. */
   private readonly maxRequestBytes: number;
 
-  constructor(private readonly limits: UploadLimits) {
+  /** `cutOff`: once aborted, uploads still arriving are refused with ShuttingDownError (503), as if over a limit. */
+  constructor(
+    private readonly limits: UploadLimits,
+    private readonly cutOff?: AbortSignal,
+  ) {
     this.maxRequestBytes = limits.maxBytes + Object.keys(UPLOAD_FIELD_MAX_LENGTHS).length * UPLOAD_FIELD_MAX_BYTES + FRAMING_BYTES;
   }
 
@@ -132,9 +137,11 @@ export class MultipartImageReceiver {
       let fileName: string | null = null;
       let settled = false;
 
+      const shuttingDown = () => fail(new ShuttingDownError());
       const fail = (error: unknown) => {
         if (settled) return;
         settled = true;
+        this.cutOff?.removeEventListener('abort', shuttingDown);
         req.unpipe(parser);
         req.pause();
         // Not from inside a busboy event handler: busboy still uses its state after emitting.
@@ -147,6 +154,7 @@ export class MultipartImageReceiver {
       const succeed = () => {
         if (settled) return;
         settled = true;
+        this.cutOff?.removeEventListener('abort', shuttingDown);
         const { size, type, width = 0, height = 0 } = sniffer;
         resolve({ path, size, sha256: hash.digest('hex'), type: type!, width, height, fields, fileName });
       };
@@ -188,7 +196,11 @@ export class MultipartImageReceiver {
       });
 
       if (req.readableAborted || (req.destroyed && !req.complete)) fail(new UploadAbortedError());
-      else req.pipe(parser);
+      else if (this.cutOff?.aborted) shuttingDown();
+      else {
+        this.cutOff?.addEventListener('abort', shuttingDown);
+        req.pipe(parser);
+      }
     });
   }
 

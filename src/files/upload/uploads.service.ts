@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { IncomingMessage } from 'node:http';
 import { rm } from 'node:fs/promises';
 import type { AuthUser } from '../../common/auth/auth-user';
+import { incomingBodiesCutOff } from '../../common/http/shutdown-cut-off';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { ShakesService } from '../../shakes/shakes.service';
 import { UploadQuotaService } from '../../users/quota/upload-quota.service';
@@ -39,7 +40,7 @@ export class UploadsService {
       UPLOAD_MAX_PIXELS: config.get('UPLOAD_MAX_PIXELS', { infer: true }),
       UPLOAD_TMP_DIR: config.get('UPLOAD_TMP_DIR', { infer: true }),
     });
-    this.receiver = new MultipartImageReceiver(limits);
+    this.receiver = new MultipartImageReceiver(limits, incomingBodiesCutOff);
     this.inspector = new ImageInspector(limits.maxPixels);
   }
 
