@@ -3,6 +3,10 @@ const transform = { '^.+\\.ts$': 'ts-jest' };
 
 module.exports = {
   testTimeout: 60000,
+  // Two workers on the 2-core CI machine: an e2e file runs its app in the Jest process, so one worker keeps about
+  // one core busy (the other mostly idles between FerretDB answers and timers). Each file has its own database and
+  // Redis key prefix (test/harness/test-app.ts), so files never see each other's data.
+  maxWorkers: 2,
   // A suite whose teardown timed out leaves its app's reconnecting clients behind: end the run, do not hang CI.
   forceExit: true,
   projects: [
