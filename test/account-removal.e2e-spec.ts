@@ -193,6 +193,22 @@ describe('account removal (after the grace period, and by an admin)', () => {
     await http().delete(`/api/v1/admin/users/${erin.username}`).set('Authorization', admin.auth).expect(404);
     await http().get(`/api/v1/users/${admin.username}`).expect(200);
   });
+
+  it('lets nothing bring back an account whose removal has started, and an admin may delete it again', async () => {
+    const admin = await ctx.newUser(app);
+    await makeAdmin(app, admin.username);
+    const frank = await ctx.newUser(app);
+    const users = app.get(UsersService);
+    // Its removal started (as the sweep starts it), its job not run yet.
+    await users.startRemoval((await users.getByUsername(frank.username))._id);
+    const enable = await http().patch(`/api/v1/admin/users/${frank.username}`).set('Authorization', admin.auth).send({ disabled: false });
+    expect(enable.status).toBe(409);
+    await http().post('/api/v1/auth/login').send({ login: frank.username, password: frank.password }).expect(401);
+    await http().delete(`/api/v1/admin/users/${frank.username}`).set('Authorization', admin.auth).expect(204);
+    await settle();
+    await http().get(`/api/v1/users/${frank.username}`).expect(404);
+    expect(await users.findByUsername(frank.username)).toBeNull();
+  });
 });
 
 async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {

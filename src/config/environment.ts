@@ -323,7 +323,10 @@ export class Environment {
   @Max(Number.MAX_SAFE_INTEGER)
   UPLOAD_QUOTA_BYTES_PER_MONTH = 0;
 
-  /** How long an account whose owner asked to delete it (DELETE /me) stays disabled, and signing in undoes it. */
+  /**
+   * How long an account whose owner asked to delete it (DELETE /me) stays disabled, and signing in undoes it; then
+   * the hourly account/sweep starts its removal (0: at the next sweep).
+   */
   @Transform(toInteger)
   @IsInt()
   @Min(0)
