@@ -12,7 +12,9 @@ import { PostCacheService } from './post-cache.service';
 import { PostsService } from './posts.service';
 import { PostCountsService } from './post-counts.service';
 import { PostsRepository } from './posts.repository';
+import { PostViewsService } from './post-views.service';
 import { SearchablePostsService } from './searchable-posts.service';
+import { PostViews, PostViewsSchema } from './schemas/post-views.schema';
 import { SharedFile, SharedFileSchema } from './schemas/shared-file.schema';
 import { SourceFile, SourceFileSchema } from './schemas/source-file.schema';
 import { VariantSet, VariantSetSchema } from './schemas/variant-set.schema';
@@ -30,6 +32,7 @@ const SHARED = [
   ViewsCounter,
   FilePresenter,
   PostsRepository,
+  PostViewsService,
   VisiblePostsService,
   SearchablePostsService,
   PostCountsService,
@@ -44,6 +47,7 @@ const SHARED = [
       { name: SourceFile.name, schema: SourceFileSchema },
       { name: SharedFile.name, schema: SharedFileSchema },
       { name: VariantSet.name, schema: VariantSetSchema },
+      { name: PostViews.name, schema: PostViewsSchema },
     ]),
     StorageModule,
     UsersModule,

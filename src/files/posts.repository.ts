@@ -137,11 +137,6 @@ export class PostsRepository {
     return deletedCount === 1;
   }
 
-  /** The views fold: adds views counted in Redis to the post's counter; returns the post, or null when it is gone. */
-  addViews(id: Types.ObjectId, views: number): Promise<SharedFileDocument | null> {
-    return this.files.findOneAndUpdate({ _id: id }, { $inc: { 'counts.views': views } }).exec();
-  }
-
   /** How many posts match; the counters' facts (saves are posts). */
   countLive(filter: FilterQuery<SharedFile>): Promise<number> {
     return this.files.countDocuments({ ...filter, ...LIVE_POSTS }).exec();

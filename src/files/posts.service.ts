@@ -21,6 +21,7 @@ import { PostCacheService } from './post-cache.service';
 import type { UploadFields } from './upload/upload-fields';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { VisiblePostsService } from './visible-posts.service';
+import { PostViewsService } from './post-views.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 
 /** The user already has a live save of that post (the unique saveKey said so). */
@@ -43,6 +44,7 @@ export class PostsService {
   constructor(
     private readonly files: PostsRepository,
     private readonly visible: VisiblePostsService,
+    private readonly postViews: PostViewsService,
     private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
     private readonly entries: ShakeEntriesService,
@@ -233,13 +235,18 @@ export class PostsService {
    * A removed account's post, after takeDown and releaseDeleted: the document itself goes (only once its
    * reference was given back, so the bytes' count stays right). Saved copies keep their savedFrom key.
    */
-  forgetTakenDown(sharedFileId: Types.ObjectId): Promise<boolean> {
-    return this.files.deleteReleased(sharedFileId);
+  async forgetTakenDown(sharedFileId: Types.ObjectId): Promise<boolean> {
+    if (!(await this.files.deleteReleased(sharedFileId))) return false;
+    await this.postViews.forget(sharedFileId);
+    return true;
   }
 
+  /** The views fold: views counted in Redis, kept beside the post (PostViewsService), never written on it. */
   async addViews(sharedFileId: Types.ObjectId, views: number): Promise<void> {
-    const file = await this.files.addViews(sharedFileId, views);
-    if (file) await this.postCache.changed(file);
+    const file = await this.files.findById(sharedFileId);
+    if (!file) return;
+    await this.postViews.add(file, views);
+    await this.postCache.changed(file);
   }
 
   private async purge(storageKeys: string[]): Promise<void> {

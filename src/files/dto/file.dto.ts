@@ -82,6 +82,7 @@ export class FileDto {
     owner: { username: string },
     shake: { name: string },
     savedFrom: string | null = null,
+    views = file.counts.views,
   ): FileDto {
     return {
       key: file.key,
@@ -99,7 +100,7 @@ export class FileDto {
       counts: {
         likes: file.counts.likes,
         saves: file.counts.saves,
-        views: file.counts.views,
+        views,
         comments: file.counts.comments,
       },
       urls: fileUrlsOf(file.key),

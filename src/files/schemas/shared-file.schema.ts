@@ -5,6 +5,7 @@ import { type HydratedDocument, Types } from 'mongoose';
 export class FileCounters {
   @Prop({ default: 0 }) likes!: number;
   @Prop({ default: 0 }) saves!: number;
+  /** Views folded before post_views existed (see PostViews); never written now. */
   @Prop({ default: 0 }) views!: number;
   @Prop({ default: 0 }) comments!: number;
 }
@@ -21,7 +22,7 @@ export class FileCountTimes {
 
 const FileCountTimesSchema = SchemaFactory.createForClass(FileCountTimes);
 
-/** The counters the social jobs derive from facts (views are folded from Redis instead). */
+/** The counters the social jobs derive from facts (views are folded from Redis into post_views instead). */
 export type DerivedCounter = keyof FileCountTimes;
 
 /** A post: one user's sharing of a source file, with its own share key, words and counters. */
