@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
-import { DomainError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
+import { DomainError, ForbiddenError, InsufficientStorageError, NotFoundError } from '../common/errors/domain-errors';
 import { MetricsRegistry } from '../common/metrics/metrics-registry';
 import { ExifNotStrippableError, ImageTooManyPixelsError, InvalidImageError, UnsupportedMediaTypeError } from './images/image-errors';
 import { UploadQuotaExceededError } from '../users/quota/upload-quota.service';
@@ -18,6 +18,7 @@ const REFUSALS: [new (...args: never[]) => Error, string][] = [
   [BadMultipartError, 'bad_multipart'],
   [ForbiddenError, 'forbidden'],
   [NotFoundError, 'no_such_shake'],
+  [InsufficientStorageError, 'no_space'],
 ];
 
 export function refusalReasonOf(error: unknown): string {

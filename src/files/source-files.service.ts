@@ -6,7 +6,9 @@ import type { ImageInspection } from './images/image-inspector';
 import { SourceFile, type SourceFileDocument } from './schemas/source-file.schema';
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';
 import { STORAGE_DRIVER, storeFile, type StorageDriver } from './storage/storage-driver';
+import { InsufficientStorageError } from '../common/errors/domain-errors';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
+import { isNoSpaceError } from '../common/errors/no-space';
 
 /** A source as the variants bookkeeping needs it: its id and the key of the bytes stored for it. */
 export type StoredSource = Pick<SourceFileDocument, '_id' | 'storageKey'>;
@@ -73,7 +75,14 @@ export class SourceFilesService {
       const storageKey = `src-${randomUUID()}`;
       const sourceId = attempt === 0 ? hashId : new Types.ObjectId();
       await this.owe(sourceId, storageKey);
-      await storeFile(this.storage, storageKey, bytes.path, { contentType: bytes.inspection.type });
+      try {
+        await storeFile(this.storage, storageKey, bytes.path, { contentType: bytes.inspection.type });
+      } catch (error) {
+        // The driver stored nothing (its contract); nor is anything owed for these bytes any more.
+        await this.dropPendingVariants({ _id: sourceId, storageKey });
+        if (isNoSpaceError(error)) throw new InsufficientStorageError('The server has no room to store the file just now; try again later');
+        throw error;
+      }
       try {
         const source = await this.sources.create({
           // Found by neither lookup after a duplicate: the hash id is taken by other bytes (or was just purged).

@@ -8,7 +8,7 @@ export interface Post {
 }
 
 /** `concurrency` loops that each take a turn, pause, and go on until stop() is called; every answer is kept. */
-abstract class TrafficLoops {
+export abstract class TrafficLoops {
   readonly answers: Answer[] = [];
   protected abstract readonly defaultPauseMs: number;
   private running = false;

@@ -38,3 +38,10 @@ export class NotImplementedError extends DomainError {
 export class ServiceUnavailableError extends DomainError {
   readonly status = 503;
 }
+/**
+ * The server has no room to keep what the request sends (a full disk or quota where uploads are spooled or
+ * stored): nothing was kept, and the same request may succeed once space is freed.
+ */
+export class InsufficientStorageError extends DomainError {
+  readonly status = 507;
+}

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, BadRequestException, ServiceUnavailableException } from '@nestjs/common';
 import { Error as MongooseError, mongo } from 'mongoose';
-import { ConflictError } from '../errors/domain-errors';
+import { ConflictError, InsufficientStorageError } from '../errors/domain-errors';
 import {
   ExifNotStrippableError,
   ImageTooManyPixelsError,
@@ -57,6 +57,13 @@ describe('AllExceptionsFilter', () => {
       'The database is unavailable; try again shortly',
     ],
     [new Error('secret internals at db.ts:12'), 500, 'Internal Server Error', 'Internal server error'],
+    [
+      Object.assign(new Error("ENOSPC: no space left on device, write '/var/tmp/x'"), { code: 'ENOSPC' }),
+      507,
+      'Insufficient Storage',
+      'The server has no room to store this just now; try again later',
+    ],
+    [new InsufficientStorageError('No room for the upload'), 507, 'Insufficient Storage', 'No room for the upload'],
     [Object.assign(new Error('x'), { type: 'entity.too.large', status: 413 }), 413, 'Payload Too Large', 'Request body is too large'],
     [
       Object.assign(new Error('Bad Request'), { status: 400, expose: true, code: 'Z_DATA_ERROR' }),

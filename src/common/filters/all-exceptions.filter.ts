@@ -4,6 +4,7 @@ import { Error as MongooseError } from 'mongoose';
 import { DomainError } from '../errors/domain-errors';
 import { isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
+import { isNoSpaceError } from '../errors/no-space';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
@@ -74,6 +75,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (isDatabaseUnavailableError(exception)) {
       return [HttpStatus.SERVICE_UNAVAILABLE, 'The database is unavailable; try again shortly'];
+    }
+    if (isNoSpaceError(exception)) {
+      return [HttpStatus.INSUFFICIENT_STORAGE, 'The server has no room to store this just now; try again later'];
     }
     if (exception instanceof MongooseError.CastError) {
       return [HttpStatus.BAD_REQUEST, `Invalid value for ${exception.path}`];

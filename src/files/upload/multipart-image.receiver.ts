@@ -9,6 +9,8 @@ import { Transform } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import { ShuttingDownError } from '../../common/http/shutdown-cut-off';
+import { InsufficientStorageError } from '../../common/errors/domain-errors';
+import { isNoSpaceError } from '../../common/errors/no-space';
 import { InvalidImageError, UnsupportedMediaTypeError } from '../images/image-errors';
 import type { ImageMimeType } from '../images/image-types';
 import { assertPixelsWithin } from '../images/pixel-limit';
@@ -56,7 +58,7 @@ export function cleanFileName(name: string | undefined): string | null {
  *   busboy cuts a long field but reads it to its end, so a field that never ended was read for ever;
  * - on any rejection, client abort or shutdown cut-off it stops reading the request (the rest of the body stays
  *   unread, so the response must close the connection, which the global exception filter does) and deletes the
- *   temporary file before the promise rejects; nothing is left behind.
+ *   temporary file before the promise rejects; nothing is left behind. A full `tmpDir` is an InsufficientStorageError (507).
  * It does not decode the image: a truncated file with a valid header passes here and is refused by the
  * ImageInspector.
  */
@@ -101,6 +103,8 @@ export class MultipartImageReceiver {
       await finished(output).catch(() => undefined);
       await rm(path, { force: true });
       if (tighter && error instanceof UploadTooLargeError) throw await tighter.exceeded();
+      if (isNoSpaceError(error))
+        throw new InsufficientStorageError('The server has no room to receive the upload just now; try again later');
       throw error;
     }
   }
