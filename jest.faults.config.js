@@ -9,6 +9,8 @@ module.exports = {
   transform: { '^.+\\.ts$': 'ts-jest' },
   testTimeout: 120_000,
   maxWorkers: 1,
+  // A scenario that failed half-way may leave a client retrying; the run still ends (as jest.config.js does).
+  forceExit: true,
   globalSetup: '<rootDir>/test/faults/global-setup.ts',
   globalTeardown: '<rootDir>/test/faults/global-teardown.ts',
 };

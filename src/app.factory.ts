@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import type { Server } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ACCOUNT_PAGE_ROUTES } from './auth/account-pages.controller';
@@ -54,6 +55,13 @@ export async function createApp(env: ResolvedEnvironment, extra: Type[] = []): P
   });
   app.useLogger(app.get(Logger));
   app.flushLogs();
+
+  // Slow clients (headers or a body trickling in) are answered 408 and cut off past these bounds. Node checks them
+  // every connectionsCheckingInterval (30 s by default, read when the server starts listening): every second here.
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
+  Object.assign(server, { connectionsCheckingInterval: 1000 });
 
   app.set('trust proxy', env.TRUST_PROXY_HOPS);
   app.use(app.get(HttpMetrics).middleware);

@@ -197,6 +197,16 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ UPLOAD_MAX_PIXELS: '0' })).toThrow(/UPLOAD_MAX_PIXELS/);
   });
 
+  it('gives a client 10 s for the headers and 2 min for the whole request unless configured, never less for the request', () => {
+    expect(validateEnvironment({})).toMatchObject({ HTTP_HEADERS_TIMEOUT_MS: 10000, HTTP_REQUEST_TIMEOUT_MS: 120000 });
+    expect(validateEnvironment({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '2000' })).toMatchObject({
+      HTTP_HEADERS_TIMEOUT_MS: 2000,
+      HTTP_REQUEST_TIMEOUT_MS: 2000,
+    });
+    expect(() => validateEnvironment({ HTTP_REQUEST_TIMEOUT_MS: '5000' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS must not be longer/);
+    expect(() => validateEnvironment({ HTTP_HEADERS_TIMEOUT_MS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_MS/);
+  });
+
   it('bounds each search to 5 s of database time unless configured', () => {
     expect(validateEnvironment({}).SEARCH_TIMEOUT_MS).toBe(5000);
     expect(validateEnvironment({ SEARCH_TIMEOUT_MS: '250' }).SEARCH_TIMEOUT_MS).toBe(250);

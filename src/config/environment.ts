@@ -210,6 +210,26 @@ export class Environment {
   @Matches(/^\d+(b|kb|mb)$/, { message: 'JSON_BODY_LIMIT must look like 100kb or 1mb' })
   JSON_BODY_LIMIT = '100kb';
 
+  /**
+   * The most time a client has to send a request's headers (Node's server.headersTimeout): past it the
+   * connection is answered 408 and closed. Real clients send them in one packet.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(600000)
+  HTTP_HEADERS_TIMEOUT_MS = 10000;
+
+  /**
+   * The most time a client has to send a whole request, body included (server.requestTimeout): past it, 408 and
+   * the connection closed. It bounds how long a slow upload may take: UPLOAD_MAX_BYTES (30 MiB) needs 2 Mbit/s.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  @Max(3600000)
+  HTTP_REQUEST_TIMEOUT_MS = 120000;
+
   /** After SIGTERM, how long readiness reports 503 before the server stops taking connections. */
   @Transform(toInteger)
   @IsInt()
@@ -622,6 +642,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   }
   if (env.FILE_SERVING === 'accel' && env.STORAGE_DRIVER === 'gridfs') {
     problems.push('FILE_SERVING=accel needs STORAGE_DRIVER=local or s3 (nginx cannot read GridFS)');
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
   }
   if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
     problems.push('METRICS_PORT must differ from PORT (or be 0 to turn the metrics listener off)');

@@ -51,7 +51,7 @@ export function keepFull(dir: string, leaveBytes: number): () => void {
     }
   };
   topUp();
-  const timer = setInterval(topUp, 50);
+  const timer = setInterval(topUp, 50).unref();
   return () => {
     clearInterval(timer);
     rmSync(ballast, { force: true });

@@ -67,6 +67,7 @@ class HealthReads extends TrafficLoops {
 describe('the temp disk, then the store, full during uploads', () => {
   const rig = new FaultRig({ env: { UPLOAD_QUOTA_BYTES_PER_MONTH: String(1024 ** 4) } });
   let client: Client;
+  const afterAllDone: (() => Promise<unknown>)[] = [];
 
   beforeAll(async () => {
     mountTmpfs(rig.uploadTmpDir, TMP_SIZE);
@@ -75,6 +76,7 @@ describe('the temp disk, then the store, full during uploads', () => {
     client = new Client((await rig.startProcess('all', { JOB_RECOVERY_INTERVAL_MS: '1000' })).url);
   });
   afterAll(async () => {
+    await Promise.all(afterAllDone.map((stop) => stop()));
     await Promise.all(rig.processes.map((p) => p.kill()));
     unmount(rig.uploadTmpDir);
     unmount(rig.filesDir);
@@ -92,6 +94,9 @@ describe('the temp disk, then the store, full during uploads', () => {
     const health = new HealthReads(client, seedPost);
     uploads.start(4);
     health.start(1);
+    // Stopped whatever happens: loops left running would keep Jest from ending.
+    const stopTraffic = () => Promise.all([uploads.stop(), health.stop()]);
+    afterAllDone.push(stopTraffic);
     await sleep(ROOMY_MS);
     const tmpFullAt = Date.now();
     const freeTmp = keepFull(rig.uploadTmpDir, TMP_LEFT);
@@ -105,7 +110,7 @@ describe('the temp disk, then the store, full during uploads', () => {
     freeStore();
     const storeFreedAt = Date.now();
     await sleep(ROOMY_MS);
-    await Promise.all([uploads.stop(), health.stop()]);
+    await stopTraffic();
 
     // A small upload fits where a large one did not: the refusal is the disk's, not a switch.
     const freeAgain = keepFull(rig.uploadTmpDir, TMP_LEFT / 4);
