@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AdminApiModule } from './admin/admin-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AppCacheModule } from './common/cache/cache.module';
+import { REDACTED, redactQuery, redactUrl } from './common/http/redact-url';
 import { requestIdFor } from './common/http/request-id';
 import { MetricsModule } from './common/metrics/metrics.module';
 import { RedisModule } from './common/redis/redis.module';
@@ -34,8 +35,25 @@ import { UsersApiModule } from './users/users-api.module';
 
 /** The longest a database operation waits for a server to talk to before it fails (see README "Reliability"). */
 const DATABASE_WAIT_MS = 1500;
-/** Log paths whose values never reach a log line. */
-const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token'];
+/** Log paths whose values never reach a log line (the URL's secrets are taken out by redactUrl). */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.token',
+  '*.code',
+  '*.secret',
+];
+
+/** The request as pino-http serialised it, without the secrets its URL may carry (the mailed links' tokens). */
+const redactedRequest = (req: { url?: string; query?: unknown }) => ({
+  ...req,
+  url: req.url && redactUrl(req.url),
+  query: redactQuery(req.query),
+});
 
 @Module({})
 export class AppModule {
@@ -50,7 +68,8 @@ export class AppModule {
           pinoHttp: {
             level: env.LOG_LEVEL,
             genReqId: requestIdFor,
-            redact: { paths: REDACTED, censor: '[redacted]' },
+            redact: { paths: REDACTED_PATHS, censor: REDACTED },
+            serializers: { req: redactedRequest },
             autoLogging: {
               ignore: (req) => (req.url?.startsWith('/health/') ?? false) || (!env.LOG_MEDIA_REQUESTS && isMediaPath(req.url ?? '')),
             },

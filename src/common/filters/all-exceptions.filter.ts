@@ -5,6 +5,7 @@ import { DomainError } from '../errors/domain-errors';
 import { isDatabaseUnavailableError } from '../errors/database-unavailable';
 import { isDuplicateKeyError } from '../errors/duplicate-key';
 import { isNoSpaceError } from '../errors/no-space';
+import { redactUrl } from '../http/redact-url';
 import { errorBody } from './error-body';
 
 interface BodyParserError {
@@ -41,9 +42,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
     const [status, message] = this.describe(exception);
     if (status === HttpStatus.SERVICE_UNAVAILABLE) {
-      this.logger.warn({ requestId, message }, `${req.method} ${req.originalUrl} unavailable`);
+      this.logger.warn({ requestId, message }, `${req.method} ${redactUrl(req.originalUrl)} unavailable`);
     } else if (status >= 500 && status !== HttpStatus.NOT_IMPLEMENTED) {
-      this.logger.error({ err: exception, requestId }, `${req.method} ${req.originalUrl} failed`);
+      this.logger.error({ err: exception, requestId }, `${req.method} ${redactUrl(req.originalUrl)} failed`);
     }
     if (res.headersSent) {
       res.destroy();
