@@ -143,6 +143,7 @@ describe('Log redaction', () => {
     expect(main.logLines().filter((line) => (line.req as { url?: string } | undefined)?.url !== undefined).length).toBeGreaterThanOrEqual(
       18,
     );
+    expect(secrets.size).toBe(18);
     const leaked = [...secrets].filter(([, secret]) => printed.includes(secret)).map(([what]) => what);
     expect(leaked).toEqual([]);
     // The query strings are in the log, their secret values are not.
