@@ -7,14 +7,14 @@ import { ALL_QUEUE_NAMES } from '../jobs/queues';
 import { UsersModule } from '../users/users.module';
 import { AdminGate } from './admin-gate.middleware';
 import { AdminSessionController } from './admin-session.controller';
-import { AdminSessions } from './admin-sessions.service';
+import { AdminSessionsService } from './admin-sessions.service';
 import { SignInController } from './sign-in.controller';
 
 /** The gate and the sessions it checks, for the dashboard's root module to inject. */
 @Module({
   imports: [AuthModule, UsersModule],
-  providers: [AdminSessions, AdminGate],
-  exports: [AdminSessions, AdminGate],
+  providers: [AdminSessionsService, AdminGate],
+  exports: [AdminSessionsService, AdminGate],
 })
 class AdminGateModule {}
 

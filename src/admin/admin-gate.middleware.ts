@@ -5,7 +5,7 @@ import { Role } from '../common/auth/role';
 import { scopesAllow } from '../common/auth/token-scope';
 import { NotAuthenticatedError } from '../common/errors/domain-errors';
 import { errorBody } from '../common/filters/error-body';
-import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessions } from './admin-sessions.service';
+import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessionsService } from './admin-sessions.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -34,7 +34,7 @@ export function isSameOrigin(req: Request): boolean {
 }
 
 /**
- * In front of the queue dashboard: admins only, by session cookie (browsers, see AdminSessions) or bearer
+ * In front of the queue dashboard: admins only, by session cookie (browsers, see AdminSessionsService) or bearer
  * token (scripts). Anyone else gets 401 or 403 and nothing of the UI. Also answers POST SIGN_OUT_PATH.
  */
 @Injectable()
@@ -42,7 +42,7 @@ export class AdminGate implements NestMiddleware {
   private readonly logger = new Logger('AdminGate');
 
   constructor(
-    private readonly sessions: AdminSessions,
+    private readonly sessions: AdminSessionsService,
     private readonly auth: AuthGuard,
   ) {}
 

@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { AdminOnly, CurrentUser } from '../common/auth/auth.decorators';
 import type { AuthUser } from '../common/auth/auth-user';
 import type { ResolvedEnvironment } from '../config/environment';
-import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessions } from './admin-sessions.service';
+import { ADMIN_SESSION_COOKIE, ADMIN_SESSION_PATH, AdminSessionsService } from './admin-sessions.service';
 
 class AdminSessionDto {
   /** When the session cookie stops working. */
@@ -18,7 +18,7 @@ export class AdminSessionController {
   private readonly secure: boolean;
 
   constructor(
-    private readonly sessions: AdminSessions,
+    private readonly sessions: AdminSessionsService,
     config: ConfigService<ResolvedEnvironment, true>,
   ) {
     this.secure = config.get('NODE_ENV', { infer: true }) === 'production';

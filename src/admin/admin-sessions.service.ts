@@ -27,7 +27,7 @@ const keyOf = (secret: string) => `admin-session:${createHash('sha256').update(s
  * disabled or no longer an admin.
  */
 @Injectable()
-export class AdminSessions {
+export class AdminSessionsService {
   readonly ttlSeconds: number;
 
   constructor(

@@ -18,6 +18,7 @@ import { InvalidInputError } from '../common/errors/domain-errors';
 import { FileDto, fileUrlOf } from './dto/file.dto';
 import { UpdateFileDto } from './dto/update-file.dto';
 import { FileMetrics } from './file-metrics';
+import { FilePresenter } from './file.presenter';
 import { PostsService } from './posts.service';
 import { UploadsService } from './upload/uploads.service';
 import { UPLOAD_FIELD_MAX_LENGTHS } from './upload/upload-fields';
@@ -46,6 +47,7 @@ export class FilesController {
     private readonly uploads: UploadsService,
     private readonly metrics: FileMetrics,
     private readonly media: MediaDelivery,
+    private readonly presenter: FilePresenter,
   ) {}
 
   @Post()
@@ -59,9 +61,9 @@ export class FilesController {
   @ApiUnsupportedMediaTypeResponse({ description: 'Not a JPEG, PNG, GIF, WebP or AVIF image' })
   @ApiUnprocessableEntityResponse({ description: 'A truncated or corrupt image' })
   async upload(@CurrentUser() user: AuthUser, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<FileDto> {
-    const file = await this.metrics.upload(this.uploads.upload(user, req));
-    res.setHeader('Location', fileUrlOf(file.key));
-    return file;
+    const uploaded = await this.metrics.upload(this.uploads.upload(user, req));
+    res.setHeader('Location', fileUrlOf(uploaded.post.key));
+    return this.presenter.oneShown(uploaded);
   }
 
   @Get(':key')
@@ -69,8 +71,8 @@ export class FilesController {
   @CachedResponse({ ttlSeconds: 300, scopes: (params) => [CacheScope.file(params.key)], sameForEveryViewer: true })
   @ApiOkResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: 'No such file, or it was deleted' })
-  describe(@Param('key') key: string): Promise<FileDto> {
-    return this.files.describe(key);
+  async describe(@Param('key') key: string): Promise<FileDto> {
+    return this.presenter.oneShown(await this.files.getVisible(key));
   }
 
   @Patch(':key')
@@ -78,10 +80,10 @@ export class FilesController {
   @ApiOkResponse({ type: FileDto })
   @ApiNotFoundResponse({ description: 'No such file, or it was deleted' })
   @ApiForbiddenResponse({ description: 'Only the owner may edit a file' })
-  update(@CurrentUser() user: AuthUser, @Param('key') key: string, @Body() dto: UpdateFileDto): Promise<FileDto> {
+  async update(@CurrentUser() user: AuthUser, @Param('key') key: string, @Body() dto: UpdateFileDto): Promise<FileDto> {
     if (Object.values(dto).every((value) => value === undefined))
       throw new InvalidInputError('Nothing to change: send title, description, altText or nsfw');
-    return this.files.update(user, key, dto);
+    return this.presenter.oneShown(await this.files.update(user, key, dto));
   }
 
   @Delete(':key')

@@ -8,9 +8,8 @@ import type { ShakeDocument } from '../shakes/schemas/shake.schema';
 import { ShakeEntriesService } from '../shakes/shake-entries.service';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { Role } from '../common/auth/role';
-import { FileDto } from './dto/file.dto';
 import type { UpdateFileDto } from './dto/update-file.dto';
-import { FilePresenter } from './file.presenter';
+import type { ShownPost } from './file.presenter';
 import { type NewPost, PostsRepository } from './posts.repository';
 import { saveKeyOf, type SharedFile, type SharedFileDocument } from './schemas/shared-file.schema';
 import type { SourceFileDocument } from './schemas/source-file.schema';
@@ -20,7 +19,7 @@ import { tagsOf } from './tags';
 import { PostCacheService } from './post-cache.service';
 import type { UploadFields } from './upload/upload-fields';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
-import { VisiblePostsService } from './visible-posts.service';
+import { type VisiblePost, VisiblePostsService } from './visible-posts.service';
 import { PostViewsService } from './post-views.service';
 import { MediaInvalidations } from '../common/cache/media-invalidations.service';
 
@@ -48,7 +47,6 @@ export class PostsService {
     private readonly jobs: JobProducer,
     private readonly sources: SourceFilesService,
     private readonly entries: ShakeEntriesService,
-    private readonly presenter: FilePresenter,
     private readonly search: SearchIndexer,
     private readonly postCache: PostCacheService,
     private readonly media: MediaInvalidations,
@@ -65,7 +63,7 @@ export class PostsService {
     acquired: { source: SourceFileDocument; created: boolean },
     fields: UploadFields,
     fileName: string | null = null,
-  ): Promise<FileDto> {
+  ): Promise<ShownPost> {
     const { source, created } = acquired;
     let file: SharedFileDocument;
     try {
@@ -87,7 +85,7 @@ export class PostsService {
     await this.postCache.changedIn(shake, file);
     if (created) await this.enqueueVariants(source);
     await this.search.enqueue('file', file._id);
-    return FileDto.from(file, source, owner, shake);
+    return { post: file, source, owner, shake };
   }
 
   /**
@@ -134,19 +132,18 @@ export class PostsService {
     return this.files.findLiveSaveOf(saverId, parentId);
   }
 
-  async describe(key: string): Promise<FileDto> {
-    const { file } = await this.getLive(key);
-    const dto = await this.presenter.one(file);
-    if (!dto) throw new NotFoundError('No such file');
-    return dto;
-  }
-
   /** The post and its bytes, if the post is visible (post-visibility.ts): every route on one post asks here. */
   async getLive(key: string): Promise<FileWithSource> {
+    const { post, source } = await this.getVisible(key);
+    return { file: post, source };
+  }
+
+  /** The post with its bytes, owner and shake, if it is visible (GET /files/:key shows them). */
+  async getVisible(key: string): Promise<VisiblePost<SharedFileDocument>> {
     if (!SHARE_KEY_PATTERN.test(key)) throw new NotFoundError('No such file');
     const shown = await this.visible.one(await this.files.findLiveByKey(key));
     if (!shown) throw new NotFoundError('No such file');
-    return { file: shown.post, source: shown.source };
+    return shown;
   }
 
   /** The post by id if it is visible (post-visibility.ts), else null. */
@@ -154,7 +151,8 @@ export class PostsService {
     return (await this.visible.one(await this.files.findLiveById(id)))?.post ?? null;
   }
 
-  async update(user: AuthUser, key: string, changes: UpdateFileDto): Promise<FileDto> {
+  /** Returns the post as it is now. */
+  async update(user: AuthUser, key: string, changes: UpdateFileDto): Promise<VisiblePost<SharedFileDocument>> {
     const { file } = await this.getLive(key);
     this.assertMayChange(user, file, 'edit');
     const { nsfw, ...given } = changes;
@@ -173,7 +171,7 @@ export class PostsService {
     await this.postCache.changed(shown, ...marked);
     await this.media.publish(marked.map((post) => post.key));
     await this.search.enqueue('file', file._id);
-    return this.describe(key);
+    return this.getVisible(key);
   }
 
   async remove(user: AuthUser, key: string): Promise<void> {

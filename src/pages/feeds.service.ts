@@ -3,6 +3,7 @@ import { Feed, type Item } from 'feed';
 import { NotFoundError } from '../common/errors/domain-errors';
 import type { FileDto } from '../files/dto/file.dto';
 import { normaliseTag } from '../files/tags';
+import { FilePresenter } from '../files/file.presenter';
 import { StreamsService } from '../social/streams/streams.service';
 import { wordsOf } from './link-preview';
 import { PageSite } from './page-site';
@@ -36,11 +37,12 @@ export class FeedsService {
     private readonly site: PageSite,
     private readonly pages: SharePagesService,
     private readonly streams: StreamsService,
+    private readonly presenter: FilePresenter,
   ) {}
 
   async shake(name: string, format: FeedFormat): Promise<string> {
     const shake = await this.pages.visibleShake(name);
-    const page = await this.streams.shakeFiles(shake.name, { limit: FEED_ITEMS }, false);
+    const page = await this.presenter.page(await this.streams.shakeFiles(shake.name, { limit: FEED_ITEMS }, false));
     return this.render(format, {
       source: 'shakes',
       subject: shake.name,
@@ -54,7 +56,7 @@ export class FeedsService {
   async tag(text: string, format: FeedFormat): Promise<string> {
     const tag = normaliseTag(text);
     if (!tag) throw new NotFoundError('No such tag');
-    const page = await this.streams.tagged(tag, { limit: FEED_ITEMS }, false);
+    const page = await this.presenter.page(await this.streams.tagged(tag, { limit: FEED_ITEMS }, false));
     return this.render(format, {
       source: 'tags',
       subject: tag,
@@ -66,7 +68,7 @@ export class FeedsService {
   }
 
   async likes(username: string, format: FeedFormat): Promise<string> {
-    const page = await this.streams.likedBy(username, { limit: FEED_ITEMS }, false);
+    const page = await this.presenter.page(await this.streams.likedBy(username, { limit: FEED_ITEMS }, false));
     const shake = await this.pages.visibleShake(username);
     return this.render(format, {
       source: 'likes',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { NotFoundError } from '../common/errors/domain-errors';
 import type { FileDto } from '../files/dto/file.dto';
+import { FilePresenter } from '../files/file.presenter';
 import { PostsService } from '../files/posts.service';
 import type { ShakeDto } from '../shakes/dto/shake.dto';
 import { ShakeType } from '../shakes/schemas/shake.schema';
@@ -41,6 +42,7 @@ export class SharePagesService {
   constructor(
     private readonly site: PageSite,
     private readonly posts: PostsService,
+    private readonly filePresenter: FilePresenter,
     private readonly shakes: ShakesService,
     private readonly shakePresenter: ShakePresenter,
     private readonly users: UsersService,
@@ -48,7 +50,7 @@ export class SharePagesService {
   ) {}
 
   async filePage(key: string): Promise<string> {
-    const file = await this.posts.describe(key);
+    const file = await this.filePresenter.oneShown(await this.posts.getVisible(key));
     const words = wordsOf(file);
     const pageUrl = this.site.url(filePagePath(file.key));
     const preview: LinkPreview = {
@@ -102,7 +104,7 @@ export class SharePagesService {
 
   async shakePage(name: string, before?: string): Promise<string> {
     const shake = await this.visibleShake(name);
-    const page = await this.streams.shakeFiles(shake.name, { before, limit: SHAKE_PAGE_FILES }, false);
+    const page = await this.filePresenter.page(await this.streams.shakeFiles(shake.name, { before, limit: SHAKE_PAGE_FILES }, false));
     const pageUrl = this.site.url(shakePagePath(shake.name));
     const [newest] = page.items;
     const description = shake.description.trim() || `${plural(shake.fileCount, 'file')} by ${shake.owner.username} on ${this.site.name}`;

@@ -7,7 +7,7 @@ import { incomingBodiesCutOff } from '../../common/http/shutdown-cut-off';
 import type { ResolvedEnvironment } from '../../config/environment';
 import { ShakesService } from '../../shakes/shakes.service';
 import { UploadQuotaService } from '../../users/quota/upload-quota.service';
-import type { FileDto } from '../dto/file.dto';
+import type { ShownPost } from '../file.presenter';
 import { sha256OfFile } from '../file-hash';
 import { PostsService } from '../posts.service';
 import { stripGpsLocation } from '../images/gps-stripper';
@@ -44,7 +44,7 @@ export class UploadsService {
     this.inspector = new ImageInspector(limits.maxPixels);
   }
 
-  async upload(user: AuthUser, req: IncomingMessage): Promise<FileDto> {
+  async upload(user: AuthUser, req: IncomingMessage): Promise<ShownPost> {
     // Nothing left refuses the upload before its body is read; what is left caps it while it arrives.
     const remaining = await this.quota.remainingFor(user);
     const received = await this.receiver.receive(

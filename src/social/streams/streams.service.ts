@@ -3,7 +3,6 @@ import type { Types } from 'mongoose';
 import type { CursorKind } from '../../common/pagination/cursor';
 import { keysetPage, pageCursors, pageFromRows, type Seek, seekIn, type TwoWayPageRequest } from '../../common/pagination/seek';
 import { InvalidInputError, NotFoundError } from '../../common/errors/domain-errors';
-import { FilePresenter } from '../../files/file.presenter';
 import type { SharedFileDocument } from '../../files/schemas/shared-file.schema';
 import { PostsRepository } from '../../files/posts.repository';
 import { normaliseTag } from '../../files/tags';
@@ -14,6 +13,9 @@ import type { ShakeEntryDocument } from '../../shakes/schemas/shake-entry.schema
 import { ShakeEntriesService } from '../../shakes/shake-entries.service';
 import { ShakesService } from '../../shakes/shakes.service';
 import type { FilePageDto } from './dto/file-page.dto';
+
+/** A page of a stream: the posts (FilePresenter.page makes its FilePageDto) and the cursors around them. */
+export type PostPage = Omit<FilePageDto, 'items'> & { items: SharedFileDocument[] };
 import { PopularService } from './popular.service';
 
 /** How many reads of entries one home-timeline request makes at most while skipping repeated sources. */
@@ -34,7 +36,7 @@ export type ShowNsfw = boolean;
 /**
  * Every file stream: a page of positions (entries, likes, posts) is read with a keyset query from a cursor in
  * either direction (see seek.ts), the posts behind them are loaded live (a deleted post never shows, even before
- * its entry is gone), and mapped by FilePresenter. The cursors are always the positions of the first and last items
+ * its entry is gone); FilePresenter.page maps them to their response, leaving out any post that is not visible. The cursors are always the positions of the first and last items
  * read, so a page deep in a stream costs what the first does.
  */
 @Injectable()
@@ -42,7 +44,6 @@ export class StreamsService {
   constructor(
     private readonly entries: ShakeEntriesService,
     private readonly posts: PostsRepository,
-    private readonly presenter: FilePresenter,
     private readonly shakes: ShakesService,
     private readonly follows: FollowsService,
     private readonly likes: LikesService,
@@ -50,7 +51,7 @@ export class StreamsService {
     private readonly popular: PopularService,
   ) {}
 
-  async shakeFiles(name: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async shakeFiles(name: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('shake-files', page);
     const shake = await this.shakes.getByName(name);
     return this.pageOf('shake-files', seek, await this.entries.page([shake._id], seek), (entry) => entry.sharedFileId, showNsfw);
@@ -61,7 +62,7 @@ export class StreamsService {
    * docs/timelines.md). A source posted in several of them shows once, at its newest entry. That rule does not
    * depend on the direction read, so a page read upwards (`after`) holds the files the page above showed.
    */
-  async timeline(userId: Types.ObjectId, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async timeline(userId: Types.ObjectId, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('timeline', page);
     const own = await this.shakes.findUserShakeOf(userId);
     const shakeIds = [...(await this.follows.shakeIdsFollowedBy(userId)), ...(own ? [own._id] : [])];
@@ -93,15 +94,15 @@ export class StreamsService {
       shown.map((entry) => entry.sharedFileId),
       showNsfw,
     );
-    return { items: await this.presenter.many(posts), ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
+    return { items: posts, ...pageCursors('timeline', seek, newest, oldest, !exhausted) };
   }
 
-  async incoming(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async incoming(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('incoming', page);
     return this.pageOfPosts('incoming', seek, await this.posts.incoming(seek, showNsfw));
   }
 
-  async magic(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async magic(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('magic', page);
     const rows = await this.posts.magic(seek, showNsfw);
     if (!rows)
@@ -111,21 +112,21 @@ export class StreamsService {
     return this.pageOfPosts('magic', seek, rows);
   }
 
-  async tagged(text: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async tagged(text: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('tags', page);
     const tag = normaliseTag(text);
     if (!tag) throw new NotFoundError('No such tag');
     return this.pageOfPosts('tags', seek, await this.posts.tagged(tag, seek, showNsfw));
   }
 
-  async likedBy(username: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async likedBy(username: string, page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('likes', page);
     const user = await this.users.getActiveByUsername(username);
     return this.pageOf('likes', seek, await this.likes.likesOf(user._id, seek), (like) => like.sharedFileId, showNsfw);
   }
 
   /** The ranking itself leaves NSFW files out; one marked since the snapshot is hidden here unless shown. */
-  async popularFiles(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<FilePageDto> {
+  async popularFiles(page: TwoWayPageRequest, showNsfw: ShowNsfw): Promise<PostPage> {
     const seek = seekIn('popular', page);
     return this.pageOf('popular', seek, await this.popular.page(seek), (entry) => entry.sharedFileId, showNsfw);
   }
@@ -137,15 +138,15 @@ export class StreamsService {
     rows: T[],
     postOf: (position: T) => Types.ObjectId,
     showNsfw: ShowNsfw,
-  ): Promise<FilePageDto> {
+  ): Promise<PostPage> {
     const { items: positions, more } = pageFromRows(rows, seek);
     const posts = await this.posts.findLiveInOrder(positions.map(postOf), showNsfw);
-    return { items: await this.presenter.many(posts), ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
+    return { items: posts, ...pageCursors(kind, seek, positions[0]?._id, positions.at(-1)?._id, more) };
   }
 
   /** A page of the posts themselves (they are their own positions). */
-  private async pageOfPosts(kind: CursorKind, seek: Seek, rows: SharedFileDocument[]): Promise<FilePageDto> {
+  private async pageOfPosts(kind: CursorKind, seek: Seek, rows: SharedFileDocument[]): Promise<PostPage> {
     const { items, ...cursors } = keysetPage(kind, seek, rows);
-    return { items: await this.presenter.many(items), ...cursors };
+    return { items, ...cursors };
   }
 }
