@@ -438,19 +438,23 @@ export class Environment {
   @Max(86400)
   MEDIA_CACHE_TTL_SECONDS = 600;
 
-  /** Total bytes of small objects (thumbnails, small images) each API process keeps in memory; 0 turns the byte cache off. */
+  /**
+   * Total bytes of stored objects (thumbnails, small versions, originals up to MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES)
+   * each API process keeps in memory with FILE_SERVING=stream; reads in flight add at most a quarter of it. 0 turns
+   * the byte cache off.
+   */
   @Transform(toInteger)
   @IsInt()
   @Min(0)
   @Max(4294967296)
-  MEDIA_BYTES_CACHE_MAX_BYTES = 67108864;
+  MEDIA_BYTES_CACHE_MAX_BYTES = 134217728;
 
-  /** Only objects of at most this many bytes go into the byte cache. */
+  /** Only objects of at most this many bytes go into the byte cache; larger ones are streamed from the store. */
   @Transform(toInteger)
   @IsInt()
   @Min(0)
   @Max(104857600)
-  MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES = 262144;
+  MEDIA_BYTES_CACHE_OBJECT_MAX_BYTES = 4194304;
 
   /**
    * Where searches read on a replica set: `primary`, or a secondary (`secondaryPreferred`, `nearest`, ...) to take

@@ -2,17 +2,24 @@ import { getModelToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Model } from 'mongoose';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
+import { Environment } from '../../src/config/environment';
 import type { SourceFile } from '../../src/files/schemas/source-file.schema';
 import { STORAGE_DRIVER, type StorageDriver } from '../../src/files/storage/storage-driver';
+import { ViewsCounter } from '../../src/files/views.counter';
 import { listeningPort } from '../harness/aborted-upload';
-import { startNginx, type RunningNginx } from '../harness/nginx';
+import { NGINX_TEMPLATE, startNginx, type RunningNginx } from '../harness/nginx';
 import { eventually } from '../harness/servers';
 import { startStorageBackend, type StorageBackend } from '../harness/storage-backends';
 import { TestContext, type TestUser } from '../harness/test-app';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+/** proxy_cache_valid of the shipped configuration's media micro-cache, and the app's default bound. */
+const MICRO_CACHE_SECONDS = Number(/proxy_cache_valid 200 (\d+)s;/.exec(readFileSync(NGINX_TEMPLATE, 'utf8'))![1]);
+const MEDIA_CACHE_MAX_LAG_MS = new Environment().MEDIA_CACHE_MAX_LAG_MS;
 
 interface Answer {
   status: number;
@@ -77,7 +84,8 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
 
   beforeAll(async () => {
     backend = await startStorageBackend(kind, ctx.database);
-    const env = { ...backend.env, FILE_SERVING: 'accel', TRUST_PROXY_HOPS: '1' };
+    // Views stay in memory for the whole suite, where a test counts them.
+    const env = { ...backend.env, FILE_SERVING: 'accel', TRUST_PROXY_HOPS: '1', VIEWS_FLUSH_INTERVAL_MS: '60000' };
     api = await ctx.startApp({ MALTED_MODE: 'api', ...env });
     await ctx.startApp({ MALTED_MODE: 'worker', ...env }); // makes the thumbnails
     nginx = await startNginx({
@@ -239,15 +247,60 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
     expect(forged.body.includes(image.subarray(0, 64))).toBe(false);
   });
 
-  it('stops serving a deleted file', async () => {
+  /** How long a deleted file may still be served through nginx: the app's bound plus the micro-cache's second. */
+  const DELETION_BOUND_MS = MEDIA_CACHE_MAX_LAG_MS + MICRO_CACHE_SECONDS * 1000;
+
+  it('stops serving a deleted file within the bound, from its micro-cache too', async () => {
     const doomed = await noisyPng(20, 20);
     const post = await upload(bob, doomed);
-    expect((await get(`/api/v1/files/${post.key}/raw`)).status).toBe(200);
+    const paths = [`/api/v1/files/${post.key}/raw`, `/r/${post.key}`, `/api/v1/files/${post.key}/thumbnail`];
+    await eventually(
+      () => get(paths[2]),
+      (res) => res.status === 200,
+      20_000,
+    );
+    for (const path of paths) expect((await get(path)).status).toBe(200); // now in the micro-cache
     await ctx.http(api).delete(`/api/v1/files/${post.key}`).set('Authorization', bob.auth).expect(204);
-    const gone = await get(`/api/v1/files/${post.key}/raw`);
-    expect(gone.status).toBe(404);
-    expect(JSON.parse(gone.body.toString())).toMatchObject({ statusCode: 404 });
-    expect((await get(`/api/v1/files/${post.key}/thumbnail`)).status).toBe(404);
+    const deleted = Date.now();
+    // The file's JSON is never micro-cached: gone at once.
+    expect((await get(`/api/v1/files/${post.key}`)).status).toBe(404);
+    for (const path of paths) {
+      const gone = await eventually(
+        () => get(path),
+        (res) => res.status === 404,
+        DELETION_BOUND_MS + 5_000,
+      );
+      expect(JSON.parse(gone.body.toString())).toMatchObject({ statusCode: 404 });
+    }
+    // Generous for a loaded machine: the stated bound is MEDIA_CACHE_MAX_LAG_MS + 1 s (and this is the deleting process).
+    expect(Date.now() - deleted).toBeLessThan(DELETION_BOUND_MS + 2_000);
+  });
+
+  it('answers repeated anonymous GETs from its micro-cache, and every GET with a token from the app', async () => {
+    const post = await upload(bob, await noisyPng(22, 22));
+    const path = `/api/v1/files/${post.key}/raw`;
+    const views = api.get(ViewsCounter);
+    await views.flush();
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) expect((await get(path)).status).toBe(200);
+    const seconds = (Date.now() - started) / 1000;
+    const anonymous = views.unflushed;
+    // Only the refreshes reach the app (and count a view): at most one per second, where every GET would be 20.
+    expect(anonymous).toBeGreaterThanOrEqual(1);
+    expect(anonymous).toBeLessThanOrEqual(Math.ceil(seconds / MICRO_CACHE_SECONDS) + 1);
+    // A request with Authorization always reaches the app: another user's counts, the owner's does not.
+    for (let i = 0; i < 5; i++) expect((await get(path, { Authorization: alice.auth })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await get(path, { Authorization: bob.auth })).status).toBe(200);
+    expect(views.unflushed - anonymous).toBe(5);
+  });
+
+  it('never stores an answer made for a request with a token', async () => {
+    const post = await upload(bob, await noisyPng(23, 23));
+    const path = `/api/v1/files/${post.key}/raw`;
+    // Nothing anonymous asked for it yet: were this answer stored, the anonymous GET below would get it.
+    expect((await get(path, { Authorization: alice.auth })).status).toBe(200);
+    await ctx.http(api).delete(`/api/v1/files/${post.key}`).set('Authorization', bob.auth).expect(204);
+    expect((await get(path)).status).toBe(404);
   });
 
   it('answers its own 404 when the bytes left the store meanwhile, naming nothing of the store', async () => {
@@ -259,7 +312,12 @@ function accelSuite(kind: 'local' | 's3', testFile: string): void {
       .findOne({ sha256: sha256(vanishing) })
       .lean();
     await api.get<StorageDriver>(STORAGE_DRIVER).delete(source!.storageKey);
-    const res = await get(`/api/v1/files/${post.key}/raw`);
+    // The micro-cache may hold the bytes for its second.
+    const res = await eventually(
+      () => get(`/api/v1/files/${post.key}/raw`),
+      (answer) => answer.status !== 200,
+      MICRO_CACHE_SECONDS * 1000 + 5_000,
+    );
     expect(res.status).toBe(404);
     const text = res.body.toString();
     expect(text).not.toContain(source!.storageKey);

@@ -23,6 +23,8 @@ export interface NginxOptions {
   accessLog?: boolean;
   /** Also serve this directory as plain static files on another free port (staticUrl), for comparisons. */
   staticRoot?: string;
+  /** Another configuration with the same placeholders instead of the shipped one (benchmarks compare variants). */
+  template?: string;
 }
 
 export interface RunningNginx {
@@ -85,13 +87,17 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'malted-nginx-'));
   const s3 = options.s3Endpoint ? new URL(options.s3Endpoint) : undefined;
   const s3Port = s3 && (s3.port || (s3.protocol === 'https:' ? '443' : '80'));
-  const config = renderNginxTemplate({
-    MALTED_NGINX_PORT: `127.0.0.1:${port}`,
-    MALTED_APP: options.app,
-    MALTED_STORAGE_LOCAL_DIR: resolve(options.storageLocalDir ?? dir),
-    MALTED_S3_SERVER: s3 ? `${s3.hostname}:${s3Port}` : '127.0.0.1:9',
-    MALTED_S3_SCHEME: s3 ? s3.protocol.replace(':', '') : 'http',
-  });
+  const config = renderNginxTemplate(
+    {
+      MALTED_NGINX_PORT: `127.0.0.1:${port}`,
+      MALTED_APP: options.app,
+      MALTED_STORAGE_LOCAL_DIR: resolve(options.storageLocalDir ?? dir),
+      MALTED_S3_SERVER: s3 ? `${s3.hostname}:${s3Port}` : '127.0.0.1:9',
+      MALTED_S3_SCHEME: s3 ? s3.protocol.replace(':', '') : 'http',
+      MALTED_NGINX_CACHE_DIR: dir,
+    },
+    options.template === undefined ? undefined : readFileSync(options.template, 'utf8'),
+  );
   writeFileSync(join(dir, 'malted.conf'), config);
   for (const temp of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, temp));
   writeFileSync(
@@ -113,7 +119,10 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
       `  scgi_temp_path ${join(dir, 'scgi')};`,
       '  default_type application/octet-stream;',
       `  include ${join(dir, 'malted.conf')};`,
-      ...(staticPort ? [`  server { listen 127.0.0.1:${staticPort}; root ${resolve(options.staticRoot!)}; }`] : []),
+      // With sendfile, as the shipped configuration sends files.
+      ...(staticPort
+        ? [`  server { listen 127.0.0.1:${staticPort}; root ${resolve(options.staticRoot!)}; sendfile on; tcp_nopush on; }`]
+        : []),
       '}',
       '',
     ].join('\n'),

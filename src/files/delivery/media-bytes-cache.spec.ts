@@ -41,9 +41,31 @@ describe('MediaBytesCache', () => {
     expect(opened).toEqual(['a']);
   });
 
+  it('streams a miss instead of reading it into memory once the reads in flight hold a quarter of maxBytes', async () => {
+    const cache = new MediaBytesCache({ maxBytes: 400, maxObjectBytes: 100 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = (key: string) =>
+      cache.get(key, 60, async () => {
+        await gate;
+        return Readable.from([bytes(key, 60)]);
+      });
+    const first = slow('a'); // 60 of the 100 bytes allowed in flight
+    const again = slow('a'); // the same read, no more memory
+    expect(cache.inFlightBytes).toBe(60);
+    expect(await slow('b')).toBeUndefined(); // 120 > 100: the caller streams it
+    release();
+    expect((await first)?.equals(bytes('a', 60))).toBe(true);
+    expect((await again)?.equals(bytes('a', 60))).toBe(true);
+    expect(cache.inFlightBytes).toBe(0);
+    expect((await get(cache, 'b', 60))?.equals(bytes('b', 60))).toBe(true); // room again
+    expect(cache.heldBytes).toBe(120);
+  });
+
   it('refuses bytes that do not match the stored size rather than serving them', async () => {
     const cache = new MediaBytesCache({ maxBytes: 1000, maxObjectBytes: 100 });
     await expect(cache.get('short', 50, async () => Readable.from([Buffer.alloc(20)]))).rejects.toThrow(/20 bytes/);
     expect(cache.heldBytes).toBe(0);
+    expect(cache.inFlightBytes).toBe(0);
   });
 });
