@@ -2,7 +2,8 @@ import type { SharedFile } from './schemas/shared-file.schema';
 
 /**
  * What "a visible post" means wherever a post is shown or acted on: GET /files/:key, raw, thumbnail, likes,
- * saves, comments (PostsService.getLive), every stream and page of posts (FilePresenter) and search (SearchSources).
+ * saves, comments (PostsService.getLive), every stream and page of posts (FilePresenter) and search
+ * (SearchablePostsService), all through VisiblePostsService, which reads the neighbours and applies this rule.
  *
  * A post is visible while it is not deleted, its stored bytes and its shake exist, and its owner exists and is
  * not disabled. The last three are read beside the post rather than copied onto it, so a deleted group shake's
