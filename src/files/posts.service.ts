@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Types } from 'mongoose';
 import type { AuthUser } from '../common/auth/auth-user';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
@@ -40,6 +40,8 @@ export interface FileWithSource {
  */
 @Injectable()
 export class PostsService {
+  private readonly logger = new Logger(PostsService.name);
+
   constructor(
     private readonly files: PostsRepository,
     private readonly visible: VisiblePostsService,
@@ -54,7 +56,7 @@ export class PostsService {
 
   /**
    * The post of a new upload, whose source (its stored bytes) the upload pipeline has just acquired: placed in
-   * its shake, or the source's reference given back if it cannot be. Then its variants (for new bytes), caches
+   * its shake, or the source's reference (and `undoAlso`, the upload's quota) given back if it cannot be. Then its variants (for new bytes), caches
    * and search follow.
    */
   async createOriginal(
@@ -63,8 +65,10 @@ export class PostsService {
     acquired: { source: SourceFileDocument; created: boolean },
     fields: UploadFields,
     fileName: string | null = null,
+    undoAlso?: () => Promise<unknown>,
   ): Promise<ShownPost> {
     const { source, created } = acquired;
+    const giveBack = () => [this.releaseReference(source._id), undoAlso?.()];
     let file: SharedFileDocument;
     try {
       file = await this.insertPost({
@@ -77,11 +81,11 @@ export class PostsService {
         nsfw: source.nsfw,
         fileName,
       });
-      await this.place(file);
     } catch (error) {
-      await this.purge(await this.sources.release(source._id));
+      await this.undo(giveBack(), source._id);
       throw error;
     }
+    await this.place(file, giveBack);
     await this.postCache.changedIn(shake, file);
     if (created) await this.enqueueVariants(source);
     await this.search.enqueue('file', file._id);
@@ -112,17 +116,17 @@ export class PostsService {
       await this.files.deleteById(file._id);
       throw new NotFoundError('No such file');
     }
+    const giveBack = () => [this.releaseReference(source._id)];
     try {
       if (source.nsfw && !file.nsfw) {
         await this.files.markNsfw(file._id);
         file.nsfw = true;
       }
-      await this.place(file);
     } catch (error) {
-      await this.files.deleteById(file._id);
-      await this.purge(await this.sources.release(source._id));
+      await this.undo([this.files.deleteById(file._id), ...giveBack()], source._id);
       throw error;
     }
+    await this.place(file, giveBack);
     await this.postCache.changed(file);
     return file;
   }
@@ -277,15 +281,31 @@ export class PostsService {
 
   /**
    * Every new post goes through here: it is placed in its shake (a ShakeEntry) and the posted job is queued. If
-   * it cannot be placed it is taken back, so no post exists that its shake does not show.
+   * it cannot be placed it is taken back with what it took (`giveBack`: the source's reference, the upload's
+   * quota), so no post exists that its shake does not show. Once placed it stands.
    */
-  private async place(file: SharedFileDocument): Promise<void> {
+  private async place(file: SharedFileDocument, giveBack: () => (Promise<unknown> | undefined)[]): Promise<void> {
     try {
       await this.entries.add({ shakeId: file.shakeId, sharedFileId: file._id, sourceId: file.sourceId, userId: file.userId });
     } catch (error) {
-      await this.files.deleteById(file._id);
+      await this.undo([this.files.deleteById(file._id), ...giveBack()], file.sourceId);
       throw error;
     }
     await this.jobs.send('social/posted', { sharedFileId: file._id.toHexString() });
+  }
+
+  private async releaseReference(sourceId: Types.ObjectId): Promise<void> {
+    await this.purge(await this.sources.release(sourceId));
+  }
+
+  /**
+   * The undo steps of a post that could not be made, run at once rather than one after the other: with the
+   * database gone each waits out its timeout. What they cannot undo is logged; the reference audit
+   * (SourceReferencesSweeper) repairs a reference left taken.
+   */
+  private async undo(steps: (Promise<unknown> | undefined)[], sourceId: Types.ObjectId): Promise<void> {
+    for (const result of await Promise.allSettled(steps)) {
+      if (result.status === 'rejected') this.logger.warn({ err: result.reason, sourceId }, 'could not undo a post that failed');
+    }
   }
 }

@@ -7,6 +7,7 @@ import { SourceFile, type SourceFileDocument } from './schemas/source-file.schem
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';
 import { STORAGE_DRIVER, storeFile, type StorageDriver } from './storage/storage-driver';
 import { InsufficientStorageError } from '../common/errors/domain-errors';
+import { isDatabaseUnavailableError } from '../common/errors/database-unavailable';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { isNoSpaceError } from '../common/errors/no-space';
 
@@ -99,7 +100,8 @@ export class SourceFilesService {
         return { source, created: true };
       } catch (error) {
         await this.storage.delete(storageKey);
-        await this.dropPendingVariants({ _id: sourceId, storageKey });
+        // With the database gone this would only wait out its timeout too: the files sweeper drops the marker.
+        if (!isDatabaseUnavailableError(error)) await this.dropPendingVariants({ _id: sourceId, storageKey });
         if (!isDuplicateKeyError(error)) throw error;
       }
     }
