@@ -30,9 +30,15 @@ export class FilePresenter {
     private readonly postViews: PostViewsService,
   ) {}
 
-  /** In the given order; a post that is not visible (post-visibility.ts) is left out. */
-  async many(posts: SharedFileDocument[]): Promise<FileDto[]> {
-    return this.shown(await this.visible.of(posts));
+  /**
+   * In the given order; a post that is not visible (post-visibility.ts) is left out, and so is one whose source is
+   * NSFW where NSFW files are hidden (`showNsfw` false). The lists filter on the posts' own flag, but an NSFW mark
+   * writes the source before its posts: a list read between the two would show a post saying `nsfw: true` (the
+   * flag shown is the source's) to a caller who did not opt in.
+   */
+  async many(posts: SharedFileDocument[], showNsfw = true): Promise<FileDto[]> {
+    const shown = await this.visible.of(posts);
+    return this.shown(showNsfw ? shown : shown.filter(({ source }) => !source.nsfw));
   }
 
   async one(post: SharedFileDocument): Promise<FileDto | null> {
@@ -40,9 +46,9 @@ export class FilePresenter {
     return dto ?? null;
   }
 
-  /** A page of posts (a stream's) as its response: the same page with FileDtos, invisible posts left out. */
-  async page<P extends { items: SharedFileDocument[] }>(page: P): Promise<Omit<P, 'items'> & { items: FileDto[] }> {
-    return { ...page, items: await this.many(page.items) };
+  /** A page of posts (a stream's) as its response: the same page with FileDtos, invisible posts left out (see many). */
+  async page<P extends { items: SharedFileDocument[] }>(page: P, showNsfw = true): Promise<Omit<P, 'items'> & { items: FileDto[] }> {
+    return { ...page, items: await this.many(page.items, showNsfw) };
   }
 
   /** Posts whose visibility and neighbours the caller has already resolved (PostsService.getVisible, an upload). */

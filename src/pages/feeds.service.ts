@@ -42,7 +42,7 @@ export class FeedsService {
 
   async shake(name: string, format: FeedFormat): Promise<string> {
     const shake = await this.pages.visibleShake(name);
-    const page = await this.presenter.page(await this.streams.shakeFiles(shake.name, { limit: FEED_ITEMS }, false));
+    const page = await this.presenter.page(await this.streams.shakeFiles(shake.name, { limit: FEED_ITEMS }, false), false);
     return this.render(format, {
       source: 'shakes',
       subject: shake.name,
@@ -56,7 +56,7 @@ export class FeedsService {
   async tag(text: string, format: FeedFormat): Promise<string> {
     const tag = normaliseTag(text);
     if (!tag) throw new NotFoundError('No such tag');
-    const page = await this.presenter.page(await this.streams.tagged(tag, { limit: FEED_ITEMS }, false));
+    const page = await this.presenter.page(await this.streams.tagged(tag, { limit: FEED_ITEMS }, false), false);
     return this.render(format, {
       source: 'tags',
       subject: tag,
@@ -68,7 +68,7 @@ export class FeedsService {
   }
 
   async likes(username: string, format: FeedFormat): Promise<string> {
-    const page = await this.presenter.page(await this.streams.likedBy(username, { limit: FEED_ITEMS }, false));
+    const page = await this.presenter.page(await this.streams.likedBy(username, { limit: FEED_ITEMS }, false), false);
     const shake = await this.pages.visibleShake(username);
     return this.render(format, {
       source: 'likes',

@@ -104,7 +104,10 @@ export class SharePagesService {
 
   async shakePage(name: string, before?: string): Promise<string> {
     const shake = await this.visibleShake(name);
-    const page = await this.filePresenter.page(await this.streams.shakeFiles(shake.name, { before, limit: SHAKE_PAGE_FILES }, false));
+    const page = await this.filePresenter.page(
+      await this.streams.shakeFiles(shake.name, { before, limit: SHAKE_PAGE_FILES }, false),
+      false,
+    );
     const pageUrl = this.site.url(shakePagePath(shake.name));
     const [newest] = page.items;
     const description = shake.description.trim() || `${plural(shake.fileCount, 'file')} by ${shake.owner.username} on ${this.site.name}`;

@@ -27,7 +27,7 @@ export class StreamsController {
   @ApiOkResponse({ type: FilePageDto, description: "The shake's files, newest first; NSFW files only for callers who opted in" })
   @ApiNotFoundResponse({ description: 'No such shake' })
   async shakeFiles(@Param('name') name: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.shakeFiles(name, page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.shakeFiles(name, page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('timeline')
@@ -37,7 +37,7 @@ export class StreamsController {
     description: 'Files from the shakes you follow and your own, newest first, each image once; NSFW files only if you opted in',
   })
   async timeline(@CurrentUser() caller: AuthUser, @Query() page: StreamQueryDto): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.timeline(caller.id, page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.timeline(caller.id, page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('incoming')
@@ -45,7 +45,7 @@ export class StreamsController {
   @CachedResponse({ ttlSeconds: STREAM_TTL_SECONDS, scopes: () => [CacheScope.stream('incoming')], sameUnlessNsfwShown: true })
   @ApiOkResponse({ type: FilePageDto, description: 'New originals (not saves), newest first; NSFW files only for callers who opted in' })
   async incoming(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.incoming(page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.incoming(page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('popular')
@@ -57,7 +57,7 @@ export class StreamsController {
   })
   @ApiBadRequestResponse({ description: `${BAD_PAGE}, or a cursor of a ranking that has expired (start again)` })
   async popular(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.popularFiles(page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.popularFiles(page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('magic')
@@ -68,7 +68,7 @@ export class StreamsController {
     description: `Originals that reached ${MAGIC_LIKES} likes, most recent first; NSFW files only for callers who opted in`,
   })
   async magic(@Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.magic(page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.magic(page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('tags/:tag')
@@ -80,7 +80,7 @@ export class StreamsController {
   })
   @ApiNotFoundResponse({ description: 'Not a tag (1-30 letters, digits or _)' })
   async tagged(@Param('tag') tag: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.tagged(tag, page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.tagged(tag, page, showsNsfw(caller)), showsNsfw(caller));
   }
 
   @Get('users/:username/likes')
@@ -91,6 +91,6 @@ export class StreamsController {
   })
   @ApiNotFoundResponse({ description: 'No such user' })
   async likes(@Param('username') username: string, @Query() page: StreamQueryDto, @CurrentUser() caller?: AuthUser): Promise<FilePageDto> {
-    return this.presenter.page(await this.streams.likedBy(username, page, showsNsfw(caller)));
+    return this.presenter.page(await this.streams.likedBy(username, page, showsNsfw(caller)), showsNsfw(caller));
   }
 }
