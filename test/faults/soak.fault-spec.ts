@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Answer, Client, percentile, sleep, type TestAccount } from './client';
 import { recordFigure } from './figures';
 import { type AppProcess, FaultRig } from './rig';
@@ -10,7 +11,9 @@ import { freePort } from '../harness/servers';
  * fixed rate rather than flat out (the build machine has two cores shared with other runs): reads of posts, raw
  * bytes, thumbnails and lists, uploads, likes and searches. The API's resident set is sampled from
  * /proc/<pid>/status, its event-loop delay from prom-client's nodejs_eventloop_lag_p99_seconds on its /metrics
- * (reset at every scrape, so each sample is the p99 of the interval since the last one).
+ * (reset at every scrape: scraped as the warm-up ends and at the end, it is the p99 over the soak). The test
+ * process measures its own event-loop delay over the same time: on a shared machine, what the load alone causes.
+ * SOAK_HEAP_SNAPSHOT_DIR=dir writes a heap snapshot of the API at both ends, to diff (README, Reliability).
  */
 const SOAK_MS = Number(process.env.SOAK_SECONDS ?? 60) * 1000;
 /** The same load before the measured soak, while V8 grows its heap to what the load needs (not judged). */
@@ -32,7 +35,12 @@ const rssKiB = (pid: number): number => {
 };
 
 /** From prom-client's default metrics: the event-loop delay p99 since the last scrape, and the V8 heap in use. */
-async function scrape(metricsUrl: string): Promise<{ lagMs: number; heapMiB: number; heapTotalMiB: number; externalMiB: number }> {
+interface Scrape {
+  lagMs: number;
+  heapMiB: number;
+}
+
+async function scrape(metricsUrl: string): Promise<Scrape> {
   const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
   const value = (name: string) => {
     const line = text.split('\n').find((l) => l.startsWith(name));
@@ -42,12 +50,18 @@ async function scrape(metricsUrl: string): Promise<{ lagMs: number; heapMiB: num
   return {
     lagMs: value('nodejs_eventloop_lag_p99_seconds') * 1000,
     heapMiB: value('nodejs_heap_size_used_bytes') / 2 ** 20,
-    heapTotalMiB: value('nodejs_heap_size_total_bytes') / 2 ** 20,
-    externalMiB: value('nodejs_external_memory_bytes') / 2 ** 20,
   };
 }
 
-const median = (values: number[]) => percentile(values, 50);
+/** The least-squares slope of RSS over `spanMs`, as a fraction of its mean. */
+function trendOver(samples: { at: number; rssKiB: number }[], spanMs: number): number {
+  const n = samples.length;
+  const meanAt = samples.reduce((sum, s) => sum + s.at, 0) / n;
+  const meanRss = samples.reduce((sum, s) => sum + s.rssKiB, 0) / n;
+  const slope =
+    samples.reduce((sum, s) => sum + (s.at - meanAt) * (s.rssKiB - meanRss), 0) / samples.reduce((sum, s) => sum + (s.at - meanAt) ** 2, 0);
+  return (slope * spanMs) / meanRss;
+}
 
 describe(`a ${SOAK_MS / 1000}-second soak at a steady mixed load`, () => {
   const rig = new FaultRig();
@@ -109,21 +123,22 @@ describe(`a ${SOAK_MS / 1000}-second soak at a steady mixed load`, () => {
       };
 
       const answers: Answer[] = [];
-      const samples: { at: number; rssKiB: number; lagMs: number; heapMiB: number; heapTotalMiB: number; externalMiB: number }[] = [];
-      const scrapeFailures: string[] = [];
+      const samples: { at: number; rssKiB: number }[] = [];
+      const own = monitorEventLoopDelay({ resolution: 10 });
       let outstanding = 0;
       let skipped = 0;
+      let atWarmUpEnd: Scrape | undefined;
       const startedAt = Date.now();
       const inFlight = new Set<Promise<void>>();
       const sampling = (async () => {
+        await sleep(WARM_UP_MS);
+        // The scrape resets prom-client's delay histogram: the one at the end holds the soak's own p99.
+        atWarmUpEnd = await scrape(metricsUrl);
+        own.enable();
+        if (SNAPSHOTS) api.signal('SIGUSR2');
         while (Date.now() - startedAt < RUN_MS) {
+          samples.push({ at: Date.now() - startedAt, rssKiB: rssKiB(api.child.pid!) });
           await sleep(SAMPLE_EVERY_MS);
-          // A scrape that fails is kept and judged at the end (writing a heap snapshot holds the process up).
-          const scraped = await scrape(metricsUrl).catch((error: Error) => error);
-          if (scraped instanceof Error) scrapeFailures.push(`${Date.now() - startedAt} ms: ${scraped.message}`);
-          else samples.push({ at: Date.now() - startedAt, rssKiB: rssKiB(api.child.pid!), ...scraped });
-          // SOAK_HEAP_SNAPSHOT_DIR: a heap snapshot at the end of the warm-up and at the end, to diff (see the README).
-          if (SNAPSHOTS && samples.length === Math.ceil(WARM_UP_MS / SAMPLE_EVERY_MS)) api.signal('SIGUSR2');
         }
       })();
       // Open loop: one request every 1/RATE s whatever the answers take (as clients arrive), bounded in number.
@@ -143,6 +158,9 @@ describe(`a ${SOAK_MS / 1000}-second soak at a steady mixed load`, () => {
         void request.finally(() => inFlight.delete(request));
       }
       await Promise.all([...inFlight, sampling]);
+      const atEnd = await scrape(metricsUrl);
+      own.disable();
+      const ownLagMs = own.percentile(99) / 1e6;
       if (SNAPSHOTS) {
         api.signal('SIGUSR2');
         await sleep(20_000); // writing it takes a while; the rig kills the process at the end
@@ -150,32 +168,34 @@ describe(`a ${SOAK_MS / 1000}-second soak at a steady mixed load`, () => {
       const seconds = (Date.now() - startedAt) / 1000;
 
       const errors = answers.filter((a) => a.status < 200 || a.status >= 300);
-      const afterWarmUp = samples.filter((s) => s.at >= WARM_UP_MS);
-      const window = Math.max(2, Math.floor(afterWarmUp.length / 4));
-      const baseline = median(afterWarmUp.slice(0, window).map((s) => s.rssKiB));
-      const final = median(afterWarmUp.slice(-window).map((s) => s.rssKiB));
-      const growth = (final - baseline) / baseline;
-      const lags = afterWarmUp.map((s) => s.lagMs);
-      const overLag = afterWarmUp.filter((s) => s.lagMs >= MAX_LAG_P99_MS).map((s) => `${s.lagMs.toFixed(1)} ms at ${s.at} ms`);
+      // RSS follows the heap V8 keeps, a saw-tooth of tens of MiB between major collections: its trend over the
+      // soak (least squares) is what a leak would raise, not its value at two instants.
+      const growth = trendOver(samples, SOAK_MS);
+      const rss = samples.map((s) => s.rssKiB);
       const ms = answers.map((a) => a.ms);
       const count = (label: string) => answers.filter((a) => a.label === label).length;
       const mib = (kib: number) => (kib / 1024).toFixed(1);
-      const numbers = `${answers.length} requests in ${seconds.toFixed(0)} s (${count('upload')} uploads, ${count('like')} likes/unlikes, ${count('search')} searches), p50 ${percentile(ms, 50)} ms, p99 ${percentile(ms, 99)} ms; RSS ${mib(baseline)} → ${mib(final)} MiB (${(growth * 100).toFixed(1)}%); lag p99 median ${median(lags).toFixed(1)} ms, max ${Math.max(...lags).toFixed(1)} ms; V8 heap used ${afterWarmUp[0]?.heapMiB.toFixed(1)} → ${afterWarmUp.at(-1)?.heapMiB.toFixed(1)} MiB`;
+      const numbers =
+        `${answers.length} requests in ${seconds.toFixed(0)} s (${count('upload')} uploads, ${count('like')} likes/unlikes, ` +
+        `${count('search')} searches), p50 ${percentile(ms, 50)} ms, p99 ${percentile(ms, 99)} ms; over the ${SOAK_MS / 1000} s: ` +
+        `RSS ${mib(Math.min(...rss))}-${mib(Math.max(...rss))} MiB, trend ${(growth * 100).toFixed(1)}%; V8 heap in use ` +
+        `${atWarmUpEnd!.heapMiB.toFixed(1)} → ${atEnd.heapMiB.toFixed(1)} MiB; event-loop lag p99 ${atEnd.lagMs.toFixed(1)} ms ` +
+        `(the test process's own ${ownLagMs.toFixed(1)} ms)`;
       process.stdout.write(`soak: ${numbers}\nsamples: ${JSON.stringify(samples)}\n`);
 
       expect(errors.map((a) => `${a.label} ${a.status} ${a.ms} ms ${a.failure ?? ''} ${JSON.stringify(a.body)}`.slice(0, 300))).toEqual([]);
       expect(skipped).toBe(0);
-      if (!SNAPSHOTS) expect(scrapeFailures).toEqual([]);
       expect(answers.length).toBeGreaterThan((RATE_PER_SECOND * RUN_MS) / 1000 - 10);
       expect(growth).toBeLessThan(MAX_RSS_GROWTH);
-      expect(overLag).toEqual([]);
+      // The machine is shared with other runs: the app is judged on the lag beyond what the test process itself saw.
+      expect(atEnd.lagMs - ownLagMs).toBeLessThan(MAX_LAG_P99_MS);
       expect(api.running).toBe(true);
 
       recordFigure({
         order: 30,
         scenario: `Soak, ${SOAK_MS / 1000} s`,
-        done: `a steady ${RATE_PER_SECOND} requests/s (open loop, at most ${MAX_OUTSTANDING} outstanding) on one API process and one worker: 5% uploads, 10% likes and unlikes, 15% searches, 70% reads (posts anonymous and signed in, raw, thumbnails, shake files, incoming, timeline); RSS from /proc/<pid>/status and nodejs_eventloop_lag_p99_seconds from /metrics every ${SAMPLE_EVERY_MS / 1000} s`,
-        held: `0 errors; the API's RSS grew under ${MAX_RSS_GROWTH * 100}% from the first to the last quarter after a ${WARM_UP_MS / 1000} s warm-up; event-loop lag p99 under ${MAX_LAG_P99_MS} ms in every interval after it`,
+        done: `a steady ${RATE_PER_SECOND} requests/s (open loop, at most ${MAX_OUTSTANDING} outstanding) on one API process and one worker: 5% uploads, 10% likes and unlikes, 15% searches, 70% reads (posts anonymous and signed in, raw, thumbnails, shake files, incoming, timeline); RSS from /proc/<pid>/status every ${SAMPLE_EVERY_MS / 1000} s, nodejs_eventloop_lag_p99_seconds from its /metrics scraped when the warm-up ends and at the end (prom-client resets it at each scrape)`,
+        held: `0 errors; after a ${WARM_UP_MS / 1000} s warm-up at the same load, the API's RSS trend (least squares) under ${MAX_RSS_GROWTH * 100}% over the ${SOAK_MS / 1000} s and its event-loop lag p99 over them under ${MAX_LAG_P99_MS} ms beyond the test process's own (the shared machine's share)`,
         numbers,
       });
     },
