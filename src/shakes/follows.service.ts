@@ -8,6 +8,7 @@ import type { ShakeDocument } from './schemas/shake.schema';
 import { countBy } from '../common/counters/count-by';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { idRange, type Seek } from '../common/pagination/seek';
+import { removeOneByOne } from '../common/async/remove-one-by-one';
 
 /** The home timeline reads this many followed shakes at most (see docs/timelines.md). */
 export const MAX_FOLLOWED_READ = 2000;
@@ -104,17 +105,15 @@ export class FollowsService {
    * Every follow a (removed) user made, each as unfollow() removes one: the unfollowed job recounts the shake's
    * followers. Idempotent: a run again finds only what is left.
    */
-  async removeAllBy(followerId: Types.ObjectId, batchSize = 200): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const batch = await this.follows.find({ followerId }).sort({ _id: 1 }).limit(batchSize).lean().exec();
-      for (const follow of batch) {
+  removeAllBy(followerId: Types.ObjectId, batchSize = 200): Promise<number> {
+    return removeOneByOne(
+      (size) => this.follows.find({ followerId }).sort({ _id: 1 }).limit(size).lean().exec(),
+      async (follow) => {
         await this.follows.deleteOne({ _id: follow._id }).exec();
         await this.jobs.send('social/unfollowed', { followId: follow._id.toHexString(), shakeId: follow.shakeId.toHexString() });
-      }
-      removed += batch.length;
-      if (batch.length < batchSize) return removed;
-    }
+      },
+      batchSize,
+    );
   }
 
   async removeAllOf(shakeId: Types.ObjectId): Promise<number> {

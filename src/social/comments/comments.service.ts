@@ -9,6 +9,7 @@ import { PostsRepository } from '../../files/posts.repository';
 import { JobProducer } from '../../jobs/job-producer';
 import { Role } from '../../common/auth/role';
 import { Comment, type CommentDocument } from './comment.schema';
+import { removeOneByOne } from '../../common/async/remove-one-by-one';
 
 /**
  * Comments and the queries on the comments collection (index {sharedFileId, _id}). A request writes or removes
@@ -69,20 +70,18 @@ export class CommentsService {
    * Every comment a (removed) user wrote, each as remove() deletes one: the comment-removed job recounts the
    * post's comments. Idempotent: a run again finds only what is left.
    */
-  async removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const batch = await this.writtenBy(userId, null, batchSize);
-      for (const comment of batch) {
+  removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
+    return removeOneByOne(
+      (size) => this.writtenBy(userId, null, size),
+      async (comment) => {
         await this.comments.deleteOne({ _id: comment._id }).exec();
         await this.jobs.send('social/comment-removed', {
           commentId: comment._id.toHexString(),
           sharedFileId: comment.sharedFileId.toHexString(),
         });
-      }
-      removed += batch.length;
-      if (batch.length < batchSize) return removed;
-    }
+      },
+      batchSize,
+    );
   }
 
   /** The comments on posts that are being removed for good (by anyone: the post they answer is gone). */

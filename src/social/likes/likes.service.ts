@@ -9,6 +9,7 @@ import { PostsService } from '../../files/posts.service';
 import { JobProducer } from '../../jobs/job-producer';
 import { Like, type LikeDocument } from './like.schema';
 import { isDuplicateKeyError } from '../../common/errors/duplicate-key';
+import { removeOneByOne } from '../../common/async/remove-one-by-one';
 
 /**
  * Likes and the queries on the likes collection (indexes: {userId, sharedFileId} unique, sharedFileId,
@@ -60,17 +61,15 @@ export class LikesService {
    * Every like a (removed) user gave, each as unlike() removes one: the unliked job recounts the post's likes.
    * Idempotent: a run again finds only what is left.
    */
-  async removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
-    let removed = 0;
-    for (;;) {
-      const batch = await this.likes.find({ userId }).sort({ _id: 1 }).limit(batchSize).lean().exec();
-      for (const like of batch) {
+  removeAllBy(userId: Types.ObjectId, batchSize = 200): Promise<number> {
+    return removeOneByOne(
+      (size) => this.likes.find({ userId }).sort({ _id: 1 }).limit(size).lean().exec(),
+      async (like) => {
         await this.likes.deleteOne({ _id: like._id }).exec();
         await this.jobs.send('social/unliked', { likeId: like._id.toHexString(), sharedFileId: like.sharedFileId.toHexString() });
-      }
-      removed += batch.length;
-      if (batch.length < batchSize) return removed;
-    }
+      },
+      batchSize,
+    );
   }
 
   /** The likes of posts that are being removed for good (nothing is left to count them on); index {sharedFileId}. */
