@@ -1,10 +1,10 @@
 import mongoose from 'mongoose';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, isErrorShape, percentile, sleep, type Answer, type TestAccount } from './client';
+import { Client, isErrorShape, percentile, sleep, type Answer } from './client';
 import { recordFigure } from './figures';
 import { type AppProcess, FaultRig } from './rig';
-import { type Post, SocialTraffic } from './traffic';
+import { accountsWithPosts, SocialTraffic } from './traffic';
 
 const DOWN_MS = 8000;
 const NOT_READY_WITHIN_MS = 5000;
@@ -48,14 +48,7 @@ describe('the database server restarted under uploads, likes and follows', () =>
   afterAll(() => rig.close());
 
   it('turns not ready and back without a restart; writes meanwhile answer 503 at once and never half-apply', async () => {
-    const accounts: TestAccount[] = [];
-    for (let i = 0; i < 4; i++) accounts.push(await client.register());
-    const posts: Post[] = [];
-    for (const owner of accounts) {
-      const { answer, image } = await client.upload(owner);
-      expect(answer.status).toBe(201);
-      posts.push({ key: (answer.body as { key: string }).key, owner, image });
-    }
+    const { accounts, posts } = await accountsWithPosts(client, 4);
 
     const readiness: Answer[] = [];
     let probing = true;

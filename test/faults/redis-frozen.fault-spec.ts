@@ -1,7 +1,7 @@
-import { Client, isErrorShape, percentile, sleep, type TestAccount } from './client';
+import { Client, isErrorShape, percentile, sleep } from './client';
 import { recordFigure } from './figures';
 import { FaultRig } from './rig';
-import { type Post, PublicReads, SocialTraffic } from './traffic';
+import { accountsWithPosts, PublicReads, SocialTraffic } from './traffic';
 
 const FROZEN_MS = 10_000;
 const READ_WITHIN_MS = 1000;
@@ -25,14 +25,7 @@ describe('Redis frozen (SIGSTOP) for 10 s under reads and writes', () => {
   afterAll(() => rig.close());
 
   it('answers public GETs within 1 s and writes within 2 s throughout', async () => {
-    const accounts: TestAccount[] = [];
-    for (let i = 0; i < 4; i++) accounts.push(await client.register());
-    const posts: Post[] = [];
-    for (const owner of accounts) {
-      const { answer, image } = await client.upload(owner);
-      expect(answer.status).toBe(201);
-      posts.push({ key: (answer.body as { key: string }).key, owner, image });
-    }
+    const { accounts, posts } = await accountsWithPosts(client, 4);
     // Warm: the thumbnails exist and the public pages are in the response cache.
     for (const post of posts) for (const path of [`/t/${post.key}`, `/api/v1/files/${post.key}`]) await client.call('warm', 'GET', path);
 

@@ -1,7 +1,7 @@
-import { Client, isErrorShape, percentile, sleep, type TestAccount } from './client';
+import { Client, isErrorShape, percentile, sleep } from './client';
 import { recordFigure } from './figures';
 import { FaultRig } from './rig';
-import { type Post, SocialTraffic } from './traffic';
+import { accountsWithPosts, SocialTraffic } from './traffic';
 import { eventually } from '../harness/servers';
 
 /** Recovery settings of this scenario's worker, so the bound below is seconds, not the production minutes. */
@@ -29,14 +29,7 @@ describe('Redis killed (SIGKILL) under a stream of uploads, likes and follows, t
   afterAll(() => rig.close());
 
   it('answers every request within 2 s (2xx or a JSON 503), and loses nothing acknowledged', async () => {
-    const accounts: TestAccount[] = [];
-    for (let i = 0; i < 5; i++) accounts.push(await client.register());
-    const posts: Post[] = [];
-    for (const owner of accounts) {
-      const { answer, image } = await client.upload(owner);
-      expect(answer.status).toBe(201);
-      posts.push({ key: (answer.body as { key: string }).key, owner, image });
-    }
+    const { accounts, posts } = await accountsWithPosts(client, 5);
 
     const traffic = new SocialTraffic(client, accounts, posts);
     traffic.start(3, 100);

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type Answer, Client, percentile, sleep, type TestAccount } from './client';
+import { type Answer, Client, percentile, sleep } from './client';
 import { recordFigure } from './figures';
 import { type AppProcess, FaultRig } from './rig';
-import type { Post } from './traffic';
+import { accountsWithPosts } from './traffic';
 import { freePort } from '../harness/servers';
 
 /**
@@ -84,14 +84,7 @@ describe(`a ${SOAK_MS / 1000}-second soak at a steady mixed load`, () => {
   it(
     `answers every request, keeps RSS growth under ${MAX_RSS_GROWTH * 100}% after warm-up and event-loop lag p99 under ${MAX_LAG_P99_MS} ms`,
     async () => {
-      const accounts: TestAccount[] = [];
-      for (let i = 0; i < 6; i++) accounts.push(await client.register());
-      const posts: Post[] = [];
-      for (const owner of [...accounts, ...accounts]) {
-        const { answer, image } = await client.upload(owner);
-        expect(answer.status).toBe(201);
-        posts.push({ key: (answer.body as { key: string }).key, owner, image });
-      }
+      const { accounts, posts } = await accountsWithPosts(client, 6, 2);
 
       let turn = 0;
       const pick = <T>(list: T[]) => list[Math.floor(Math.random() * list.length)];

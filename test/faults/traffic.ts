@@ -7,6 +7,25 @@ export interface Post {
   image: Buffer;
 }
 
+/** Registers `count` accounts and uploads `perAccount` fresh images for each (round by round), every one a 201. */
+export async function accountsWithPosts(
+  client: Client,
+  count: number,
+  perAccount = 1,
+): Promise<{ accounts: TestAccount[]; posts: Post[] }> {
+  const accounts: TestAccount[] = [];
+  for (let i = 0; i < count; i++) accounts.push(await client.register());
+  const posts: Post[] = [];
+  for (let round = 0; round < perAccount; round++) {
+    for (const owner of accounts) {
+      const { answer, image } = await client.upload(owner);
+      expect(answer.status).toBe(201);
+      posts.push({ key: (answer.body as { key: string }).key, owner, image });
+    }
+  }
+  return { accounts, posts };
+}
+
 /** `concurrency` loops that each take a turn, pause, and go on until stop() is called; every answer is kept. */
 export abstract class TrafficLoops {
   readonly answers: Answer[] = [];
