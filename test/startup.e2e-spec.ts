@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { isFerretDb } from '../src/files/storage/gridfs-on-ferretdb';
 import { png, randomColor } from './harness/images';
-import { MainProcess } from './harness/main-process';
+import { MainProcess, onTestServers } from './harness/main-process';
 import { eventually, freePort } from './harness/servers';
 import { mongoUriFor, TestContext } from './harness/test-app';
 
@@ -27,19 +27,8 @@ describe('the main process', () => {
 
   /** A main process on the test servers, with nothing about storage configured unless `env` says so. */
   const startOnTestServers = async (env: Record<string, string>, cwd?: string) => {
-    const port = await freePort();
-    const main = run(
-      {
-        PORT: String(port),
-        METRICS_PORT: String(await freePort()),
-        HOST: '127.0.0.1',
-        MONGODB_URI: mongoUriFor(ctx.database),
-        REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
-        REDIS_KEY_PREFIX: ctx.prefix,
-        ...env,
-      },
-      cwd,
-    );
+    const { port, env: onServers } = await onTestServers(ctx);
+    const main = run({ ...onServers, ...env }, cwd);
     const http = request(`http://127.0.0.1:${port}`);
     const ready = await eventually(
       () =>

@@ -1,7 +1,25 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort } from './servers';
+import { mongoUriFor, type TestContext } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
+
+/** A free port for the app, and the variables that put a main process on this test file's database and Redis. */
+export async function onTestServers(ctx: TestContext): Promise<{ port: number; env: Record<string, string> }> {
+  const port = await freePort();
+  return {
+    port,
+    env: {
+      PORT: String(port),
+      METRICS_PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      MONGODB_URI: mongoUriFor(ctx.database),
+      REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
+      REDIS_KEY_PREFIX: ctx.prefix,
+    },
+  };
+}
 
 /**
  * Runs src/main.ts in a child process (transpiled on the fly), the way `npm start` runs dist/main.js, from the

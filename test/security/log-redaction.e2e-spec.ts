@@ -1,7 +1,7 @@
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { MainProcess } from '../harness/main-process';
-import { eventually, freePort } from '../harness/servers';
+import { MainProcess, onTestServers } from '../harness/main-process';
+import { eventually } from '../harness/servers';
 import { linkIn, SmtpTestServer } from '../harness/smtp-test-server';
 import { mongoUriFor, TestContext } from '../harness/test-app';
 
@@ -27,14 +27,9 @@ describe('Log redaction', () => {
 
   beforeAll(async () => {
     await smtp.start();
-    const port = await freePort();
+    const { port, env } = await onTestServers(ctx);
     main = new MainProcess({
-      PORT: String(port),
-      METRICS_PORT: String(await freePort()),
-      HOST: '127.0.0.1',
-      MONGODB_URI: mongoUriFor(ctx.database),
-      REDIS_URL: process.env.MALTED_TEST_REDIS_URL!,
-      REDIS_KEY_PREFIX: ctx.prefix,
+      ...env,
       STORAGE_LOCAL_DIR: ctx.filesDir,
       DATA_DIR: ctx.dataDir,
       LOG_LEVEL: 'trace',
