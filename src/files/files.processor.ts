@@ -96,13 +96,15 @@ export class FilesProcessor implements OnApplicationBootstrap {
 
   /** Folds views counted in Redis into each post's counter; an interrupted fold resumes where it stopped. */
   @Process(jobs.foldViews)
-  async foldViews(): Promise<{ folded: number }> {
-    const batch = await this.views.take();
-    for (const [id, count] of batch) {
-      if (Types.ObjectId.isValid(id) && count > 0) await this.files.addViews(new Types.ObjectId(id), count);
-      await this.views.done(id);
-    }
-    if (batch.size > 0) this.logger.log(`folded views of ${batch.size} files`);
-    return { folded: batch.size };
+  foldViews(): Promise<{ folded: number }> {
+    return this.views.exclusively(async () => {
+      const batch = await this.views.take();
+      for (const [id, count] of batch) {
+        if (Types.ObjectId.isValid(id) && count > 0) await this.files.addViews(new Types.ObjectId(id), count);
+        await this.views.done(id);
+      }
+      if (batch.size > 0) this.logger.log(`folded views of ${batch.size} files`);
+      return { folded: batch.size };
+    });
   }
 }

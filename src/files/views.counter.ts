@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { withTimeout } from '../common/async/with-timeout';
@@ -6,6 +7,10 @@ import { REDIS_CLIENT } from '../common/redis/redis.constants';
 import type { ResolvedEnvironment } from '../config/environment';
 
 const SHUTDOWN_FLUSH_TIMEOUT_MS = 3_000;
+/** Longer than any fold of a batch takes; a fold whose process died holds the lock no longer than this. */
+const FOLD_LOCK_MS = 60_000;
+const FOLD_LOCK_WAIT_MS = 30_000;
+const RELEASE_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 /** What RENAMENX answers when there is nothing to rename. */
 const isNoSuchKey = (error: unknown) => error instanceof Error && /\bno such key\b/i.test(error.message);
@@ -25,6 +30,7 @@ export class ViewsCounter implements OnModuleDestroy {
   /** Views waiting for the fold, and the batch being folded: RENAMENX moves one to the other (one slot on a cluster). */
   private readonly pendingKey: string;
   private readonly foldingKey: string;
+  private readonly foldLockKey: string;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: RedisClient,
@@ -32,6 +38,7 @@ export class ViewsCounter implements OnModuleDestroy {
   ) {
     this.pendingKey = `${sameSlot(redis, 'views')}:pending`;
     this.foldingKey = `${sameSlot(redis, 'views')}:folding`;
+    this.foldLockKey = `${sameSlot(redis, 'views')}:fold-lock`;
     // A flush still waiting for a slow Redis is not joined by another: the counts wait in memory meanwhile.
     this.timer = setInterval(() => void (this.flushing ?? this.flush()), config.get('VIEWS_FLUSH_INTERVAL_MS', { infer: true }));
     this.timer.unref();
@@ -79,6 +86,25 @@ export class ViewsCounter implements OnModuleDestroy {
     await withTimeout(this.flush(), SHUTDOWN_FLUSH_TIMEOUT_MS).catch((error: unknown) =>
       this.logger.warn({ err: error, views: this.unflushed }, 'views not handed to Redis before shutdown'),
     );
+  }
+
+  /**
+   * Runs a fold alone: a second fold that started while the first was applying its batch would read the same
+   * entries from the folding hash (the resume path of take()) and count them twice. Waits for the fold before it
+   * (a fold job queued by hand beside the repeatable one), then fails, for Bull to retry, if it is still held.
+   */
+  async exclusively<T>(fold: () => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    const deadline = Date.now() + FOLD_LOCK_WAIT_MS;
+    while ((await this.redis.set(this.foldLockKey, token, 'PX', FOLD_LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`another views fold still holds ${this.foldLockKey}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    try {
+      return await fold();
+    } finally {
+      await this.redis.eval(RELEASE_SCRIPT, 1, this.foldLockKey, token);
+    }
   }
 
   /**

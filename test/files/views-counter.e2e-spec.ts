@@ -44,4 +44,25 @@ describe('views counter', () => {
     expect(views.unflushed).toBe(0);
     expect(await redis.hgetall('views:pending')).toEqual({ b: '3', c: '2' });
   });
+
+  it('runs one fold at a time: a fold started while another applies its batch does not count that batch again', async () => {
+    for (const id of [...(await views.take()).keys()]) await views.done(id); // what the test above left
+    await redis.hincrby('views:pending', 'd', 3);
+    const folded: [string, number][] = [];
+    let second: Promise<void> | undefined;
+    const fold = (whileApplying?: () => void) =>
+      views.exclusively(async () => {
+        const batch = await views.take();
+        whileApplying?.();
+        for (const [id, count] of batch) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          folded.push([id, count]);
+          await views.done(id);
+        }
+      });
+    await fold(() => (second = fold()));
+    await second;
+    expect(folded).toEqual([['d', 3]]);
+    expect(await redis.exists('views:fold-lock')).toBe(0);
+  });
 });
