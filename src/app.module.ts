@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AdminApiModule } from './admin/admin-api.module';
 import { AuthModule } from './auth/auth.module';
 import { AppCacheModule } from './common/cache/cache.module';
+import { DatabaseModule } from './common/database/database.module';
 import { REDACTED, redactQuery, redactUrl } from './common/http/redact-url';
 import { requestIdFor } from './common/http/request-id';
 import { MetricsModule } from './common/metrics/metrics.module';
@@ -78,6 +79,7 @@ export class AppModule {
         // While the database is away, an operation fails within DATABASE_WAIT_MS (then 503) instead of waiting in
         // Mongoose's buffer for 10 s; the first connection is still retried (retryAttempts) at start-up.
         MongooseModule.forRoot(env.MONGODB_URI, { serverSelectionTimeoutMS: DATABASE_WAIT_MS, bufferCommands: false }),
+        DatabaseModule,
         MetricsModule,
         RedisModule,
         AppCacheModule,

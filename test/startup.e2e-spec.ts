@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DEFAULT_VARIANTS } from '../src/files/images/variants';
-import { isFerretDb } from '../src/files/storage/gridfs-on-ferretdb';
+import { isFerretDb } from '../src/common/database/ferretdb';
 import { png, randomColor } from './harness/images';
 import { MainProcess, onTestServers } from './harness/main-process';
 import { eventually, freePort } from './harness/servers';

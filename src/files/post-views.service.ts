@@ -1,3 +1,4 @@
+import { IdReads } from '../common/database/id-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
@@ -10,7 +11,10 @@ type Viewed = Pick<SharedFile, 'counts'> & { _id: Types.ObjectId };
 /** The owner of post_views: a post's views, written only by the views fold (see the schema). */
 @Injectable()
 export class PostViewsService {
-  constructor(@InjectModel(PostViews.name) private readonly views: Model<PostViews>) {}
+  constructor(
+    @InjectModel(PostViews.name) private readonly views: Model<PostViews>,
+    private readonly byId: IdReads,
+  ) {}
 
   /** Adds views counted in Redis; the first time, on top of what the post's own counter held. */
   async add(post: Viewed, views: number): Promise<void> {
@@ -32,10 +36,10 @@ export class PostViewsService {
   async of(posts: Viewed[]): Promise<Map<string, number>> {
     const shown = new Map(posts.map((post) => [post._id.toHexString(), post.counts?.views ?? 0]));
     if (posts.length === 0) return shown;
-    const rows = await this.views
-      .find({ _id: { $in: posts.map((post) => post._id) } })
-      .lean()
-      .exec();
+    const rows = await this.byId.find(
+      this.views,
+      posts.map((post) => post._id),
+    );
     for (const row of rows) shown.set(row._id.toHexString(), row.views);
     return shown;
   }

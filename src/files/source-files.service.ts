@@ -1,3 +1,4 @@
+import { IdReads } from '../common/database/id-reads';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type FilterQuery, type Model, Types } from 'mongoose';
@@ -60,6 +61,7 @@ export class SourceFilesService {
     @InjectModel(SourceFile.name) private readonly sources: Model<SourceFile>,
     @InjectModel(VariantSet.name) private readonly variants: Model<VariantSet>,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
+    private readonly byId: IdReads,
   ) {}
 
   /** Returns the source file for these bytes with one more reference, storing them only if they are new. */
@@ -182,7 +184,7 @@ export class SourceFilesService {
   }
 
   findByIds(ids: Types.ObjectId[]): Promise<SourceFileDocument[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.sources.find({ _id: { $in: ids } }).exec();
+    return this.byId.find(this.sources, ids);
   }
 
   /** null while the variants are still being made. */

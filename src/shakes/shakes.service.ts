@@ -1,3 +1,4 @@
+import { IdReads } from '../common/database/id-reads';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
@@ -55,6 +56,7 @@ export class ShakesService {
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerationsService,
     private readonly media: MediaInvalidations,
+    private readonly byId: IdReads,
   ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
@@ -142,7 +144,7 @@ export class ShakesService {
   }
 
   findByIds(ids: Types.ObjectId[]): Promise<ShakeDocument[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.shakes.find({ _id: { $in: ids } }).exec();
+    return this.byId.find(this.shakes, ids);
   }
 
   /** The user's own shake (every user has exactly one). */

@@ -1,6 +1,7 @@
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { Connection } from 'mongoose';
+import { type Connection, Types } from 'mongoose';
+import { isFerretDb } from '../../src/common/database/ferretdb';
 import { settleSocialJobs } from '../harness/jobs';
 import { uploadAs } from '../harness/posts';
 import { explainRead, recordReads } from '../harness/query-plans';
@@ -81,6 +82,26 @@ describe('the queries behind the streams use indexes', () => {
     // A copy made before copies carried the key: looked up, so it still shows where it came from.
     await connection.db!.collection('shared_files').updateOne({ key: copy.key }, { $unset: { savedFromKey: '' } });
     expect(await postReads()).toHaveLength(2);
+  });
+
+  it('reads the posts of a page and what is shown beside them by _id alone on FerretDB, with one $in on MongoDB', async () => {
+    const onFerretDb = await isFerretDb(connection.db!);
+    const reads = await recordReads(() => ctx.http(app).get(`/api/v1/shakes/${author.username}/files`).query({ limit: 4 }).expect(200));
+    const byId = reads.filter(
+      (read) => '_id' in read.filter && ['shared_files', 'source_files', 'users', 'shakes'].includes(read.collection),
+    );
+    expect(new Set(byId.map((read) => read.collection))).toEqual(new Set(['shared_files', 'source_files', 'users', 'shakes']));
+    for (const read of byId) {
+      if (onFerretDb)
+        expect({ read, keys: Object.keys(read.filter), id: read.filter._id }).toEqual({
+          read,
+          keys: ['_id'],
+          id: expect.any(Types.ObjectId),
+        });
+      else expect({ read, id: read.filter._id }).toEqual({ read, id: { $in: expect.any(Array) } });
+    }
+    // FerretDB: the page's four posts, each read once.
+    if (onFerretDb) expect(byId.filter((read) => read.collection === 'shared_files')).toHaveLength(4);
   });
 
   it('can fail: a query on a field without an index is reported as not using one', async () => {

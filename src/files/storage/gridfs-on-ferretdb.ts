@@ -1,14 +1,3 @@
-import type { mongo } from 'mongoose';
-
-/**
- * FerretDB answers buildInfo with its own fields (ferretdbVersion, ferretdbFeatures) beside the MongoDB version
- * it emulates; MongoDB has neither.
- */
-export async function isFerretDb(db: mongo.Db): Promise<boolean> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  return 'ferretdbVersion' in info || 'ferretdbFeatures' in info;
-}
-
 /**
  * Why GridFS on FerretDB is a poor store, with the numbers of `npm run bench:lookups` (FerretDB 1.24 on SQLite,
  * the embedded default): FerretDB pushes down only _id equality, so each read of a file's chunks decodes every
