@@ -1,7 +1,7 @@
 /**
  * npm run bench:social:profile: where the time of one page goes, command by command. Seeds the same social graph
  * as bench:social (seed.ts), boots the real app in this process (API mode) with the driver's command monitoring
- * on, and asks StreamsService for page 1 and page 500 of the big shake's files and of the viewer's home timeline,
+ * on, and GETs page 1 and page 500 of the big shake's files and of the viewer's home timeline over HTTP,
  * one request at a time (BENCH_ROUNDS rounds, 2 by default), printing each database command the page sent with
  * its duration. Everything is dropped afterwards. Same database and knobs as bench:social.
  */
@@ -10,9 +10,8 @@ import { getConnectionToken } from '@nestjs/mongoose';
 import mongoose, { type Connection } from 'mongoose';
 import { createApp } from '../../src/app.factory';
 import { AuthService } from '../../src/auth/auth.service';
-import { encodeCursor } from '../../src/common/pagination/cursor';
+import { type CursorKind, encodeCursor } from '../../src/common/pagination/cursor';
 import { type ResolvedEnvironment, validateEnvironment } from '../../src/config/environment';
-import { StreamsService } from '../../src/social/streams/streams.service';
 import { openDatabase } from '../common/database';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { DEEP_PAGE, env, PLAN, type SeededEntry, seedSocialGraph } from './seed';
@@ -49,7 +48,9 @@ async function main(): Promise<void> {
     await app.init();
     const connection = app.get<Connection>(getConnectionToken());
     await Promise.all(Object.values(connection.models).map((model) => model.init()));
-    const { user: viewer } = await app
+    await app.listen(0, '127.0.0.1');
+    const origin = await app.getUrl();
+    const { user: viewer, secret } = await app
       .get(AuthService)
       .register({ username: 'bench_viewer', email: 'bench_viewer@bench.example', password: 'a long bench password 1' });
     const seeding = await mongoose.createConnection(database.uri).asPromise();
@@ -73,20 +74,19 @@ async function main(): Promise<void> {
       if (command) commands.push({ ...command, ms: event.duration });
     });
 
-    const streams = app.get(StreamsService);
-    const deep = (entries: SeededEntry[]) => entries[(DEEP_PAGE - 1) * LIMIT - 1]._id;
+    const deep = (kind: CursorKind, entries: SeededEntry[]) => encodeCursor(kind, entries[(DEEP_PAGE - 1) * LIMIT - 1]._id);
+    const shake = `/api/v1/shakes/${seeded.bigShakeName}/files?limit=${LIMIT}`;
+    const timeline = `/api/v1/timeline?limit=${LIMIT}`;
+    const get = async (path: string, signedIn = false) => {
+      const res = await fetch(origin + path, { headers: signedIn ? { authorization: `Bearer ${secret}` } : {} });
+      if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    };
     const pages: [string, () => Promise<unknown>][] = [
-      ['GET /shakes/:name/files page 1', () => streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT }, false)],
-      [
-        `GET /shakes/:name/files page ${DEEP_PAGE}`,
-        () =>
-          streams.shakeFiles(seeded.bigShakeName, { limit: LIMIT, before: encodeCursor('shake-files', deep(seeded.bigEntries)) }, false),
-      ],
-      ['GET /timeline page 1', () => streams.timeline(viewer._id, { limit: LIMIT }, false)],
-      [
-        `GET /timeline page ${DEEP_PAGE}`,
-        () => streams.timeline(viewer._id, { limit: LIMIT, before: encodeCursor('timeline', deep(seeded.viewerEntries)) }, false),
-      ],
+      ['GET /shakes/:name/files page 1', () => get(shake)],
+      [`GET /shakes/:name/files page ${DEEP_PAGE}`, () => get(`${shake}&before=${deep('shake-files', seeded.bigEntries)}`)],
+      ['GET /timeline page 1', () => get(timeline, true)],
+      [`GET /timeline page ${DEEP_PAGE}`, () => get(`${timeline}&before=${deep('timeline', seeded.viewerEntries)}`, true)],
     ];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [label, page] of pages) {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -13,12 +13,13 @@ export function goIsAvailable(): boolean {
 
 /**
  * Builds the Go program in tools/<name> once per source version and returns the binary's path. The binary is
- * cached under .cache/<name>/, keyed by a hash of go.mod, go.sum and main.go.
+ * cached under .cache/<name>/, keyed by a hash of go.mod, go.sum and its .go files (tests aside).
  */
 export function buildGoTool(name: string): string {
   const sourceDir = join(REPO_ROOT, 'tools', name);
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(sourceDir, file)));
+  const sources = readdirSync(sourceDir).filter((file) => file.endsWith('.go') && !file.endsWith('_test.go'));
+  for (const file of ['go.mod', 'go.sum', ...sources.sort()]) hash.update(readFileSync(join(sourceDir, file)));
   const dir = join(REPO_ROOT, '.cache', name, hash.digest('hex').slice(0, 16));
   const binary = join(dir, name);
   if (existsSync(binary)) return binary;
@@ -49,8 +50,14 @@ export interface RunningGoTool {
  * Starts a tool that prints "READY <address>" once it serves and exits when its stdin closes, so it never
  * outlives this process. Resolves with that address.
  */
-export function startGoTool(binary: string, args: string[], name: string, timeoutMs = 30_000): Promise<RunningGoTool> {
-  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+export function startGoTool(
+  binary: string,
+  args: string[],
+  name: string,
+  timeoutMs = 30_000,
+  env: Record<string, string> = {},
+): Promise<RunningGoTool> {
+  const child = spawn(binary, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
     new Promise<void>((resolveStop) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolveStop();

@@ -26,7 +26,7 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:0", "TCP address to listen on (port 0 picks a free port)")
 	handler := flag.String("handler", "sqlite", "storage backend: sqlite or postgresql")
 	sqliteDir := flag.String("sqlite-dir", "", "directory for SQLite databases (required for sqlite)")
-	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL (required for postgresql)")
+	postgresURL := flag.String("postgresql-url", os.Getenv("FERRETDB_POSTGRESQL_URL"), "PostgreSQL URL (required for postgresql; default $FERRETDB_POSTGRESQL_URL)")
 	watchStdin := flag.Bool("exit-on-stdin-close", false, "exit when stdin reaches EOF")
 	logLevel := flag.String("log-level", "error", "debug, info, warn or error")
 	flag.Parse()
@@ -87,6 +87,9 @@ func run(listen, handler, sqliteDir, postgresURL string, watchStdin bool, logLev
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
+	if handler == "sqlite" {
+		go keepIDLookupIndexes(ctx, strings.TrimPrefix(cfg.SQLiteURL, "file:"), time.Second, logger)
+	}
 
 	uri := f.MongoDBURI() // blocks until the listener is bound
 	if err := waitForTCP(ctx, uri); err != nil {
