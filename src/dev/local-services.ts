@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Environment, ResolvedEnvironment } from '../config/environment';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import { goIsAvailable } from './go-tool';
 import { buildMongoTestServer, startMongoTestServer } from './mongo-test-server';
 
@@ -69,20 +70,68 @@ async function localMongo(dataDir: string, started: ChildProcess[], log: Log): P
     return uri;
   }
   if (goIsAvailable()) {
+    const listen = `127.0.0.1:${LOCAL_MONGO_PORT}`;
+    const binary = buildMongoTestServer();
+    const postgres = await embeddedPostgres(dataDir, started, log);
+    if (postgres) {
+      log('no mongod on PATH: starting the embedded FerretDB server (tools/mongo-test-server) on it');
+      const server = await startMongoTestServer(binary, { postgresqlUrl: postgres.url, listen });
+      started.push(server.process);
+      log(`FerretDB listening on ${listen}, its data in PostgreSQL (${join(dataDir, 'postgres')})`);
+      return uri;
+    }
     const sqliteDir = join(dataDir, 'ferretdb');
-    log('no mongod on PATH: building and starting the embedded FerretDB server (tools/mongo-test-server)');
-    const server = await startMongoTestServer(buildMongoTestServer(), {
-      sqliteDir,
-      listen: `127.0.0.1:${LOCAL_MONGO_PORT}`,
-    });
+    log('no mongod on PATH: building and starting the embedded FerretDB server (tools/mongo-test-server) on SQLite');
+    const server = await startMongoTestServer(binary, { sqliteDir, listen });
     started.push(server.process);
-    log(`FerretDB listening on 127.0.0.1:${LOCAL_MONGO_PORT} (data in ${sqliteDir})`);
+    log(`FerretDB listening on ${listen} (data in ${sqliteDir})`);
     return uri;
   }
   throw new Error(
     'MONGODB_URI is not set and no local MongoDB-compatible server can be started: install MongoDB (mongod on PATH) ' +
       'or Go (to build the embedded FerretDB in tools/mongo-test-server), or set MONGODB_URI.',
   );
+}
+
+/**
+ * The embedded FerretDB's PostgreSQL (DATA_DIR/postgres), unless this data directory already holds the SQLite
+ * data of an earlier start (DATA_DIR/ferretdb), which is kept. FerretDB on PostgreSQL is the sturdier of the two
+ * as data grows (README, "Capacity of the embedded default"). Where PostgreSQL cannot run (no binaries, or root
+ * without a postgres user), a new data directory falls back to SQLite; an existing PostgreSQL cluster that
+ * does not start is an error, never a silent switch to an empty database.
+ */
+async function embeddedPostgres(dataDir: string, started: ChildProcess[], log: Log): Promise<{ url: string } | undefined> {
+  const sqliteDir = join(dataDir, 'ferretdb');
+  const postgresDir = join(dataDir, 'postgres');
+  const hasCluster = existsSync(join(postgresDir, 'PG_VERSION'));
+  if (!hasCluster && existsSync(sqliteDir) && readdirSync(sqliteDir).some((file) => file.endsWith('.sqlite'))) {
+    log(`keeping the embedded database on SQLite (${sqliteDir}); new data directories use PostgreSQL, which is faster as data grows`);
+    return undefined;
+  }
+  const port = await freePort();
+  try {
+    const postgres = await startEmbeddedPostgres(postgresDir, port, () =>
+      waitFor(() => tcpAnswers('127.0.0.1', port), 60_000, 'PostgreSQL'),
+    );
+    started.push(postgres.process);
+    log(`PostgreSQL ${hasCluster ? 'started' : 'created and started'} on 127.0.0.1:${port} (data in ${postgresDir})`);
+    return postgres;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (hasCluster) throw new Error(`the embedded PostgreSQL in ${postgresDir} did not start: ${reason}`, { cause: error });
+    log(`the embedded PostgreSQL cannot run here (${reason}): FerretDB keeps its data in SQLite instead, slower as data grows`);
+    return undefined;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer().once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
 }
 
 function onPath(command: string): boolean {

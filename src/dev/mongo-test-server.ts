@@ -16,15 +16,18 @@ export interface RunningMongoTestServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export interface MongoTestServerOptions {
-  sqliteDir: string;
+/** Where FerretDB keeps the data: SQLite files in a folder, or a PostgreSQL server. */
+export type MongoTestServerOptions = ({ sqliteDir: string } | { postgresqlUrl: string }) & {
   /** host:port; 127.0.0.1:0 picks a free port. */
   listen?: string;
-}
+};
 
 /** Starts the embedded FerretDB and resolves once it accepts connections. It exits when this process does. */
 export async function startMongoTestServer(binary: string, options: MongoTestServerOptions): Promise<RunningMongoTestServer> {
-  const args = ['-listen', options.listen ?? '127.0.0.1:0', '-sqlite-dir', options.sqliteDir, '-exit-on-stdin-close'];
-  const server = await startGoTool(binary, args, 'mongo-test-server');
+  const args = ['-listen', options.listen ?? '127.0.0.1:0', '-exit-on-stdin-close'];
+  // The URL holds a password: in the environment, not on a command line that every local user can read.
+  const env: Record<string, string> = 'postgresqlUrl' in options ? { FERRETDB_POSTGRESQL_URL: options.postgresqlUrl } : {};
+  args.push(...('sqliteDir' in options ? ['-sqlite-dir', options.sqliteDir] : ['-handler', 'postgresql']));
+  const server = await startGoTool(binary, args, 'mongo-test-server', undefined, env);
   return { uri: server.address, process: server.process, stop: server.stop };
 }
