@@ -25,7 +25,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, get as httpGet, request } from 'node:http';
+import { Agent, get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,7 @@ import { Readable } from 'node:stream';
 import { benchAppEnvironment } from '../common/bench-app';
 import { cpuMsOf, startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
+import { registerBenchUser, send, upload as uploadFile } from '../common/http';
 import { measure, percentile } from '../common/load';
 import { startBenchNginx } from '../common/nginx';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
@@ -53,35 +54,6 @@ const APP_NODE_ARGS = process.env.BENCH_APP_NODE_ARGS?.split(' ').filter(Boolean
 const WARM_UP_SECONDS = 2;
 const MB = 1e6;
 const say = (line: string) => process.stdout.write(`${line}\n`);
-
-interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-function send(agent: Agent, url: string, method: string, headers: Record<string, string | number>, body?: Buffer): Promise<HttpAnswer> {
-  return new Promise((resolve) => {
-    const req = request(url, { agent, method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
-    req.once('error', () => resolve({ status: 0, headers: {}, body: Buffer.alloc(0) }));
-    req.end(body);
-  });
-}
-
-/** The request headers and body of an upload of one file. */
-function multipart(image: Buffer, filename: string, auth: string): { headers: Record<string, string | number>; body: Buffer } {
-  const boundary = `malted-bench-${randomBytes(8).toString('hex')}`;
-  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n\r\n`;
-  const body = Buffer.concat([Buffer.from(head), image, Buffer.from(`\r\n--${boundary}--\r\n`)]);
-  return {
-    headers: { authorization: auth, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
-    body,
-  };
-}
 
 async function generateImages(): Promise<Buffer[]> {
   const started = Date.now();
@@ -205,23 +177,8 @@ async function main(): Promise<void> {
     const images = await generateImages();
     const stamp = (n: number) => stampedJpeg(images[n % images.length], `malted-bench ${suffix} ${n}`);
 
-    const username = `bench${suffix}`;
-    const registration = Buffer.from(
-      JSON.stringify({ username, email: `${username}@example.com`, password: `bench-${randomBytes(12).toString('hex')}` }),
-    );
-    const registered = await send(
-      agent,
-      `${app.origin}/api/v1/auth/register`,
-      'POST',
-      { 'content-type': 'application/json' },
-      registration,
-    );
-    if (registered.status !== 201) throw new Error(`registering the bench user failed: ${registered.status} ${registered.body}`);
-    const auth = `Bearer ${(JSON.parse(registered.body.toString()) as { token: string }).token}`;
-    const upload = (image: Buffer, filename: string) => {
-      const { headers, body } = multipart(image, filename, auth);
-      return send(agent, `${app.origin}/api/v1/files`, 'POST', headers, body);
-    };
+    const { auth } = await registerBenchUser(app.origin, `bench${suffix}`);
+    const upload = (image: Buffer, filename: string) => uploadFile(agent, app.origin, auth, image, filename);
 
     const rows: Row[] = [];
     const record = (row: Row) => {

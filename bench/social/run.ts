@@ -22,6 +22,7 @@ import mongoose, { Types } from 'mongoose';
 import { type CursorKind, encodeCursor } from '../../src/common/pagination/cursor';
 import { type ChildServer, startChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
+import { registerBenchUser } from '../common/http';
 import { type LoadResult, measure, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { DEEP_PAGE, env, PLAN, type Seeded, type SeededEntry, seedSocialGraph } from './seed';
@@ -78,18 +79,6 @@ function checkDeepPage(scenario: Scenario, page: StreamPage, seeded: Seeded): vo
     );
 }
 
-async function register(origin: string): Promise<{ id: Types.ObjectId; auth: string }> {
-  const account = { username: 'bench_viewer', email: 'bench_viewer@bench.example', password: 'a long bench password 1' };
-  const res = await fetch(`${origin}/api/v1/auth/register`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(account),
-  });
-  const body = (await res.json()) as { token: string; user: { id: string } };
-  if (res.status !== 201) throw new Error(`registering the viewer failed: ${res.status} ${JSON.stringify(body)}`);
-  return { id: new Types.ObjectId(body.user.id), auth: `Bearer ${body.token}` };
-}
-
 /** GETs one path for `seconds` over `connections` keep-alive connections, with the scenario's headers. */
 async function loadScenario(origin: string, scenario: Scenario): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
@@ -122,9 +111,9 @@ async function main(): Promise<void> {
       `Malted social benchmark: ${PLAN.posts} posts, ${PLAN.users} users, ${PLAN.follows} follows on ${database.label}; ` +
         `${cpus().length} CPUs, ${CONNECTIONS} connections, ${SECONDS}s per scenario and round, ${ROUNDS} rounds, ${LIMIT} files per page`,
     );
-    const viewer = await register(server.origin);
+    const viewer = await registerBenchUser(server.origin, 'bench_viewer');
     const connection = await mongoose.createConnection(database.uri).asPromise();
-    const seeded = await seedSocialGraph(connection, PLAN, viewer.id);
+    const seeded = await seedSocialGraph(connection, PLAN, new Types.ObjectId(viewer.id));
     await connection.close();
     say(`  seeded ${JSON.stringify(seeded.counts)} in ${seeded.seconds.toFixed(0)}s`);
     say(`  the big shake has ${seeded.bigEntries.length} entries; the viewer's followed shakes ${seeded.viewerEntries.length}`);
