@@ -14,13 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
-import { entryFieldsOf, entryId } from '../../src/search/database/database-search.service';
+import { entryId } from '../../src/search/database/database-search.service';
 import { termsOf } from '../../src/search/text/normalise';
 import { startChildServer, type ChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { load, percentile } from '../common/load';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { randomSource } from '../common/random';
+import { insertSearchEntries } from '../common/search-entries';
 import { corpus } from './corpus';
 import { benchAppEnvironment } from '../common/bench-app';
 import { runBench } from '../common/run-bench';
@@ -37,31 +38,18 @@ type KeyCounts = Map<string, number>;
 /** Bulk-inserts what the index jobs would have written for `count` posts; keeps samples for the queries. */
 async function seed(uri: string, count: number) {
   const connection = await mongoose.createConnection(uri).asPromise();
-  const collection = connection.collection('search_entries');
   const { words, documents } = corpus();
   const keyCounts: KeyCounts = new Map();
   const pairs: string[] = [];
   const ids: string[] = [];
-  const indexedAt = new Date();
   const started = Date.now();
-  let batch: Record<string, unknown>[] = [];
-  let inserted = 0;
-  for (const document of documents(count)) {
-    const fields = entryFieldsOf(document);
+  await insertSearchEntries(connection, documents(count), (document, fields, n) => {
     for (const key of fields.keys) if (key.startsWith('=') || key.length >= 3) keyCounts.set(key, (keyCounts.get(key) ?? 0) + 1);
-    batch.push({ _id: entryId(document), ...fields, rebuild: 0, indexedAt });
-    const seen = inserted + batch.length;
-    if (seen % 199 === 0 && ids.length < 500) ids.push(entryId(document));
+    if (n % 199 === 0 && ids.length < 500) ids.push(entryId(document));
     const title = [...new Set(termsOf(document.texts[0]))];
-    if (seen % 211 === 0 && title.length >= 2 && pairs.length < 200) pairs.push(`${title[0]} ${title[1]}`);
-    if (batch.length === 1000) {
-      await collection.insertMany(batch as never[], { ordered: false });
-      inserted += batch.length;
-      batch = [];
-      if (inserted % 20_000 === 0) say(`  seeded ${inserted}/${count} entries (${((Date.now() - started) / 1000).toFixed(0)}s)`);
-    }
-  }
-  if (batch.length > 0) await collection.insertMany(batch as never[], { ordered: false });
+    if (n % 211 === 0 && title.length >= 2 && pairs.length < 200) pairs.push(`${title[0]} ${title[1]}`);
+    if (n % 20_000 === 0) say(`  seeding ${n}/${count} entries (${((Date.now() - started) / 1000).toFixed(0)}s)`);
+  });
   await connection.close();
   return { words, pairs, ids, keyCounts, seconds: (Date.now() - started) / 1000 };
 }
