@@ -47,12 +47,29 @@ export interface SeededEntry {
   key: string;
 }
 
+/** A seeded post as its search entry sees it (bench:capacity indexes them). */
+export interface SeededPost {
+  _id: Types.ObjectId;
+  key: string;
+  sourceId: Types.ObjectId;
+  title: string;
+  description: string;
+  tags: string[];
+  /** The poster's username, also the name of their user shake, where the post is. */
+  owner: string;
+  /** False for a save. */
+  original: boolean;
+  createdAt: Date;
+}
+
 export interface Seeded {
   bigShakeName: string;
   /** The big shake's entries, newest first. */
   bigEntries: SeededEntry[];
   /** The entries of the shakes the viewer follows (the home timeline before "each image once"), newest first. */
   viewerEntries: SeededEntry[];
+  /** Every post, oldest first. */
+  posts: SeededPost[];
   counts: Record<string, number>;
   seconds: number;
 }
@@ -60,7 +77,8 @@ export interface Seeded {
 const BATCH = 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const WORDS = ['sunset', 'cat', 'street', 'coffee', 'rain', 'bridge', 'garden', 'night', 'portrait', 'harbour', 'snow', 'market'];
+/** The words of the seeded titles and descriptions. */
+export const WORDS = ['sunset', 'cat', 'street', 'coffee', 'rain', 'bridge', 'garden', 'night', 'portrait', 'harbour', 'snow', 'market'];
 const newestFirst = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) => (a._id.toHexString() < b._id.toHexString() ? 1 : -1);
 
 /**
@@ -144,6 +162,7 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
   const sources: Record<string, unknown>[] = [];
   const files: Record<string, unknown>[] = [];
   const entries: (SeededEntry & Record<string, unknown>)[] = [];
+  const posts: SeededPost[] = [];
   const originals: {
     _id: Types.ObjectId;
     key: string;
@@ -218,6 +237,7 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
       files.push(post);
       originals.push({ ...post, saves: 0 });
     }
+    posts.push({ _id, key, sourceId, title, description, tags: tagsOf(description), owner: user.username, original: !parent, createdAt });
     entries.push({ _id: idAt(times[i]), shakeId: shake._id, sharedFileId: _id, sourceId, userId: user._id, createdAt, key });
   }
   // What the social/posted jobs would have counted.
@@ -278,6 +298,7 @@ export async function seedSocialGraph(connection: Connection, plan: SeedPlan, vi
       .filter((entry) => followed.has(entry.shakeId.toHexString()))
       .sort(newestFirst)
       .map(strip),
+    posts,
     counts: {
       users: users.length + 1,
       shakes: shakes.length + 1,
