@@ -87,8 +87,11 @@ func run(listen, handler, sqliteDir, postgresURL string, watchStdin bool, logLev
 
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
-	if handler == "sqlite" {
+	switch handler {
+	case "sqlite":
 		go keepIDLookupIndexes(ctx, strings.TrimPrefix(cfg.SQLiteURL, "file:"), time.Second, logger)
+	case "postgresql":
+		go keepEqualityIndexes(ctx, postgresURL, time.Second, logger)
 	}
 
 	uri := f.MongoDBURI() // blocks until the listener is bound
