@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import request from 'supertest';
-import { tcpAnswers } from '../src/dev/local-services';
+import { tcpAnswers } from '../src/dev/probes';
 import { buildMongoTestServer, startMongoTestServer } from '../src/dev/mongo-test-server';
 import { MainProcess } from './harness/main-process';
 import { eventually, freePort } from './harness/servers';

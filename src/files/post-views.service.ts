@@ -1,4 +1,4 @@
-import { IdReads } from '../common/database/id-reads';
+import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
@@ -13,7 +13,7 @@ type Viewed = Pick<SharedFile, 'counts'> & { _id: Types.ObjectId };
 export class PostViewsService {
   constructor(
     @InjectModel(PostViews.name) private readonly views: Model<PostViews>,
-    private readonly byId: IdReads,
+    private readonly lists: ListReads,
   ) {}
 
   /** Adds views counted in Redis; the first time, on top of what the post's own counter held. */
@@ -36,7 +36,7 @@ export class PostViewsService {
   async of(posts: Viewed[]): Promise<Map<string, number>> {
     const shown = new Map(posts.map((post) => [post._id.toHexString(), post.counts?.views ?? 0]));
     if (posts.length === 0) return shown;
-    const rows = await this.byId.find(
+    const rows = await this.lists.byIds(
       this.views,
       posts.map((post) => post._id),
     );

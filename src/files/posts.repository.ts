@@ -1,4 +1,4 @@
-import { IdReads } from '../common/database/id-reads';
+import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
@@ -51,7 +51,7 @@ export interface PostCountsRow {
 export class PostsRepository {
   constructor(
     @InjectModel(SharedFile.name) private readonly files: Model<SharedFile>,
-    private readonly byId: IdReads,
+    private readonly lists: ListReads,
   ) {}
 
   /** A new post; throws the duplicate key error of the unique key or saveKey (the caller decides what it means). */
@@ -85,7 +85,7 @@ export class PostsRepository {
 
   /** Share keys of these posts by id (hex), deleted ones too: the savedFrom of copies made before savedFromKey. */
   async keysByIds(ids: Types.ObjectId[]): Promise<Map<string, string>> {
-    const rows = await this.byId.find(this.files, ids, { key: 1 });
+    const rows = await this.lists.byIds(this.files, ids, { key: 1 });
     return new Map(rows.map((row) => [hex(row._id), row.key]));
   }
 
@@ -192,25 +192,18 @@ export class PostsRepository {
     return this.files.findById(id).exec();
   }
 
-  /** Post and original ids by share key (viewer state); the unique key index. Keys never change, so callers may keep these. */
+  /** Post and original ids by share key (viewer state; see ListReads); the unique key index. Keys never change, so callers may keep these. */
   idsByKeys(keys: string[]): Promise<{ _id: Types.ObjectId; key: string; originalId: Types.ObjectId | null }[]> {
-    if (keys.length === 0) return Promise.resolve([]);
-    return this.files
-      .find({ key: { $in: keys } }, { key: 1, originalId: 1 })
-      .lean()
-      .exec();
+    return this.lists.byValues(this.files, 'key', keys, {}, { key: 1, originalId: 1 });
   }
 
   /**
-   * Which of these posts the user has a live save of: one query on the unique saveKey ("<userId>:<parentId>" while
+   * Which of these posts the user has a live save of: reads on the unique saveKey (see ListReads) ("<userId>:<parentId>" while
    * the save is live, see the schema). Returns the saved posts' ids (hex).
    */
   async savedBy(userId: Types.ObjectId, parentIds: Types.ObjectId[]): Promise<Set<string>> {
-    if (parentIds.length === 0) return new Set();
-    const rows = await this.files
-      .find({ saveKey: { $in: parentIds.map((id) => saveKeyOf(userId, id)) }, deletedAt: null }, { parentId: 1 })
-      .lean()
-      .exec();
+    const keys = parentIds.map((id) => saveKeyOf(userId, id));
+    const rows = await this.lists.byValues(this.files, 'saveKey', keys, { deletedAt: null }, { parentId: 1 });
     return new Set(rows.flatMap((row) => (row.parentId ? [hex(row.parentId)] : [])));
   }
 
@@ -263,7 +256,7 @@ export class PostsRepository {
    * `_id` alone and sorted out here: on FerretDB one more field in the filter would turn each read into a scan.
    */
   async findLiveInOrder(ids: Types.ObjectId[], showNsfw = true): Promise<SharedFileDocument[]> {
-    const found = (await this.byId.find(this.files, ids)).filter((post) => !post.deletedAt && (showNsfw || !post.nsfw));
+    const found = (await this.lists.byIds(this.files, ids)).filter((post) => !post.deletedAt && (showNsfw || !post.nsfw));
     const byId = new Map(found.map((post) => [hex(post._id), post]));
     return ids.flatMap((id) => byId.get(hex(id)) ?? []);
   }

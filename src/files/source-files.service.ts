@@ -1,4 +1,4 @@
-import { IdReads } from '../common/database/id-reads';
+import { ListReads } from '../common/database/list-reads';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type FilterQuery, type Model, Types } from 'mongoose';
@@ -61,7 +61,7 @@ export class SourceFilesService {
     @InjectModel(SourceFile.name) private readonly sources: Model<SourceFile>,
     @InjectModel(VariantSet.name) private readonly variants: Model<VariantSet>,
     @Inject(STORAGE_DRIVER) private readonly storage: StorageDriver,
-    private readonly byId: IdReads,
+    private readonly lists: ListReads,
   ) {}
 
   /** Returns the source file for these bytes with one more reference, storing them only if they are new. */
@@ -184,7 +184,7 @@ export class SourceFilesService {
   }
 
   findByIds(ids: Types.ObjectId[]): Promise<SourceFileDocument[]> {
-    return this.byId.find(this.sources, ids);
+    return this.lists.byIds(this.sources, ids);
   }
 
   /** null while the variants are still being made. */

@@ -1,4 +1,4 @@
-import { IdReads } from '../common/database/id-reads';
+import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
@@ -56,7 +56,7 @@ export class ShakesService {
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerationsService,
     private readonly media: MediaInvalidations,
-    private readonly byId: IdReads,
+    private readonly lists: ListReads,
   ) {}
 
   /** Every user has one user shake named after them; the unique name index settles races. */
@@ -144,7 +144,7 @@ export class ShakesService {
   }
 
   findByIds(ids: Types.ObjectId[]): Promise<ShakeDocument[]> {
-    return this.byId.find(this.shakes, ids);
+    return this.lists.byIds(this.shakes, ids);
   }
 
   /** The user's own shake (every user has exactly one). */

@@ -1,4 +1,4 @@
-import { IdReads } from '../common/database/id-reads';
+import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
@@ -27,7 +27,7 @@ export class UsersService {
     private readonly search: SearchIndexer,
     private readonly generations: CacheGenerationsService,
     private readonly media: MediaInvalidations,
-    private readonly byId: IdReads,
+    private readonly lists: ListReads,
   ) {}
 
   /** Inserts a user; the unique indexes (not a prior find) decide races: the loser gets a ConflictError. */
@@ -107,14 +107,14 @@ export class UsersService {
   /** Usernames by user id (hex), in one query, for responses that mention several users. */
   async usernamesByIds(ids: Types.ObjectId[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.byId.find(this.users, ids, { username: 1 });
+    const rows = await this.lists.byIds(this.users, ids, { username: 1 });
     return new Map(rows.map((row) => [row._id.toHexString(), row.username]));
   }
 
   /** Name and state of each user by id (hex), in one query: enough to show a post and to decide it is visible. */
   async ownersByIds(ids: Types.ObjectId[]): Promise<Map<string, PostOwner>> {
     if (ids.length === 0) return new Map();
-    const rows = await this.byId.find(this.users, ids, { username: 1, usernameLower: 1, disabled: 1 });
+    const rows = await this.lists.byIds(this.users, ids, { username: 1, usernameLower: 1, disabled: 1 });
     return new Map(
       rows.map((row) => [row._id.toHexString(), { username: row.username, usernameLower: row.usernameLower, disabled: row.disabled }]),
     );

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildGoTool } from '../../src/dev/go-tool';
-import { redisAnswers } from '../../src/dev/local-services';
+import { redisAnswers } from '../../src/dev/probes';
 import { buildMongoTestServer, startMongoTestServer, type RunningMongoTestServer } from '../../src/dev/mongo-test-server';
 
 declare global {

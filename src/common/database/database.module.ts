@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
-import { IdReads } from './id-reads';
+import { ListReads } from './list-reads';
 
 /** What every feature's repositories share about the database they run on (its connection is MongooseModule's). */
 @Global()
-@Module({ providers: [IdReads], exports: [IdReads] })
+@Module({ providers: [ListReads], exports: [ListReads] })
 export class DatabaseModule {}
