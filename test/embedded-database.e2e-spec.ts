@@ -41,18 +41,9 @@ describe('the embedded database of npm start', () => {
       cwd,
     );
     processes.push(main);
-    const http = request(`http://127.0.0.1:${port}`);
-    const ready = await eventually(
-      () =>
-        http.get('/health/ready').then(
-          (res) => res.status,
-          () => 0,
-        ),
-      (status) => status === 200 || main.child.exitCode !== null,
-      60_000,
-    );
+    const ready = await main.readiness(port, 60_000);
     expect({ ready, stderr: main.stderr }).toEqual({ ready: 200, stderr: main.stderr });
-    return { main, http };
+    return { main, http: request(`http://127.0.0.1:${port}`) };
   };
   const stop = async (main: MainProcess) => {
     main.child.kill('SIGTERM');

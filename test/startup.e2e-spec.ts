@@ -30,18 +30,8 @@ describe('the main process', () => {
   const startOnTestServers = async (env: Record<string, string>, cwd?: string) => {
     const { port, env: onServers } = await onTestServers(ctx);
     const main = run({ ...onServers, ...env }, cwd);
-    const http = request(`http://127.0.0.1:${port}`);
-    const ready = await eventually(
-      () =>
-        http.get('/health/ready').then(
-          (res) => res.status,
-          () => 0,
-        ),
-      (status) => status === 200 || main.child.exitCode !== null,
-      30_000,
-    );
-    expect(ready).toBe(200);
-    return { main, http };
+    expect(await main.readiness(port)).toBe(200);
+    return { main, http: request(`http://127.0.0.1:${port}`) };
   };
   const warningsOf = (main: MainProcess) =>
     main

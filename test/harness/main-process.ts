@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from './servers';
+import request from 'supertest';
+import { eventually, freePort } from './servers';
 import { mongoUriFor, type TestContext } from './test-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -48,6 +49,23 @@ export class MainProcess {
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /**
+   * Waits until GET /health/ready answers 200 on `port` (or this process exits) and returns that status, 0 when
+   * nothing answered.
+   */
+  readiness(port: number, timeoutMs = 30_000): Promise<number> {
+    const http = request(`http://127.0.0.1:${port}`);
+    return eventually(
+      () =>
+        http.get('/health/ready').then(
+          (res) => res.status,
+          () => 0,
+        ),
+      (status) => status === 200 || this.child.exitCode !== null,
+      timeoutMs,
+    );
   }
 
   kill(): void {

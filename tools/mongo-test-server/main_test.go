@@ -45,17 +45,11 @@ func planOfIDLookup(t *testing.T, dir, database, collection string) string {
 	return strings.Join(details, "; ")
 }
 
-func TestLookupsByIDUseAnIndex(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	dir := t.TempDir()
-	logger := slog.New(slog.DiscardHandler)
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Logger:    logger,
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
-	})
+// startFerretDB runs FerretDB with cfg on a free port of 127.0.0.1 until ctx ends and returns a client of it.
+func startFerretDB(ctx context.Context, t *testing.T, cfg *ferretdb.Config) *mongo.Client {
+	t.Helper()
+	cfg.Listener = ferretdb.ListenerConfig{TCP: "127.0.0.1:0"}
+	f, err := ferretdb.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +58,16 @@ func TestLookupsByIDUseAnIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer client.Disconnect(context.Background())
+	t.Cleanup(func() { _ = client.Disconnect(context.Background()) })
+	return client
+}
+
+func TestLookupsByIDUseAnIndex(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	logger := slog.New(slog.DiscardHandler)
+	client := startFerretDB(ctx, t, &ferretdb.Config{Logger: logger, Handler: "sqlite", SQLiteURL: "file:" + dir + "/"})
 	posts := client.Database("malted").Collection("posts")
 	ids := make([]any, 100)
 	for i := range ids {
