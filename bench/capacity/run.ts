@@ -4,14 +4,20 @@
  * own process (MALTED_MODE=all, STORAGE_DRIVER=local in a temporary folder, the response cache off with
  * HTTP_CACHE_ENABLED=false: this measures the database path, not Redis), registers the uploader, and seeds that
  * many posts straight into the database: the social graph of bench:social scaled to the size (bench/social/seed.ts;
- * the uploader is its viewer) and one search entry per post, built by the production entryFieldsOf. Then it
- * measures, in this order, each for BENCH_SECONDS after a 2 s warm-up that is not recorded:
+ * the uploader is its viewer) and one search entry per post, built by the production entryFieldsOf, whose title
+ * and description texts also carry those of one document of bench:search's Zipf corpus (bench/search/corpus.ts),
+ * so that there are words as rare as the ones people look for. Then it measures, in this order, each for
+ * BENCH_SECONDS after a 2 s warm-up that is not recorded:
  * (a) uploads of distinct 1.0 MB JPEGs (stamped, so that none is deduplicated) through POST /api/v1/files by
  *     BENCH_UPLOAD_CLIENTS clients, the worker making their variants meanwhile; then it waits until the jobs they
  *     queued are done, so that they do not load what follows;
  * (b) GET /api/v1/files/:key/raw of one uploaded 16 kB JPEG, loaded by wrk over 16 connections;
  * (c) page 1 of the big shake, GET /api/v1/shakes/:name/files?limit=10, anonymous;
- * (d) one-word searches, GET /api/v1/search?q=<word>&limit=20, over the words of the seeded titles;
+ * (d) one-word searches, GET /api/v1/search?q=<word>&limit=20, of two kinds:
+ *     (d1) a typical word: 40 words of frequency rank 20-2000 of the corpus vocabulary, picked as bench:search
+ *          picks its one-word queries (each in ~0.16% of posts, so a rare one may match fewer than 20); the
+ *          search target is judged on this one;
+ *     (d2) a common word: the 12 words of the seeded titles (each in ~16% of posts), the worst case beside it;
  * (e) GET /health/live, the HTTP floor;
  * (c)-(e) over BENCH_CONNECTIONS keep-alive connections. After each size it stops the app and drops the database,
  * the Redis keys and the folder; at the end it prints one table, with the targets at 10,000 posts. Everything
@@ -28,17 +34,20 @@ import { join } from 'node:path';
 import mongoose, { Types } from 'mongoose';
 import { fileUrlsOf } from '../../src/files/dto/file.dto';
 import type { SearchDocument } from '../../src/search/search-document';
+import { termsOf } from '../../src/search/text/normalise';
 import { benchAppEnvironment } from '../common/bench-app';
 import { type ChildServer, startChildServer } from '../common/child-server';
 import { openDatabase } from '../common/database';
 import { registerBenchUser, send, upload } from '../common/http';
 import { type LoadResult, load, measure, percentile } from '../common/load';
 import { waitForIdleQueues } from '../common/queues';
+import { randomSource } from '../common/random';
 import { benchRedisUrl, dropRedisKeys } from '../common/redis';
 import { runBench } from '../common/run-bench';
 import { insertSearchEntries } from '../common/search-entries';
 import { wrk, wrkIsAvailable, type WrkResult } from '../common/wrk';
 import { photoLikeJpeg, stampedJpeg } from '../files/images';
+import { corpus } from '../search/corpus';
 import { type SeededPost, type SeedPlan, seedSocialGraph, WORDS } from '../social/seed';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000,50000').split(',').map(Number);
@@ -72,13 +81,23 @@ function planFor(posts: number): SeedPlan {
   };
 }
 
-/** A seeded post as the index job would describe it (search-sources.ts): in its owner's user shake, no likes yet. */
-function searchDocumentOf(post: SeededPost): SearchDocument {
+/**
+ * A seeded post as the index job would describe it (search-sources.ts): in its owner's user shake, no likes yet;
+ * its title and description texts also carry those of `corpusDocument`, the hit only its own.
+ */
+function searchDocumentOf(post: SeededPost, corpusDocument: SearchDocument): SearchDocument {
   const owner = post.owner.toLowerCase();
   return {
     kind: 'file',
     id: post._id.toHexString(),
-    texts: [post.title, post.tags.join(' '), '', post.owner, post.owner, post.description],
+    texts: [
+      `${post.title} ${corpusDocument.texts[0]}`,
+      post.tags.join(' '),
+      '',
+      post.owner,
+      post.owner,
+      `${post.description} ${corpusDocument.texts[5]}`.trim(),
+    ],
     filters: { from: owner, in: [owner] },
     original: post.original,
     nsfw: false,
@@ -111,7 +130,8 @@ interface Measured {
   uploads: { perSecond: number; mbPerSecond: number; result: LoadResult };
   raw: WrkResult;
   stream: LoadResult;
-  search: LoadResult;
+  typicalSearch: LoadResult;
+  commonSearch: LoadResult;
   floor: LoadResult;
 }
 
@@ -157,7 +177,12 @@ async function measureSize(posts: number, images: Buffer[], redisUrl: string): P
     const connection = await mongoose.createConnection(database.uri).asPromise();
     const seeded = await seedSocialGraph(connection, plan, new Types.ObjectId(uploader.id));
     const indexing = Date.now();
-    const entries = await insertSearchEntries(connection, seeded.posts.map(searchDocumentOf));
+    const { words, documents } = corpus();
+    const corpusDocuments = documents(seeded.posts.length)[Symbol.iterator]();
+    const entries = await insertSearchEntries(
+      connection,
+      seeded.posts.map((post) => searchDocumentOf(post, corpusDocuments.next().value as SearchDocument)),
+    );
     await connection.close();
     say(
       `  seeded ${JSON.stringify(seeded.counts)} in ${seeded.seconds.toFixed(0)}s, ` +
@@ -216,16 +241,33 @@ async function measureSize(posts: number, images: Buffer[], redisUrl: string): P
     });
     say(`  stream page: ${(stream.ok.length / stream.seconds).toFixed(2)} answered/s, ${latencies(stream)}`);
 
-    // (d) one-word searches
-    const searches = WORDS.map((word) => `/api/v1/search?q=${word}&limit=${SEARCH_LIMIT}`);
-    const search = await loadPage(origin, searches, (status, body) => {
+    // (d) one-word searches: (d1) a typical word, picked as bench/search/run.ts picks its one-word queries
+    const random = randomSource(7);
+    const typical = words.slice(20, 2000);
+    const typicalWords = Array.from({ length: 40 }, () => termsOf(typical[Math.floor(random() * typical.length)])[0]);
+    const typicalSearches = typicalWords.map((word) => `/api/v1/search?q=${encodeURIComponent(word)}&limit=${SEARCH_LIMIT}`);
+    const typicalSearch = await loadPage(origin, typicalSearches, (status, body) => {
       const items = (body as { items?: unknown[] }).items;
-      if (status === 503) say(`  ${searches[0]} took longer than SEARCH_TIMEOUT_MS (503)`);
-      else if (status !== 200 || items?.length !== SEARCH_LIMIT)
-        throw new Error(`${searches[0]} answered ${status} with ${items?.length} items: ${JSON.stringify(body).slice(0, 300)}`);
+      if (status === 503) say(`  ${typicalSearches[0]} took longer than SEARCH_TIMEOUT_MS (503)`);
+      else if (status !== 200 || !Array.isArray(items) || items.length > SEARCH_LIMIT)
+        throw new Error(`${typicalSearches[0]} answered ${status} with ${items?.length} items: ${JSON.stringify(body).slice(0, 300)}`);
     });
     say(
-      `  one-word search: ${(search.ok.length / search.seconds).toFixed(2)} answered/s, ${latencies(search)}, 503: ${search.failed[503] ?? 0}`,
+      `  one-word search, a typical word: ${(typicalSearch.ok.length / typicalSearch.seconds).toFixed(2)} answered/s, ` +
+        `${latencies(typicalSearch)}, 503: ${typicalSearch.failed[503] ?? 0}`,
+    );
+
+    // (d2) a common word: the seeded titles' words, each in ~16% of posts
+    const commonSearches = WORDS.map((word) => `/api/v1/search?q=${word}&limit=${SEARCH_LIMIT}`);
+    const commonSearch = await loadPage(origin, commonSearches, (status, body) => {
+      const items = (body as { items?: unknown[] }).items;
+      if (status === 503) say(`  ${commonSearches[0]} took longer than SEARCH_TIMEOUT_MS (503)`);
+      else if (status !== 200 || items?.length !== SEARCH_LIMIT)
+        throw new Error(`${commonSearches[0]} answered ${status} with ${items?.length} items: ${JSON.stringify(body).slice(0, 300)}`);
+    });
+    say(
+      `  one-word search, a common word: ${(commonSearch.ok.length / commonSearch.seconds).toFixed(2)} answered/s, ` +
+        `${latencies(commonSearch)}, 503: ${commonSearch.failed[503] ?? 0}`,
     );
 
     // (e) the HTTP floor
@@ -234,7 +276,7 @@ async function measureSize(posts: number, images: Buffer[], redisUrl: string): P
     });
     say(`  GET /health/live: ${(floor.ok.length / floor.seconds).toFixed(0)} answered/s, ${latencies(floor)}`);
 
-    return { posts, databaseLabel: database.label, uploads: uploadsMeasured, raw, stream, search, floor };
+    return { posts, databaseLabel: database.label, uploads: uploadsMeasured, raw, stream, typicalSearch, commonSearch, floor };
   } finally {
     agent.destroy();
     await server?.stop();
@@ -253,24 +295,28 @@ function printTable(rows: Measured[]): void {
   );
   say('');
   say(
-    '| posts | uploads/s (MB/s, p50) | raw GET 16 kB answers/s (p50 / p99 ms) | stream page p50 / p99 ms | one-word search p50 / p99 ms (503s) | GET /health/live answers/s (p50 ms) |',
+    '| posts | uploads/s (MB/s, p50) | raw GET 16 kB answers/s (p50 / p99 ms) | stream page p50 / p99 ms | ' +
+      'search, a typical word, p50 / p99 ms (503s) | search, a common word, p50 / p99 ms (503s) | GET /health/live answers/s (p50 ms) |',
   );
-  say('| ---: | ---: | ---: | ---: | ---: | ---: |');
+  say('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const row of rows) {
-    const { uploads, raw, stream, search, floor } = row;
+    const { uploads, raw, stream, typicalSearch, commonSearch, floor } = row;
     const uploadFailures = failures(uploads.result);
     const p = (result: LoadResult, n: number) => ms(percentile(result.ok, n));
-    const others = failures(search, 503);
+    const searchCell = (search: LoadResult) => {
+      const others = failures(search, 503);
+      return `${p(search, 50)} / ${p(search, 99)} (${search.failed[503] ?? 0})${others ? `, failed ${others}` : ''}`;
+    };
     say(
       `| ${row.posts} | ${uploads.perSecond.toFixed(1)} (${uploads.mbPerSecond.toFixed(1)} MB/s, ${p(uploads.result, 50)} ms)` +
         `${uploadFailures ? `, failed ${uploadFailures}` : ''} | ` +
         `${raw.rate.toFixed(0)} (${ms(raw.p50)} / ${ms(raw.p99)})${raw.failed ? `, ${raw.failed} failed` : ''} | ` +
         `${p(stream, 50)} / ${p(stream, 99)}${failures(stream) ? `, failed ${failures(stream)}` : ''} | ` +
-        `${p(search, 50)} / ${p(search, 99)} (${search.failed[503] ?? 0})${others ? `, failed ${others}` : ''} | ` +
+        `${searchCell(typicalSearch)} | ${searchCell(commonSearch)} | ` +
         `${(floor.ok.length / floor.seconds).toFixed(0)} (${p(floor, 50)}) |`,
     );
   }
-  say(`| target at ${TARGET_POSTS} | ≥ ${TARGETS.uploadsPerSecond} | | p50 ≤ ${TARGETS.streamP50Ms} | p50 ≤ ${TARGETS.searchP50Ms} | |`);
+  say(`| target at ${TARGET_POSTS} | ≥ ${TARGETS.uploadsPerSecond} | | p50 ≤ ${TARGETS.streamP50Ms} | p50 ≤ ${TARGETS.searchP50Ms} | | |`);
   say('');
   const atTarget = rows.find((row) => row.posts === TARGET_POSTS);
   if (!atTarget) {
@@ -279,14 +325,16 @@ function printTable(rows: Measured[]): void {
   }
   const verdict = (met: boolean) => (met ? 'met' : 'NOT MET');
   const streamP50 = percentile(atTarget.stream.ok, 50);
-  const searchP50 = percentile(atTarget.search.ok, 50);
+  const searchP50 = percentile(atTarget.typicalSearch.ok, 50);
   say(`At ${TARGET_POSTS} posts:`);
   say(
     `- uploads ${atTarget.uploads.perSecond.toFixed(1)}/s, target ≥ ${TARGETS.uploadsPerSecond}/s: ` +
       `${verdict(atTarget.uploads.perSecond >= TARGETS.uploadsPerSecond)}`,
   );
   say(`- stream page p50 ${ms(streamP50)} ms, target ≤ ${TARGETS.streamP50Ms} ms: ${verdict(streamP50 <= TARGETS.streamP50Ms)}`);
-  say(`- one-word search p50 ${ms(searchP50)} ms, target ≤ ${TARGETS.searchP50Ms} ms: ${verdict(searchP50 <= TARGETS.searchP50Ms)}`);
+  say(
+    `- one-word search of a typical word p50 ${ms(searchP50)} ms, target ≤ ${TARGETS.searchP50Ms} ms: ${verdict(searchP50 <= TARGETS.searchP50Ms)}`,
+  );
 }
 
 async function main(): Promise<void> {
