@@ -1,7 +1,7 @@
-import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
+import { ListReads } from '../common/database/list-reads';
 import { isDuplicateKeyError } from '../common/errors/duplicate-key';
 import { PostViews } from './schemas/post-views.schema';
 import type { SharedFile } from './schemas/shared-file.schema';

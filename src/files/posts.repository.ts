@@ -1,7 +1,7 @@
-import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { FilterQuery, Model, Types } from 'mongoose';
+import { ListReads } from '../common/database/list-reads';
 import { countBy } from '../common/counters/count-by';
 import { idRange, type Seek } from '../common/pagination/seek';
 import { LIVE_POSTS } from './post-visibility';

@@ -1,8 +1,8 @@
-import { ListReads } from '../common/database/list-reads';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type FilterQuery, type Model, Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import { ListReads } from '../common/database/list-reads';
 import type { ImageInspection } from './images/image-inspector';
 import { SourceFile, type SourceFileDocument } from './schemas/source-file.schema';
 import { type StoredVariant, VariantSet, type VariantSetDocument, VariantsStatus } from './schemas/variant-set.schema';

@@ -1,8 +1,8 @@
-import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
+import { ListReads } from '../common/database/list-reads';
 import { fresherCountFilter } from '../common/counters/fresher-count';
 import { ConflictError, ForbiddenError, NotFoundError } from '../common/errors/domain-errors';
 import type { ResolvedEnvironment } from '../config/environment';

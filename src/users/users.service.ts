@@ -1,7 +1,7 @@
-import { ListReads } from '../common/database/list-reads';
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
+import { ListReads } from '../common/database/list-reads';
 import { ConflictError, NotFoundError } from '../common/errors/domain-errors';
 import { SearchIndexer } from '../jobs/search-indexer';
 import { type NotificationMailSettings, User, type UserDocument } from './schemas/user.schema';
