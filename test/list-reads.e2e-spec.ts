@@ -43,6 +43,25 @@ describe('reads by a list of values', () => {
     for (const read of reads) expect({ read, lists: Object.values(read.filter).some(isList) }).toEqual({ read, lists: false });
   });
 
+  it("on FerretDB on PostgreSQL: the home timeline shows an image saved into two followed shakes once, at its newest place, reading each source's entries by itself", async () => {
+    const app = await ctx.startApp({ MONGODB_URI: `${onPostgres!.uri}${ctx.database}` });
+    const [alice, bob, reader] = [await ctx.newUser(app), await ctx.newUser(app), await ctx.newUser(app)];
+    for (const followed of [alice, bob]) {
+      await ctx.http(app).put(`/api/v1/shakes/${followed.username}/follow`).set('Authorization', reader.auth).expect(204);
+    }
+    const original = await uploadAs(app, alice);
+    const other = await uploadAs(app, alice);
+    const copy = (await ctx.http(app).post(`/api/v1/files/${original.key}/save`).set('Authorization', bob.auth).expect(201)).body;
+    let page: { items: { key: string }[] } = { items: [] };
+    const reads = await recordReads(async () => {
+      page = (await ctx.http(app).get('/api/v1/timeline').set('Authorization', reader.auth).expect(200)).body;
+    });
+    expect(page.items.map((item) => item.key)).toEqual([copy.key, other.key]);
+    const bySource = reads.filter((read) => read.collection === 'shake_entries' && 'sourceId' in read.filter);
+    expect(bySource.length).toBeGreaterThan(0);
+    for (const read of bySource) expect({ read, list: isList(read.filter.sourceId) }).toEqual({ read, list: false });
+  });
+
   it('on the test database: one $in of the share keys and save keys unless it pushes that equality down', async () => {
     const app = await ctx.startApp();
     const reads = await viewerStateReads(app);

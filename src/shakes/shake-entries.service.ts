@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { Model, Types } from 'mongoose';
+import { ListReads } from '../common/database/list-reads';
 import { idRange, type Seek } from '../common/pagination/seek';
 import { ShakeEntry, type ShakeEntryDocument } from './schemas/shake-entry.schema';
 import { countBy } from '../common/counters/count-by';
@@ -15,7 +16,10 @@ export interface NewShakeEntry {
 /** ObjectIds of one process and second grow; their hex spellings compare like the ids. */
 const isNewer = (a: Types.ObjectId, b: Types.ObjectId) => a.toHexString() > b.toHexString();
 
-/** Entries beyond which the home timeline stops looking for older duplicates of a page's sources. */
+/**
+ * Newer entries (of each source, where ListReads reads one source at a time) beyond which the home timeline stops
+ * looking for older duplicates of a page's sources.
+ */
 const DUPLICATE_PROBE_LIMIT = 1000;
 
 /**
@@ -24,7 +28,10 @@ const DUPLICATE_PROBE_LIMIT = 1000;
  */
 @Injectable()
 export class ShakeEntriesService {
-  constructor(@InjectModel(ShakeEntry.name) private readonly entries: Model<ShakeEntry>) {}
+  constructor(
+    @InjectModel(ShakeEntry.name) private readonly entries: Model<ShakeEntry>,
+    private readonly lists: ListReads,
+  ) {}
 
   add(entry: NewShakeEntry): Promise<ShakeEntryDocument> {
     return this.entries.create(entry);
@@ -58,19 +65,19 @@ export class ShakeEntriesService {
   async supersededAmong(shakeIds: Types.ObjectId[], candidates: ShakeEntryDocument[]): Promise<Set<string>> {
     if (candidates.length === 0) return new Set();
     const oldest = candidates.reduce((min, entry) => (isNewer(min, entry._id) ? entry._id : min), candidates[0]._id);
-    const newer = await this.entries
-      .find(
-        { sourceId: { $in: candidates.map((entry) => entry.sourceId) }, shakeId: { $in: shakeIds }, _id: { $gt: oldest } },
-        { sourceId: 1 },
-      )
-      .sort({ _id: -1 })
-      .limit(DUPLICATE_PROBE_LIMIT)
-      .lean()
-      .exec();
+    const newer = await this.lists.byValues(
+      this.entries,
+      'sourceId',
+      candidates.map((entry) => entry.sourceId),
+      { shakeId: { $in: shakeIds }, _id: { $gt: oldest } },
+      { sourceId: 1 },
+      { sort: { _id: -1 }, limit: DUPLICATE_PROBE_LIMIT },
+    );
     const newestOf = new Map<string, Types.ObjectId>();
     for (const entry of newer) {
       const key = entry.sourceId.toHexString();
-      if (!newestOf.has(key)) newestOf.set(key, entry._id);
+      const seen = newestOf.get(key);
+      if (!seen || isNewer(entry._id, seen)) newestOf.set(key, entry._id);
     }
     return new Set(
       candidates

@@ -30,8 +30,9 @@ export class ListReads {
   }
 
   /**
-   * The documents whose `field` holds one of `values` and that match `filter` (equalities, read beside each
-   * value), in no particular order; each value read once.
+   * The documents whose `field` holds one of `values` and that match `filter` (read beside each value), in no
+   * particular order; each value read once. With `sort` and `limit`, each read keeps that many in that order: the
+   * one `$in` read at most `limit` in all, a read per value at most `limit` of that value.
    */
   async byValues<T>(
     model: Model<T>,
@@ -39,18 +40,19 @@ export class ListReads {
     values: readonly (string | Types.ObjectId)[],
     filter: FilterQuery<T> = {},
     projection?: ProjectionType<T>,
+    order?: { sort: Record<string, 1 | -1>; limit: number },
   ): Promise<HydratedDocument<T>[]> {
     const unique = [...new Map(values.map((value) => [String(value), value])).values()];
     if (unique.length === 0) return [];
+    const read = (match: unknown) => {
+      const query = model.find({ ...filter, [field]: match } as FilterQuery<T>, projection);
+      return (order ? query.sort(order.sort).limit(order.limit) : query).exec();
+    };
     const strategy = await this.strategyFor(model);
-    if (strategy === 'in' || (strategy === 'each-id' && field !== '_id')) {
-      return model.find({ ...filter, [field]: { $in: unique } } as FilterQuery<T>, projection).exec();
-    }
+    if (strategy === 'in' || (strategy === 'each-id' && field !== '_id')) return read({ $in: unique });
     const found: HydratedDocument<T>[] = [];
     for (let start = 0; start < unique.length; start += PARALLEL_READS) {
-      const batch = unique.slice(start, start + PARALLEL_READS);
-      const reads = batch.map((value) => model.find({ ...filter, [field]: value } as FilterQuery<T>, projection).exec());
-      for (const docs of await Promise.all(reads)) found.push(...docs);
+      for (const docs of await Promise.all(unique.slice(start, start + PARALLEL_READS).map(read))) found.push(...docs);
     }
     return found;
   }
