@@ -8,7 +8,7 @@ import { QUEUES } from '../src/jobs/queues';
 import { NotificationsService, RENOTIFY_AFTER_MS } from '../src/notifications/notifications.service';
 import { type Notification, NotificationType } from '../src/notifications/schemas/notification.schema';
 import type { Shake } from '../src/shakes/schemas/shake.schema';
-import { settleSocialJobs } from './harness/jobs';
+import { settleQueues, settleSocialJobs } from './harness/jobs';
 import { TestContext, type TestUser } from './harness/test-app';
 
 describe('notifications', () => {
@@ -168,6 +168,9 @@ describe('notifications', () => {
           factId: commentId,
         });
       }
+      // Each one queued its mail job, whose write of the outcome FerretDB applies as a read then a write of the
+      // whole document: racing a mark-read, it would put readAt back. Let them finish first.
+      await settleQueues(app, [QUEUES.notifications.name]);
     };
 
     it('pages newest first with a cursor, each notification exactly once, and counts unread over all pages', async () => {
