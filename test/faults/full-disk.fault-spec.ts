@@ -11,10 +11,13 @@ import { type Post, TrafficLoops } from './traffic';
 const TMP_SIZE = '8m';
 /** The store's disk: room for everything the run accepts (about 400 kB a source). */
 const STORE_SIZE = '256m';
-/** Left free on the full temp disk: no large upload (about 400 kB) fits, a small one (under 1 kB) does. */
-const TMP_LEFT = 256 * 1024;
-/** Left free on the full store: no source (about 400 kB) fits. */
-const STORE_LEFT = 200 * 1024;
+/**
+ * Left free on the full temp disk: a small upload (under 1 kB) fits, and no large one (about 400 kB) even when the
+ * refused ones' partial files, at most this much in all, are deleted before keepFull takes their room again.
+ */
+const TMP_LEFT = 128 * 1024;
+/** Left free on the full store: no source (about 400 kB) fits, even beside the partial writes just deleted. */
+const STORE_LEFT = 128 * 1024;
 const FULL_MS = 3000;
 const ROOMY_MS = 2000;
 /** Generous: on the shared 2-core machine a readiness check (database ping, Redis round trip) has taken 1 s. */
