@@ -131,6 +131,11 @@ export class PostsRepository {
       .exec();
   }
 
+  /** How many posts hold a reference to this source (every post not yet released, deleted or not); index {sourceId}. */
+  holdersOf(sourceId: Types.ObjectId): Promise<number> {
+    return this.files.countDocuments({ sourceId, sourceReleased: false }).exec();
+  }
+
   /** Deletes the document of a post taken down whose reference was given back (a removed account's); true if it did. */
   async deleteReleased(id: Types.ObjectId): Promise<boolean> {
     const { deletedCount } = await this.files.deleteOne({ _id: id, deletedAt: { $ne: null }, sourceReleased: true }).exec();

@@ -230,7 +230,7 @@ export class PostsService {
     if (!file) return;
     // Published again from the job: a request that crashed after its database write is repaired by Bull's retries.
     await this.media.publish([file.key]);
-    await this.purge(await this.sources.release(file.sourceId));
+    await this.releaseReference(file.sourceId);
   }
 
   /**
@@ -295,7 +295,7 @@ export class PostsService {
   }
 
   private async releaseReference(sourceId: Types.ObjectId): Promise<void> {
-    await this.purge(await this.sources.release(sourceId));
+    await this.purge(await this.sources.release(sourceId, () => this.files.holdersOf(sourceId)));
   }
 
   /**

@@ -117,7 +117,9 @@ export class SourceFilesService {
   private async takeReferenceByHashId(hashId: Types.ObjectId, sha256: string): Promise<SourceFileDocument | null> {
     const taken = await this.takeReference({ _id: hashId });
     if (!taken || taken.sha256 === sha256) return taken;
-    await Promise.all((await this.release(hashId)).map((key) => this.storage.delete(key)));
+    // Other bytes, held by posts this service cannot count: never purged from here (the reference audit settles them).
+    const heldElsewhere = () => Promise.resolve(Math.max(1, taken.refCount - 1));
+    await Promise.all((await this.release(hashId, heldElsewhere)).map((key) => this.storage.delete(key)));
     return null;
   }
 
@@ -135,11 +137,19 @@ export class SourceFilesService {
 
   /**
    * Gives back one reference. When none is left, removes the document (only if still unreferenced) and
-   * returns the storage keys whose objects must now be deleted.
+   * returns the storage keys whose objects must now be deleted. Before it removes anything it asks `holders`
+   * how many posts still hold the source: on FerretDB, which applies an update as a read and then a write, two
+   * concurrent $inc can lose one, and a count one too low must not cost a post its bytes. Then the count is set
+   * to what the posts say, and nothing is removed.
    */
-  async release(sourceId: Types.ObjectId): Promise<string[]> {
+  async release(sourceId: Types.ObjectId, holders: () => Promise<number>): Promise<string[]> {
     const source = await this.sources.findOneAndUpdate({ _id: sourceId }, { $inc: { refCount: -1 } }, { new: true }).exec();
     if (!source || source.refCount > 0) return [];
+    const held = await holders();
+    if (held > 0) {
+      await this.sources.updateOne({ _id: sourceId, refCount: { $lte: 0 } }, { $set: { refCount: held } }).exec();
+      return [];
+    }
     return this.purgeIfUnreferenced(sourceId);
   }
 

@@ -32,6 +32,8 @@ describe('a purge racing a variants job', () => {
     await rm(uploads, { recursive: true, force: true });
   });
 
+  /** These sources are made straight through the service: no post holds them. */
+  const noPosts = () => Promise.resolve(0);
   const newSource = async (sha256 = randomBytes(32).toString('hex')) => {
     const bytes = randomBytes(64);
     const path = join(uploads, `upload-${randomBytes(6).toString('hex')}`);
@@ -48,14 +50,14 @@ describe('a purge racing a variants job', () => {
 
   it('leaves no variants document when the job writes its variants after the purge', async () => {
     const source = await newSource();
-    expect(await sources.release(source._id)).toEqual([source.storageKey]); // purged: no variants existed yet
+    expect(await sources.release(source._id, noPosts)).toEqual([source.storageKey]); // purged: no variants existed yet
     expect(await sources.setVariants(source, { thumbnail: made('t'), small: made('s') })).toBe(false);
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
 
   it('leaves none when the job marks them failed after the purge', async () => {
     const source = await newSource();
-    await sources.release(source._id);
+    await sources.release(source._id, noPosts);
     expect(await sources.markVariantsFailed(source)).toBe(false);
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
@@ -63,14 +65,14 @@ describe('a purge racing a variants job', () => {
   it('lets the purge remove variants written before it, and hands their objects to the purge', async () => {
     const source = await newSource();
     expect(await sources.setVariants(source, { thumbnail: made('t'), small: made('s') })).toBe(true);
-    expect((await sources.release(source._id)).sort()).toEqual([source.storageKey, 's-v', 't-v'].sort());
+    expect((await sources.release(source._id, noPosts)).sort()).toEqual([source.storageKey, 's-v', 't-v'].sort());
     expect(await variants.countDocuments({ sourceId: source._id })).toBe(0);
   });
 
   it('keeps the variants of the same image stored again from a job for the purged bytes that comes first', async () => {
     const hash = randomBytes(32).toString('hex');
     const purged = await newSource(hash);
-    await sources.release(purged._id);
+    await sources.release(purged._id, noPosts);
     const again = await newSource(hash);
     expect(again._id).toEqual(purged._id); // the id comes from the hash
     expect(await sources.setVariants(purged, { thumbnail: made('old-t'), small: made('old-s') })).toBe(false);
@@ -82,7 +84,7 @@ describe('a purge racing a variants job', () => {
   it('leaves the same image stored again without variants when a job for the purged bytes comes last: the job queues them again', async () => {
     const hash = randomBytes(32).toString('hex');
     const purged = await newSource(hash);
-    await sources.release(purged._id);
+    await sources.release(purged._id, noPosts);
     const again = await newSource(hash);
     expect(await sources.setVariants(again, { thumbnail: made('t'), small: made('s') })).toBe(true);
     expect(await sources.setVariants(purged, { thumbnail: made('old-t'), small: made('old-s') })).toBe(false);
