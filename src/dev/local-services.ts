@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Environment, ResolvedEnvironment } from '../config/environment';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { goIsAvailable } from './go-tool';
-import { freePort, redisAnswers, tcpAnswers } from './probes';
+import { redisAnswers, tcpAnswers, waitFor } from './probes';
 import { buildMongoTestServer, startMongoTestServer } from './mongo-test-server';
 
 type Log = (message: string) => void;
@@ -108,13 +108,10 @@ async function embeddedPostgres(dataDir: string, started: ChildProcess[], log: L
     log(`keeping the embedded database on SQLite (${sqliteDir}); new data directories use PostgreSQL, which is faster as data grows`);
     return undefined;
   }
-  const port = await freePort();
   try {
-    const postgres = await startEmbeddedPostgres(postgresDir, port, () =>
-      waitFor(() => tcpAnswers('127.0.0.1', port), 60_000, 'PostgreSQL'),
-    );
+    const postgres = await startEmbeddedPostgres(postgresDir);
     started.push(postgres.process);
-    log(`PostgreSQL ${hasCluster ? 'started' : 'created and started'} on 127.0.0.1:${port} (data in ${postgresDir})`);
+    log(`PostgreSQL ${hasCluster ? 'started' : 'created and started'} on 127.0.0.1:${postgres.port} (data in ${postgresDir})`);
     return postgres;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
@@ -134,12 +131,4 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => done());
     child.kill('SIGTERM');
   });
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

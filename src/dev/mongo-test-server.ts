@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { buildGoTool, startGoTool } from './go-tool';
-import { freePort, tcpAnswers } from './probes';
 
 /**
  * Builds tools/mongo-test-server (FerretDB embedded in a tiny Go program) once per source version and
@@ -39,10 +38,7 @@ export async function startMongoTestServer(binary: string, options: MongoTestSer
  * ports; `stop` stops both. For benchmarks and tests, which throw away `dir` afterwards.
  */
 export async function startMongoTestServerOnEmbeddedPostgres(dir: string): Promise<{ uri: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const postgres = await startEmbeddedPostgres(dir, port, async () => {
-    while (!(await tcpAnswers('127.0.0.1', port))) await new Promise((done) => setTimeout(done, 100));
-  });
+  const postgres = await startEmbeddedPostgres(dir);
   const exited = new Promise((done) => postgres.process.once('exit', done));
   try {
     const server = await startMongoTestServer(buildMongoTestServer(), { postgresqlUrl: postgres.url });

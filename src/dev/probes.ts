@@ -34,3 +34,12 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Polls `check` every 100 ms until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
