@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { appendFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { png } from './harness/images';
+import { randomSource } from './harness/random';
 import mongoose from 'mongoose';
 import { mongoUriFor, TestContext } from './harness/test-app';
 
@@ -37,17 +38,6 @@ const ORDER_MARGIN_MS = 2000;
 
 // Generous: on a loaded 2-core machine the run has taken several times its idle length.
 jest.setTimeout(Number(process.env.MIXED_TIMEOUT_MS ?? 600_000));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Logical time: every request is sent at one tick and answered at a later one. */
 let clock = 0;
@@ -761,7 +751,7 @@ describe('the response cache under mixed traffic (two API instances, one Redis, 
       await app.listen(0, '127.0.0.1');
       bases.push(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`);
     }
-    const rng = mulberry32(SEED);
+    const rng = randomSource(SEED);
     for (let i = 0; i < USERS; i++) {
       const username = `m${SEED.toString(36)}${i}${Math.floor(rng() * 1e6).toString(36)}`.slice(0, 20).toLowerCase();
       const email = `${username}@example.com`;
@@ -836,7 +826,7 @@ describe('the response cache under mixed traffic (two API instances, one Redis, 
     })();
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, lane) => {
-        const rng = mulberry32(SEED * 31 + lane);
+        const rng = randomSource(SEED * 31 + lane);
         const mine = actors.filter((actor) => actor.index % CONCURRENCY === lane);
         for (let sent = 0; sent < perLane;) {
           const app = bases[Math.floor(rng() * 2)];

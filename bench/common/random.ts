@@ -1,16 +1,6 @@
 /** Seeded randomness for the benchmarks' data, so every run seeds the same data and asks the same queries. */
 
-/** mulberry32: small, fast, good enough for test data. */
-export function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { randomSource } from '../../test/harness/random';
 
 /** Picks ranks 0..n-1 with probability proportional to 1 / (rank + 1)^exponent. */
 export function zipf(n: number, exponent: number, random: () => number): () => number {
